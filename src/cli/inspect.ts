@@ -1,0 +1,26 @@
+import type { Argv, CommandModule } from 'yargs';
+import { HoistError } from '../errors.js';
+import { describeImage } from '../store/index.js';
+import { writeStdout } from './output.js';
+import { openStore, type GlobalArgs } from './store-option.js';
+
+interface InspectArgs extends GlobalArgs {
+  images: string[];
+}
+
+export const inspectCommand: CommandModule<GlobalArgs, InspectArgs> = {
+  command: 'inspect <images..>',
+  describe: 'Show details of stored images as JSON (like podman image inspect)',
+  builder: (y: Argv<GlobalArgs>) =>
+    y.positional('images', { type: 'string', array: true, demandOption: true, describe: 'names or IDs' }) as unknown as Argv<InspectArgs>,
+  handler: async (args) => {
+    const store = await openStore(args);
+    const infos = [];
+    for (const input of args.images) {
+      const record = await store.lookup(input);
+      if (record === undefined) throw new HoistError('IMAGE_NOT_KNOWN', `${input}: image not known`);
+      infos.push(await describeImage(store, record));
+    }
+    writeStdout(JSON.stringify(infos, null, 4));
+  },
+};

@@ -1,0 +1,130 @@
+import createDebug from 'debug';
+import { HoistError } from '../errors.js';
+import {
+  chooseInstance,
+  formatPlatform,
+  normalizePlatform,
+  parseImageConfig,
+  parseManifest,
+  verifyBytes,
+  type Descriptor,
+  type ParsedImageManifest,
+  type WantedPlatform,
+} from '../manifest/index.js';
+import type { BlobKind, EventListener } from '../progress/events.js';
+import type { NewImage, Store } from '../store/index.js';
+import type { ImageSource, RawManifest } from '../transports/image-source.js';
+import { runLimited } from './run-limited.js';
+
+const debug = createDebug('hoist:copy');
+
+export const DEFAULT_MAX_PARALLEL = 6;
+
+export interface CopyOptions {
+  platform: WantedPlatform;
+  maxParallel?: number;
+  signal?: AbortSignal;
+  onEvent?: EventListener;
+}
+
+export interface CopiedImage extends NewImage {
+  manifest: ParsedImageManifest;
+}
+
+/**
+ * Copies one image from any source into the store: picks the platform's instance of an index,
+ * then copies config and layers (skipping stored ones; streamed, verified, in parallel), then the
+ * manifest. It does not name the image: the caller commits the record.
+ */
+export async function copyImage(source: ImageSource, store: Store, options: CopyOptions): Promise<CopiedImage> {
+  const emit: EventListener = options.onEvent ?? (() => undefined);
+  const top = await source.getManifest(undefined, signalOption(options.signal));
+  const { raw, manifest, indexDigest, platform } = await selectInstance(source, top, options);
+  emit({ type: 'copy-start', source: source.description });
+  const endInFlight = await store.markInFlight([raw.digest, manifest.config.digest, ...manifest.layers.map((l) => l.digest)]);
+  try {
+    const blobs: { desc: Descriptor; kind: BlobKind }[] = [
+      { desc: manifest.config, kind: 'config' },
+      ...manifest.layers.map((desc) => ({ desc, kind: 'layer' as const })),
+    ];
+    // Config first: it is small, and a bad one fails the pull before any large download.
+    await copyBlob(source, store, blobs[0]!, emit, options.signal);
+    await runLimited(
+      blobs.slice(1).map((blob) => (signal: AbortSignal) => copyBlob(source, store, blob, emit, signal)),
+      options.maxParallel ?? DEFAULT_MAX_PARALLEL,
+      options.signal,
+    );
+    const config = parseImageConfig(await store.readSmallBlob(manifest.config.digest), `${source.description}: config`);
+    const actual = { os: config.os ?? '', architecture: config.architecture ?? '', ...(config.variant ? { variant: config.variant } : {}) };
+    if (indexDigest === undefined && !sameOsArch(actual, options.platform)) {
+      emit({
+        type: 'warning',
+        message: `image platform (${formatPlatform(actual)}) does not match the expected platform (${formatPlatform(options.platform)})`,
+      });
+    }
+    emit({ type: 'manifest-write' });
+    await store.writeSmallBlob(raw.digest, raw.bytes);
+    const id = manifest.config.digest.slice(manifest.config.digest.indexOf(':') + 1);
+    return {
+      id,
+      configDigest: manifest.config.digest,
+      manifestDigest: raw.digest,
+      manifestMediaType: manifest.mediaType,
+      manifestSize: raw.bytes.length,
+      ...(indexDigest !== undefined ? { indexDigest } : {}),
+      platform: platform ?? { os: actual.os, architecture: actual.architecture, ...(actual.variant ? { variant: actual.variant } : {}) },
+      manifest,
+    };
+  } finally {
+    await endInFlight();
+  }
+}
+
+function sameOsArch(actual: WantedPlatform, wanted: WantedPlatform): boolean {
+  const a = normalizePlatform(actual);
+  const w = normalizePlatform(wanted);
+  return a.os === w.os && a.architecture === w.architecture;
+}
+
+async function selectInstance(source: ImageSource, top: RawManifest, options: CopyOptions) {
+  const parsed = parseManifest(top.bytes, top.mediaType, source.description);
+  if (parsed.kind === 'manifest') return { raw: top, manifest: parsed, indexDigest: undefined, platform: undefined };
+  const chosen = chooseInstance(parsed.manifests, options.platform, source.description);
+  debug('chose %s (%s) from index %s', chosen.digest, formatPlatform(chosen.platform!), top.digest);
+  const raw = await source.getManifest(chosen.digest, signalOption(options.signal));
+  verifyBytes(raw.bytes, chosen.digest, `manifest of ${source.description}`);
+  const manifest = parseManifest(raw.bytes, chosen.mediaType || raw.mediaType, `${source.description}@${chosen.digest}`);
+  if (manifest.kind !== 'manifest') {
+    throw new HoistError('INVALID_MANIFEST', `${source.description}: index entry ${chosen.digest} is itself an index`);
+  }
+  return { raw, manifest, indexDigest: top.digest, platform: chosen.platform };
+}
+
+async function copyBlob(
+  source: ImageSource,
+  store: Store,
+  { desc, kind }: { desc: Descriptor; kind: BlobKind },
+  emit: EventListener,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const base = { kind, digest: desc.digest };
+  if (await store.hasBlob(desc.digest)) {
+    emit({ type: 'blob-done', ...base, size: desc.size, skipped: true });
+    return;
+  }
+  emit({ type: 'blob-start', ...base, size: desc.size });
+  let bytes = 0;
+  const result = await store.writeBlob(desc, () => source.getBlob(desc, signalOption(signal)), {
+    ...signalOption(signal),
+    onBytes: (n) => {
+      bytes += n;
+      emit({ type: 'blob-progress', ...base, bytes, size: desc.size });
+    },
+    onWait: () => emit({ type: 'blob-wait', ...base }),
+  });
+  emit({ type: 'blob-done', ...base, size: desc.size, skipped: result === 'exists' });
+}
+
+function signalOption(signal: AbortSignal | undefined): { signal?: AbortSignal } {
+  return signal === undefined ? {} : { signal };
+}

@@ -1,0 +1,83 @@
+/**
+ * Typed errors. Every failure a user can cause or meet surfaces as a HoistError with a stable
+ * `code`, a message naming the thing that failed, and an optional hint. The CLI prints
+ * `Error: <message>` (+ hint) and exits 125; unexpected errors keep their `cause`.
+ *
+ * This module is a leaf: every folder may import it.
+ */
+
+export type ErrorCode =
+  | 'INVALID_REFERENCE'
+  | 'INVALID_DIGEST'
+  | 'INVALID_TRANSPORT'
+  | 'UNSUPPORTED_TRANSPORT'
+  | 'INVALID_ARGUMENT'
+  | 'IMAGE_NOT_KNOWN'
+  | 'AMBIGUOUS_IMAGE'
+  | 'IMAGE_IN_USE'
+  | 'INVALID_MANIFEST'
+  | 'UNSUPPORTED_MANIFEST'
+  | 'NO_MATCHING_PLATFORM'
+  | 'DIGEST_MISMATCH'
+  | 'SIZE_MISMATCH'
+  | 'SOURCE_NOT_FOUND'
+  | 'INVALID_SOURCE'
+  | 'INVALID_ARCHIVE'
+  | 'INVALID_CONFIG'
+  | 'STORE_CORRUPT'
+  | 'STORE_LOCKED'
+  | 'UNAUTHORIZED'
+  | 'DENIED'
+  | 'MANIFEST_UNKNOWN'
+  | 'NAME_UNKNOWN'
+  | 'BLOB_UNKNOWN'
+  | 'REGISTRY_ERROR'
+  | 'TOO_MANY_REQUESTS'
+  | 'CONNECTION_FAILED'
+  | 'TLS_ERROR'
+  | 'BLOCKED_REGISTRY'
+  | 'SHORT_NAME'
+  | 'PULL_FAILED'
+  | 'ABORTED'
+  | 'INTERNAL';
+
+export interface HoistErrorOptions {
+  hint?: string;
+  cause?: unknown;
+  /** True when trying the same operation again may succeed (network blips, 5xx, truncation). */
+  retryable?: boolean;
+}
+
+export class HoistError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string | undefined;
+  readonly retryable: boolean;
+
+  constructor(code: ErrorCode, message: string, options: HoistErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'HoistError';
+    this.code = code;
+    this.hint = options.hint;
+    this.retryable = options.retryable ?? false;
+  }
+}
+
+/** Several failures at once (e.g. one per short-name candidate), reported Podman's way. */
+export class MultiError extends HoistError {
+  readonly errors: readonly Error[];
+
+  constructor(errors: readonly Error[], code: ErrorCode = 'PULL_FAILED') {
+    super(code, `${errors.length} errors occurred while pulling:\n${errors.map((e) => ` * ${e.message}`).join('\n')}`);
+    this.errors = errors;
+  }
+}
+
+export function isHoistError(err: unknown, code?: ErrorCode): err is HoistError {
+  return err instanceof HoistError && (code === undefined || err.code === code);
+}
+
+/** An Error describing an aborted operation, as AbortSignal.reason would be. */
+export function abortError(signal: AbortSignal): HoistError {
+  const reason: unknown = signal.reason;
+  return isHoistError(reason) ? reason : new HoistError('ABORTED', 'operation aborted', { cause: reason });
+}

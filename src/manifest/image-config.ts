@@ -1,0 +1,35 @@
+import { HoistError } from '../errors.js';
+
+/** The parts of an OCI / Docker image config that hoist reads. */
+export interface ImageConfig {
+  architecture?: string;
+  os?: string;
+  variant?: string;
+  created?: string;
+  author?: string;
+  config?: {
+    Labels?: Record<string, string> | null;
+    Env?: string[];
+    Cmd?: string[];
+    Entrypoint?: string[];
+    WorkingDir?: string;
+    User?: string;
+    ExposedPorts?: Record<string, unknown>;
+    [key: string]: unknown;
+  };
+  rootfs?: { type: string; diff_ids: string[] };
+  history?: unknown[];
+}
+
+export function parseImageConfig(bytes: Buffer, where: string): ImageConfig {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(bytes.toString('utf8'));
+  } catch (err) {
+    throw new HoistError('INVALID_MANIFEST', `${where}: image config is not valid JSON: ${(err as Error).message}`);
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+    throw new HoistError('INVALID_MANIFEST', `${where}: image config is not a JSON object`);
+  }
+  return doc as ImageConfig;
+}

@@ -1,0 +1,19 @@
+/**
+ * What a copy reports as it goes. The copier emits these; renderers (TTY bars, plain lines, JSON
+ * lines) and library callers consume them. Only plain data, so any consumer can serialize them.
+ */
+export type BlobKind = 'config' | 'layer';
+
+export type CopyEvent =
+  | { type: 'trying'; reference: string }
+  | { type: 'resolved'; message: string }
+  | { type: 'copy-start'; source: string }
+  | { type: 'blob-start'; kind: BlobKind; digest: string; size: number }
+  | { type: 'blob-progress'; kind: BlobKind; digest: string; bytes: number; size: number }
+  | { type: 'blob-done'; kind: BlobKind; digest: string; size: number; skipped: boolean }
+  | { type: 'blob-wait'; kind: BlobKind; digest: string }
+  | { type: 'manifest-write' }
+  | { type: 'copy-done'; id: string }
+  | { type: 'warning'; message: string };
+
+export type EventListener = (event: CopyEvent) => void;

@@ -1,0 +1,51 @@
+import type { ImageConfig } from '../manifest/index.js';
+import { parseReference, repositoryName } from '../reference/index.js';
+import type { ImageRecord } from './records.js';
+import type { Store } from './store.js';
+
+/** What `images` and `inspect` show of a stored image, in Podman's field names. */
+export interface ImageInfo {
+  Id: string;
+  Digest: string;
+  RepoTags: string[];
+  RepoDigests: string[];
+  Names: string[];
+  Created: string | undefined;
+  Architecture: string | undefined;
+  Os: string | undefined;
+  Variant: string | undefined;
+  /** Bytes stored for the image: config plus layers as stored (compressed layers stay compressed). */
+  Size: number;
+  Labels: Record<string, string>;
+  Config: ImageConfig['config'];
+  RootFS: ImageConfig['rootfs'];
+  ManifestType: string;
+  IndexDigest: string | undefined;
+  Pulled: string;
+  Dangling: boolean;
+}
+
+export async function describeImage(store: Store, record: ImageRecord): Promise<ImageInfo> {
+  const [manifest, config] = await Promise.all([store.manifestOf(record), store.configOf(record)]);
+  const repos = [...new Set(record.names.map((n) => repositoryName(parseReference(n))))];
+  const digests = [record.manifestDigest, ...(record.indexDigest !== undefined ? [record.indexDigest] : [])];
+  return {
+    Id: record.id,
+    Digest: record.indexDigest ?? record.manifestDigest,
+    RepoTags: record.names.filter((n) => !n.includes('@')),
+    RepoDigests: repos.flatMap((repo) => digests.map((d) => `${repo}@${d}`)),
+    Names: record.names,
+    Created: config.created,
+    Architecture: config.architecture,
+    Os: config.os,
+    Variant: config.variant,
+    Size: manifest.config.size + manifest.layers.reduce((sum, l) => sum + l.size, 0),
+    Labels: config.config?.Labels ?? {},
+    Config: config.config,
+    RootFS: config.rootfs,
+    ManifestType: record.manifestMediaType,
+    IndexDigest: record.indexDigest,
+    Pulled: record.pulled,
+    Dangling: record.names.length === 0,
+  };
+}

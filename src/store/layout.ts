@@ -1,0 +1,78 @@
+import { mkdir, open, rename, rm, readFile, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { join, dirname } from 'node:path';
+import { homedir } from 'node:os';
+import { parseDigest } from '../reference/index.js';
+
+/** Where the store lives: `--root`, else HOIST_ROOT, else /var/lib/hoist for root, else XDG data. */
+export function defaultStoreRoot(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.HOIST_ROOT) return env.HOIST_ROOT;
+  if (process.getuid?.() === 0) return '/var/lib/hoist';
+  return join(env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'hoist');
+}
+
+/** The file names of the OCI image layout plus hoist's own files beside it. */
+export class StorePaths {
+  constructor(readonly root: string) {}
+  get ociLayout(): string { return join(this.root, 'oci-layout'); }
+  get index(): string { return join(this.root, 'index.json'); }
+  get tmp(): string { return join(this.root, 'tmp'); }
+  get lock(): string { return join(this.root, 'store.lock'); }
+  get events(): string { return join(this.root, 'events.jsonl'); }
+  blob(digest: string): string {
+    const { algorithm, hex } = parseDigest(digest);
+    return join(this.root, 'blobs', algorithm, hex);
+  }
+  tmpFile(prefix: string): string {
+    return join(this.tmp, `${prefix}-${process.pid}-${randomBytes(6).toString('hex')}`);
+  }
+}
+
+/**
+ * Writes a file so readers see the old or the new content, never a mix: temp file, fsync,
+ * rename, fsync of the directory (so the rename itself survives a crash).
+ */
+export async function writeFileAtomic(path: string, data: string | Buffer, tmpPath: string, mode = 0o644): Promise<void> {
+  await mkdir(dirname(tmpPath), { recursive: true });
+  const fh = await open(tmpPath, 'wx', mode);
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    await rename(tmpPath, path);
+  } catch (err) {
+    await rm(tmpPath, { force: true });
+    throw err;
+  }
+  await syncDirectory(dirname(path));
+}
+
+export async function syncDirectory(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+const ociLayoutContent = JSON.stringify({ imageLayoutVersion: '1.0.0' });
+
+/** Creates the layout skeleton if it is missing; an existing store is left as it is. */
+export async function initLayout(paths: StorePaths): Promise<void> {
+  await mkdir(join(paths.root, 'blobs', 'sha256'), { recursive: true });
+  await mkdir(paths.tmp, { recursive: true });
+  await writeFile(paths.ociLayout, ociLayoutContent, { flag: 'wx' }).catch(ignoreExists);
+  await writeFile(paths.index, JSON.stringify({ schemaVersion: 2, manifests: [] }), { flag: 'wx' }).catch(ignoreExists);
+}
+
+function ignoreExists(err: NodeJS.ErrnoException): void {
+  if (err.code !== 'EEXIST') throw err;
+}
+
+export async function readJsonFile(path: string): Promise<unknown> {
+  return JSON.parse(await readFile(path, 'utf8'));
+}

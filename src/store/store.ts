@@ -1,0 +1,215 @@
+import { open, readFile, stat } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { HoistError } from '../errors.js';
+import { MAX_MANIFEST_BYTES, parseImageConfig, parseManifest, type ImageConfig, type ParsedImageManifest } from '../manifest/index.js';
+import { localImageName } from '../reference/index.js';
+import { blobExists, writeBlob, writeSmallBlob, type BlobWriteOptions, type BlobWriteResult } from './blob-writer.js';
+import { blobsOf, collectGarbage, markInFlight } from './gc.js';
+import { initLayout, StorePaths } from './layout.js';
+import { withStoreLock } from './lock.js';
+import { lookupImage, type LookupMatch } from './lookup.js';
+import { indexWithRecords, readIndex, recordsFromIndex, writeIndex, type ImageRecord } from './records.js';
+import type { ExpectedBlob } from './verifying-sink.js';
+
+export type NewImage = Omit<ImageRecord, 'names' | 'pulled'>;
+
+export interface RemoveResult {
+  untagged: string[];
+  deleted: string[];
+}
+
+/**
+ * The local image store: an OCI image layout whose index.json names images by full reference.
+ * Blobs need no lock (content-addressed renames are idempotent); image records change only under
+ * the store lock.
+ */
+export class Store {
+  readonly paths: StorePaths;
+
+  private constructor(root: string) {
+    this.paths = new StorePaths(root);
+  }
+
+  static async open(root: string): Promise<Store> {
+    const store = new Store(root);
+    try {
+      await initLayout(store.paths);
+    } catch (err) {
+      throw new HoistError('STORE_CORRUPT', `cannot open image store ${root}: ${(err as Error).message}`, { cause: err });
+    }
+    return store;
+  }
+
+  get root(): string {
+    return this.paths.root;
+  }
+
+  hasBlob(digest: string): Promise<boolean> {
+    return blobExists(this.paths, digest);
+  }
+
+  writeBlob(expected: ExpectedBlob, openStream: () => Promise<Readable>, options?: BlobWriteOptions): Promise<BlobWriteResult> {
+    return writeBlob(this.paths, expected, openStream, options);
+  }
+
+  writeSmallBlob(digest: string, bytes: Buffer): Promise<void> {
+    return writeSmallBlob(this.paths, digest, bytes);
+  }
+
+  /** Reads a manifest- or config-sized blob; larger ones are refused rather than buffered. */
+  async readSmallBlob(digest: string): Promise<Buffer> {
+    const path = this.paths.blob(digest);
+    const info = await stat(path).catch((err: NodeJS.ErrnoException) => {
+      throw new HoistError('STORE_CORRUPT', `blob ${digest} is missing from the image store`, { cause: err });
+    });
+    if (info.size > MAX_MANIFEST_BYTES) throw new HoistError('STORE_CORRUPT', `blob ${digest} is too large to be a manifest or config`);
+    return readFile(path);
+  }
+
+  async images(): Promise<ImageRecord[]> {
+    return recordsFromIndex(await readIndex(this.paths));
+  }
+
+  async lookup(input: string, searchRegistries: readonly string[] = []): Promise<ImageRecord | undefined> {
+    return lookupImage(await this.images(), input, searchRegistries)?.record;
+  }
+
+  async manifestOf(record: ImageRecord): Promise<ParsedImageManifest> {
+    const parsed = parseManifest(await this.readSmallBlob(record.manifestDigest), record.manifestMediaType, `stored image ${record.id}`);
+    if (parsed.kind !== 'manifest') throw new HoistError('STORE_CORRUPT', `stored image ${record.id} points at an index, not a manifest`);
+    return parsed;
+  }
+
+  async configOf(record: ImageRecord): Promise<ImageConfig> {
+    return parseImageConfig(await this.readSmallBlob(record.configDigest), `stored image ${record.id}`);
+  }
+
+  /** True when every blob of the image is present with the size its manifest declares. */
+  async isComplete(record: ImageRecord): Promise<boolean> {
+    try {
+      const manifest = await this.manifestOf(record);
+      const wanted = [manifest.config, ...manifest.layers];
+      const sizes = await Promise.all(wanted.map((d) => stat(this.paths.blob(d.digest)).then((s) => s.size, () => -1)));
+      return sizes.every((size, i) => size === wanted[i]!.size);
+    } catch {
+      return false;
+    }
+  }
+
+  /** Protects the blobs of a pull in progress from a concurrent rmi until the returned function runs. */
+  markInFlight(digests: readonly string[]): Promise<() => Promise<void>> {
+    return markInFlight(this.paths, digests);
+  }
+
+  /**
+   * Records a copied image under `names` (full references). A name that pointed elsewhere moves;
+   * the image it left keeps its other names or stays dangling. Fails if a blob went missing.
+   */
+  async commitImage(image: NewImage, names: readonly string[]): Promise<ImageRecord> {
+    return withStoreLock(this.paths, async () => {
+      const index = await readIndex(this.paths);
+      const records = recordsFromIndex(index);
+      const record: ImageRecord = { ...image, names: [], pulled: new Date().toISOString() };
+      const missing = await this.#missingBlobs(record);
+      if (missing.length > 0) {
+        throw new HoistError('STORE_CORRUPT', `cannot record image ${image.id}: blob ${missing[0]} vanished from the store`, {
+          hint: 'another process removed it meanwhile; pull again',
+        });
+      }
+      const updated = moveNames(records, record, names);
+      await writeIndex(this.paths, indexWithRecords(index, updated));
+      return updated.find((r) => r.manifestDigest === record.manifestDigest)!;
+    });
+  }
+
+  async #missingBlobs(record: ImageRecord): Promise<string[]> {
+    const digests = await blobsOf(this.paths, record);
+    const present = await Promise.all(digests.map((d) => this.hasBlob(d)));
+    return digests.filter((_, i) => !present[i]);
+  }
+
+  /** Adds names to an existing image (`hoist tag`). */
+  async tag(input: string, targets: readonly string[]): Promise<ImageRecord> {
+    const names = targets.map(localImageName);
+    return withStoreLock(this.paths, async () => {
+      const index = await readIndex(this.paths);
+      const records = recordsFromIndex(index);
+      const { record } = requireImage(records, input);
+      const updated = moveNames(records, record, names);
+      await writeIndex(this.paths, indexWithRecords(index, updated));
+      return updated.find((r) => r.manifestDigest === record.manifestDigest)!;
+    });
+  }
+
+  /**
+   * `rmi`: a name given removes that name only while the image has others; an ID (or the last
+   * name) removes the image, which needs `force` if it still has several names. Blobs no longer
+   * referenced are collected.
+   */
+  async remove(inputs: readonly string[], options: { force?: boolean } = {}): Promise<RemoveResult> {
+    return withStoreLock(this.paths, async () => {
+      const index = await readIndex(this.paths);
+      let records = recordsFromIndex(index);
+      const result: RemoveResult = { untagged: [], deleted: [] };
+      for (const input of inputs) {
+        const { record, name } = requireImage(records, input);
+        if (name !== undefined && record.names.length > 1) {
+          record.names = record.names.filter((n) => n !== name);
+          result.untagged.push(name);
+          continue;
+        }
+        if (name === undefined && record.names.length > 1 && !options.force) {
+          throw new HoistError('IMAGE_IN_USE', `unable to delete image "${record.id}" by ID with more than one tag (${record.names.join(', ')})`, {
+            hint: 'please force removal with --force',
+          });
+        }
+        result.untagged.push(...record.names);
+        result.deleted.push(record.id);
+        records = records.filter((r) => r !== record);
+      }
+      await writeIndex(this.paths, indexWithRecords(index, records));
+      await collectGarbage(this.paths, records);
+      return result;
+    });
+  }
+
+  /** Appends one JSON line to the store's events log. */
+  async appendEvent(event: Record<string, unknown>): Promise<void> {
+    const fh = await open(this.paths.events, 'a', 0o644);
+    try {
+      await fh.appendFile(`${JSON.stringify(event)}\n`);
+    } finally {
+      await fh.close();
+    }
+  }
+
+  async readEvents(): Promise<Record<string, unknown>[]> {
+    const text = await readFile(this.paths.events, 'utf8').catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return '';
+      throw err;
+    });
+    return text.split('\n').filter((l) => l.trim() !== '').flatMap((l) => {
+      try {
+        return [JSON.parse(l) as Record<string, unknown>];
+      } catch {
+        return []; // a line cut short by a crash is skipped, not fatal
+      }
+    });
+  }
+}
+
+function requireImage(records: readonly ImageRecord[], input: string): LookupMatch {
+  const match = lookupImage(records, input);
+  if (match === undefined) throw new HoistError('IMAGE_NOT_KNOWN', `${input}: image not known`);
+  return match;
+}
+
+/** Gives `names` to `target` (merged with an existing record of the same manifest), taking them from any other image. */
+function moveNames(records: readonly ImageRecord[], target: ImageRecord, names: readonly string[]): ImageRecord[] {
+  const moving = new Set(names);
+  const existing = records.find((r) => r.manifestDigest === target.manifestDigest);
+  const merged: ImageRecord = existing === undefined ? { ...target } : { ...existing, ...target, names: existing.names };
+  merged.names = [...merged.names.filter((n) => !moving.has(n)), ...names];
+  const others = records.filter((r) => r !== existing).map((r) => ({ ...r, names: r.names.filter((n) => !moving.has(n)) }));
+  return existing === undefined ? [...others, merged] : records.map((r) => (r === existing ? merged : others.find((o) => o.manifestDigest === r.manifestDigest)!));
+}

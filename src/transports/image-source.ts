@@ -1,0 +1,46 @@
+import type { Readable } from 'node:stream';
+import type { Descriptor } from '../manifest/index.js';
+
+/** A manifest or index as a source holds it: the exact bytes (digests are over them) and type. */
+export interface RawManifest {
+  bytes: Buffer;
+  /** The media type the source claims (HTTP Content-Type, descriptor mediaType, …). */
+  mediaType: string;
+  /** sha256 digest of `bytes`, computed by the source (and checked against what it was asked for). */
+  digest: string;
+}
+
+export interface BlobReadOptions {
+  signal?: AbortSignal;
+}
+
+/**
+ * What every transport yields: one image to copy, read-only. Transports know how to read their kind
+ * of source and nothing else: no policies, naming, storage or output (DESIGN.md).
+ */
+export interface ImageSource {
+  /** `transport:reference` as the user would write it, for messages. */
+  readonly description: string;
+  /**
+   * The top-level manifest (may be an index). With `instanceDigest`, that instance of the index.
+   * Sources verify that returned bytes hash to the digest they were asked for.
+   */
+  getManifest(instanceDigest?: string, options?: BlobReadOptions): Promise<RawManifest>;
+  /**
+   * The blob's bytes as a stream, exactly `desc.size` of them. A source that can resume (HTTP
+   * Range) does so inside the stream; the copier hashes and verifies whatever flows.
+   */
+  getBlob(desc: Descriptor, options?: BlobReadOptions): Promise<Readable>;
+  /** Releases files, temp copies and connections. Safe to call more than once. */
+  close(): Promise<void>;
+}
+
+/** A source together with the facts the engine needs to name what it copies. */
+export interface OpenedSource {
+  source: ImageSource;
+  /**
+   * Full names (e.g. `docker.io/library/fedora:latest`) the pulled image should carry, as the
+   * transport's naming rule gives them; empty when the image is to stay unnamed (known by ID).
+   */
+  names: string[];
+}

@@ -1,0 +1,133 @@
+import { basename, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+import { HoistError } from '../errors.js';
+import { MAX_MANIFEST_BYTES, validateDescriptor, verifyBytes, type Descriptor } from '../manifest/index.js';
+import { localImageName, parseDigest } from '../reference/index.js';
+import type { SourceFiles } from './file-reader.js';
+import type { ImageSource, OpenedSource, RawManifest } from './image-source.js';
+
+const REF_NAME = 'org.opencontainers.image.ref.name';
+const CONTAINERD_NAME = 'io.containerd.image.name';
+
+/** Blob path inside a layout; the digest is validated first so it can never name another path. */
+export function layoutBlobPath(digest: string): string {
+  const { algorithm, hex } = parseDigest(digest);
+  return `blobs/${algorithm}/${hex}`;
+}
+
+/** Which image of a layout: `REF` (by ref.name annotation), `@N` (position), or the only one. */
+export type LayoutSelector = { ref: string } | { position: number } | undefined;
+
+export function parseLayoutSelector(ref: string | undefined, description: string): LayoutSelector {
+  if (ref === undefined) return undefined;
+  if (ref.startsWith('@')) {
+    const n = ref.slice(1);
+    if (!/^\d+$/.test(n)) throw new HoistError('INVALID_REFERENCE', `${description}: invalid image position "${ref}": expected @N with N a number`);
+    return { position: Number(n) };
+  }
+  return { ref };
+}
+
+/** Reads and validates a layout's index.json. */
+async function readLayoutIndex(files: SourceFiles, description: string): Promise<Descriptor[]> {
+  const bytes = await files.readSmall('index.json', MAX_MANIFEST_BYTES);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(bytes.toString('utf8'));
+  } catch (err) {
+    throw new HoistError('INVALID_SOURCE', `${description}: index.json is not valid JSON: ${(err as Error).message}`);
+  }
+  const manifests = (doc as { manifests?: unknown } | null)?.manifests;
+  if (!Array.isArray(manifests)) throw new HoistError('INVALID_SOURCE', `${description}: index.json has no "manifests" list`);
+  return manifests.map((d, i) => validateDescriptor(d, `${description}: index.json manifests[${i}]`));
+}
+
+function describeEntries(entries: readonly Descriptor[]): string {
+  return entries.map((d, i) => `@${i}: ${d.annotations?.[REF_NAME] ?? '(no name)'} ${d.digest}`).join('; ');
+}
+
+function selectEntry(entries: readonly Descriptor[], selector: LayoutSelector, description: string): Descriptor {
+  if (selector === undefined) {
+    if (entries.length === 1) return entries[0]!;
+    if (entries.length === 0) throw new HoistError('INVALID_SOURCE', `${description}: the layout holds no images`);
+    throw new HoistError('INVALID_SOURCE', `${description}: the layout holds ${entries.length} images, choose one`, {
+      hint: `append :NAME or :@N to the path — ${describeEntries(entries)}`,
+    });
+  }
+  if ('position' in selector) {
+    const entry = entries[selector.position];
+    if (entry === undefined) throw new HoistError('INVALID_SOURCE', `${description}: no image at position @${selector.position} (the layout holds ${entries.length})`);
+    return entry;
+  }
+  const matches = entries.filter((d) => d.annotations?.[REF_NAME] === selector.ref);
+  if (matches.length === 1) return matches[0]!;
+  if (matches.length > 1) throw new HoistError('INVALID_SOURCE', `${description}: more than one image is named "${selector.ref}"`);
+  throw new HoistError('IMAGE_NOT_KNOWN', `${description}: no image named "${selector.ref}" in the layout`, {
+    hint: entries.length > 0 ? `the layout holds: ${describeEntries(entries)}` : 'the layout holds no images',
+  });
+}
+
+/**
+ * Names an image from an OCI layout. A REF that reads as an image reference names it (short
+ * names under `localhost/`); a bare tag-like REF names it `localhost/<layout dir>:<REF>`;
+ * no REF leaves it unnamed.
+ */
+export function layoutRefName(ref: string, layoutPath: string): string {
+  const tagLike = !/[/:@]/.test(ref);
+  return localImageName(tagLike ? `${basename(resolve(layoutPath))}:${ref}` : ref);
+}
+
+/** Annotation-based naming as libimage does for archives: BuildKit's containerd name first. */
+export function annotatedName(entry: Descriptor, layoutPath: string): string | undefined {
+  const name = entry.annotations?.[CONTAINERD_NAME] ?? entry.annotations?.[REF_NAME];
+  return name === undefined ? undefined : layoutRefName(name, layoutPath);
+}
+
+/** An ImageSource over the blobs of an OCI layout, starting at one index.json entry. */
+class LayoutSource implements ImageSource {
+  constructor(
+    readonly description: string,
+    private readonly files: SourceFiles,
+    private readonly entry: Descriptor,
+    private readonly onClose: () => Promise<void>,
+  ) {}
+
+  async getManifest(instanceDigest?: string): Promise<RawManifest> {
+    const digest = instanceDigest ?? this.entry.digest;
+    const bytes = await this.files.readSmall(layoutBlobPath(digest), MAX_MANIFEST_BYTES);
+    verifyBytes(bytes, digest, `manifest in ${this.description}`);
+    const mediaType = instanceDigest === undefined ? this.entry.mediaType : '';
+    return { bytes, mediaType, digest };
+  }
+
+  getBlob(desc: Descriptor, options?: { signal?: AbortSignal }): Promise<Readable> {
+    return this.files.stream(layoutBlobPath(desc.digest), options?.signal);
+  }
+
+  close(): Promise<void> {
+    return this.onClose();
+  }
+}
+
+export interface LayoutOpenOptions {
+  files: SourceFiles;
+  description: string;
+  /** The path the user gave, for naming by directory. */
+  layoutPath: string;
+  ref: string | undefined;
+  /** How the chosen image is named. */
+  naming: 'ref' | 'annotations';
+  onClose?: () => Promise<void>;
+}
+
+/** Opens the selected image of an OCI layout (a directory, or a tar read in place). */
+export async function openLayout(options: LayoutOpenOptions): Promise<OpenedSource> {
+  const { files, description, layoutPath, ref } = options;
+  const selector = parseLayoutSelector(ref, description);
+  const entry = selectEntry(await readLayoutIndex(files, description), selector, description);
+  const source = new LayoutSource(description, files, entry, options.onClose ?? (async () => undefined));
+  let name: string | undefined;
+  if (options.naming === 'annotations') name = annotatedName(entry, layoutPath);
+  else if (selector !== undefined && 'ref' in selector) name = layoutRefName(selector.ref, layoutPath);
+  return { source, names: name === undefined ? [] : [name] };
+}

@@ -1,0 +1,13 @@
+import type { OpenedSource } from './image-source.js';
+
+export interface TransportContext {
+  /** Scratch space on the store's filesystem (e.g. for decompressing an archive). */
+  tmpDir: string;
+  signal?: AbortSignal;
+}
+
+/** A transport that reads images from the local filesystem (everything but the registry). */
+export interface LocalTransport {
+  readonly name: string;
+  open(reference: string, context: TransportContext): Promise<OpenedSource>;
+}

@@ -1,0 +1,50 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { imageIdPrefix, isFullImageId, normalizeImageId } from '../../src/reference/index.js';
+
+const ID = 'e7d92cdc71feacf90708cb59182d0df1b911f8ae022d29e8e95d75ca6a99776a';
+
+test('isFullImageId', () => {
+  const cases: Array<[string, boolean]> = [
+    [ID, true],
+    [ID.toUpperCase(), false],
+    [ID.slice(1), false],
+    [`${ID}0`, false],
+    [`sha256:${ID}`, false],
+    ['', false],
+  ];
+  for (const [input, want] of cases) assert.equal(isFullImageId(input), want, input);
+});
+
+test('normalizeImageId', () => {
+  const cases: Array<[string, string | undefined]> = [
+    [ID, ID],
+    [`sha256:${ID}`, ID],
+    [`sha256:${ID.slice(1)}`, undefined],
+    [`sha512:${ID}`, undefined],
+    [`sha256:sha256:${ID}`, undefined],
+    [ID.toUpperCase(), undefined],
+    ['fedora', undefined],
+    ['', undefined],
+  ];
+  for (const [input, want] of cases) assert.equal(normalizeImageId(input), want, input);
+});
+
+test('imageIdPrefix', () => {
+  const cases: Array<[string, string | undefined]> = [
+    ['e7d', 'e7d'],
+    ['e7d92cdc71fe', 'e7d92cdc71fe'],
+    [ID, ID],
+    ['sha256:e7d92c', 'e7d92c'],
+    [`sha256:${ID}`, ID],
+    ['e7', undefined],
+    ['sha256:e7', undefined],
+    [`${ID}0`, undefined],
+    ['E7D92C', undefined],
+    ['e7d92g', undefined],
+    ['fedora', undefined],
+    ['sha256:', undefined],
+    ['', undefined],
+  ];
+  for (const [input, want] of cases) assert.equal(imageIdPrefix(input), want, input);
+});
