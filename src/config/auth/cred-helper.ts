@@ -1,0 +1,67 @@
+import { spawn } from 'node:child_process';
+import createDebug from 'debug';
+import { HoistError } from '../../errors.js';
+import type { Credentials } from './types.js';
+
+const debug = createDebug('hoist:config');
+
+/** What helpers print (on stdout, exit 1) when they hold nothing for the server. */
+const NOT_FOUND = 'credentials not found in native keychain';
+/** The user name by which a helper says its secret is an identity (refresh) token. */
+const TOKEN_USER = '<token>';
+const TIMEOUT_MS = 60_000;
+
+/**
+ * Runs `docker-credential-<helper> get` with the server on stdin, per the docker-credential-helpers
+ * protocol. Returns undefined when the helper has no credentials for the server. Its output is
+ * never logged or quoted, as it carries the secret.
+ */
+export async function credentialsFromHelper(helper: string, server: string, env: NodeJS.ProcessEnv): Promise<Credentials | undefined> {
+  const program = `docker-credential-${helper}`;
+  debug('asking %s for %s', program, server);
+  const { code, stdout } = await run(program, server, env);
+  if (code !== 0) {
+    if (stdout.trim() === NOT_FOUND) return undefined;
+    throw new HoistError('UNAUTHORIZED', `credential helper ${program} failed for ${server} (exit status ${code})`, {
+      hint: `check that ${program} works: echo ${server} | ${program} get`,
+    });
+  }
+  let reply: unknown;
+  try {
+    reply = JSON.parse(stdout);
+  } catch {
+    throw new HoistError('UNAUTHORIZED', `credential helper ${program} printed something that is not JSON for ${server}`);
+  }
+  const { Username: username, Secret: secret } = (reply ?? {}) as Record<string, unknown>;
+  if (typeof username !== 'string' || typeof secret !== 'string') {
+    throw new HoistError('UNAUTHORIZED', `credential helper ${program} gave no Username and Secret for ${server}`);
+  }
+  if (username === '' && secret === '') return undefined;
+  return username === TOKEN_USER ? { username: '', password: '', identityToken: secret } : { username, password: secret };
+}
+
+function run(program: string, input: string, env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(program, ['get'], { env, stdio: ['pipe', 'pipe', 'ignore'] });
+    // Not spawn's own `timeout`, whose timer outlives a helper that never started (ENOENT).
+    const timer = setTimeout(() => child.kill('SIGKILL'), TIMEOUT_MS);
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => chunks.push(c));
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      const missing = err.code === 'ENOENT';
+      reject(
+        new HoistError('INVALID_CONFIG', missing ? `credential helper ${program} is not installed (not found in $PATH)` : `cannot run credential helper ${program}: ${err.message}`, {
+          cause: err,
+          ...(missing ? { hint: 'install it, or remove it from credHelpers/credsStore in the auth file' } : {}),
+        }),
+      );
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? (signal ? 128 : 1), stdout: Buffer.concat(chunks).toString('utf8') });
+    });
+    child.stdin.on('error', () => undefined); // a helper that exits without reading stdin is judged by its exit status
+    child.stdin.end(input);
+  });
+}

@@ -1,0 +1,1 @@
+export { defaultCertsBases, loadRegistryCerts, type CertsLookupOptions, type RegistryCerts } from './certs-dir.js';

@@ -1,0 +1,215 @@
+import { request, type Dispatcher } from 'undici';
+import { findCredentials, type FoundCredentials } from '../config/auth/index.js';
+import { loadRegistryCerts } from '../config/certs/index.js';
+import { HoistError } from '../errors.js';
+import { dispatcherFor } from './agent.js';
+import { discard, type ResponseBody } from './body.js';
+import { Authenticator } from './authenticator.js';
+import { parseChallenges, type Challenge } from './challenge.js';
+import { candidateOrigins, registryHost } from './endpoint.js';
+import { readErrorBody, statusError, type RequestSubject } from './http-errors.js';
+import { debug } from './log.js';
+import { networkError } from './network-errors.js';
+import type { RegistrySourceOptions } from './options.js';
+import { retryPolicy, withRetries, type RetryPolicy } from './retry.js';
+
+export interface RegistryRequest {
+  method: 'GET' | 'HEAD';
+  /** Path and query below the registry origin, e.g. `/v2/ns/app/manifests/latest`. */
+  path: string;
+  headers?: Record<string, string>;
+  /** What the request is for, to name it in errors. */
+  subject: Pick<RequestSubject, 'kind' | 'name'>;
+  signal?: AbortSignal;
+}
+
+export interface RegistryResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: ResponseBody;
+  /** Where the response finally came from, after redirects. */
+  url: URL;
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 10;
+const DEFAULT_USER_AGENT = 'hoist';
+
+/**
+ * Talks to one repository on one registry: finds the origin (the `/v2/` ping), authenticates,
+ * follows redirects without leaking `Authorization`, and maps failures to HoistErrors.
+ * `send` makes one attempt; callers wrap whole operations in retries.
+ */
+export class RegistryClient {
+  /** The registry as the user named it (`docker.io`, `127.0.0.1:5000`), for messages. */
+  readonly registry: string;
+  /** `domain/path`, for messages. */
+  readonly repository: string;
+  /** The repository path in API URLs (`library/fedora`). */
+  readonly path: string;
+  readonly origin: string;
+  readonly retry: RetryPolicy;
+  readonly signal: AbortSignal | undefined;
+  readonly #dispatcher: Dispatcher;
+  readonly #authenticator: Authenticator;
+  readonly #userAgent: string;
+  readonly #insecure: boolean;
+
+  private constructor(init: {
+    domain: string;
+    path: string;
+    origin: string;
+    dispatcher: Dispatcher;
+    authenticator: Authenticator;
+    options: RegistrySourceOptions;
+  }) {
+    this.registry = init.domain;
+    this.path = init.path;
+    this.repository = `${init.domain}/${init.path}`;
+    this.origin = init.origin;
+    this.#dispatcher = init.dispatcher;
+    this.#authenticator = init.authenticator;
+    this.#userAgent = init.options.userAgent ?? DEFAULT_USER_AGENT;
+    this.#insecure = init.options.insecure === true;
+    this.retry = retryPolicy(init.options);
+    this.signal = init.options.signal;
+  }
+
+  /** Resolves the endpoint and TLS settings of `domain` and pings it; credentials are read lazily. */
+  static async open(domain: string, path: string, options: RegistrySourceOptions = {}): Promise<RegistryClient> {
+    const host = registryHost(domain);
+    const env = options.env ?? process.env;
+    const certs = await loadRegistryCerts(host, {
+      env,
+      ...(options.certDir !== undefined ? { certDir: options.certDir } : {}),
+      ...(options.certsBases !== undefined ? { bases: options.certsBases } : {}),
+    });
+    if (certs !== undefined) debug('%s: using certs.d %s', host, certs.dir);
+    const dispatcher = dispatcherFor({ insecure: options.insecure === true, ...(certs !== undefined ? { certs } : {}) });
+    const retry = retryPolicy(options);
+    const { origin, challenges } = await ping(host, domain, dispatcher, options, retry);
+    let credentials: Promise<FoundCredentials | undefined> | undefined;
+    const authenticator = new Authenticator(
+      {
+        dispatcher,
+        userAgent: options.userAgent ?? DEFAULT_USER_AGENT,
+        registry: domain,
+        repository: `${domain}/${path}`,
+        retry,
+        ...(options.signal !== undefined ? { signal: options.signal } : {}),
+        credentials: () =>
+          (credentials ??= findCredentials(domain, path, {
+            env,
+            ...(options.creds !== undefined ? { creds: options.creds } : {}),
+            ...(options.authFile !== undefined ? { authFile: options.authFile } : {}),
+          })),
+      },
+      challenges,
+    );
+    return new RegistryClient({ domain, path, origin, dispatcher, authenticator, options });
+  }
+
+  /** `repository:<path>:pull`: the only access a pull needs. */
+  get pullScope(): string {
+    return `repository:${this.path}:pull`;
+  }
+
+  /**
+   * One request with authentication: on a 401 the challenge is taken in and the request made
+   * once more (new scheme, new scope, or a fresh token). Error statuses throw mapped errors.
+   */
+  async send(req: RegistryRequest): Promise<RegistryResponse> {
+    const scope = this.pullScope;
+    for (let tries = 0; ; tries++) {
+      const response = await this.#follow(req, await this.#authenticator.authorization(scope));
+      if (response.status < 400) return response;
+      if (response.status === 401 && tries === 0) {
+        const challenges = parseChallenges(response.headers['www-authenticate']);
+        if (await this.#authenticator.unauthorized(challenges, scope)) {
+          discard(response.body);
+          continue;
+        }
+      }
+      const credentialsSource = await this.#authenticator.credentialsSource();
+      const subject: RequestSubject = { ...req.subject, registry: this.registry, ...(credentialsSource !== undefined ? { credentialsSource } : {}) };
+      throw statusError(subject, response.status, await readErrorBody(response.body), response.headers);
+    }
+  }
+
+  /**
+   * Follows redirects by hand (blob storage often lives elsewhere) so `Authorization` goes to
+   * the registry's own origin only, never to the storage a redirect points at.
+   */
+  async #follow(req: RegistryRequest, authorization: string | undefined): Promise<RegistryResponse> {
+    let url = new URL(req.path, this.origin);
+    const signal = combine(this.signal, req.signal);
+    for (let hops = 0; ; hops++) {
+      const headers: Record<string, string> = { 'user-agent': this.#userAgent, ...req.headers };
+      if (authorization !== undefined && url.origin === this.origin) headers.authorization = authorization;
+      let response: Dispatcher.ResponseData;
+      try {
+        response = await request(url, { method: req.method, headers, dispatcher: this.#dispatcher, signal });
+      } catch (err) {
+        throw networkError(err, url, signal);
+      }
+      // Origin and path only: redirect targets carry signed query strings that act as secrets.
+      debug('%s %s%s → %d', req.method, url.origin, url.pathname, response.statusCode);
+      const location = response.headers.location;
+      if (!REDIRECTS.has(response.statusCode) || typeof location !== 'string') {
+        return { status: response.statusCode, headers: response.headers, body: response.body, url };
+      }
+      discard(response.body);
+      if (hops === MAX_REDIRECTS) throw new HoistError('REGISTRY_ERROR', `too many redirects for ${req.subject.kind} ${req.subject.name}`);
+      const next = new URL(location, url);
+      if (next.protocol !== 'https:' && !(next.protocol === 'http:' && this.#insecure)) {
+        throw new HoistError('REGISTRY_ERROR', `${this.registry} redirected ${req.subject.kind} ${req.subject.name} to ${next.protocol}//${next.host}, which is not HTTPS`, {
+          hint: '--tls-verify=false allows plain HTTP',
+        });
+      }
+      url = next;
+    }
+  }
+}
+
+/**
+ * `GET /v2/`: which origin answers (https, or http for an insecure registry) and how it wants
+ * us to authenticate. 200 means no authentication; 401 carries the challenge.
+ */
+async function ping(
+  host: string,
+  domain: string,
+  dispatcher: Dispatcher,
+  options: RegistrySourceOptions,
+  retry: RetryPolicy,
+): Promise<{ origin: string; challenges: Challenge[] }> {
+  const origins = candidateOrigins(host, options.insecure === true);
+  for (const [i, origin] of origins.entries()) {
+    const url = new URL('/v2/', origin);
+    try {
+      return await withRetries(retry, `ping ${url.href}`, options.signal, async () => {
+        let response: Dispatcher.ResponseData;
+        try {
+          response = await request(url, { method: 'GET', headers: { 'user-agent': options.userAgent ?? DEFAULT_USER_AGENT }, dispatcher, signal: options.signal });
+        } catch (err) {
+          throw networkError(err, url, options.signal);
+        }
+        debug('ping %s → %d', url.href, response.statusCode);
+        if (response.statusCode === 200 || response.statusCode === 401) {
+          discard(response.body);
+          return { origin, challenges: response.statusCode === 401 ? parseChallenges(response.headers['www-authenticate']) : [] };
+        }
+        throw statusError({ kind: 'ping', registry: domain, name: domain }, response.statusCode, await readErrorBody(response.body), response.headers);
+      });
+    } catch (err) {
+      const last = i === origins.length - 1;
+      const unreachable = err instanceof HoistError && (err.code === 'TLS_ERROR' || err.code === 'CONNECTION_FAILED');
+      if (last || !unreachable) throw err;
+      debug('%s unreachable (%s); trying plain HTTP as the registry is insecure', origin, err.message);
+    }
+  }
+  throw new HoistError('INTERNAL', `no origin to try for ${host}`);
+}
+
+function combine(a: AbortSignal | undefined, b: AbortSignal | undefined): AbortSignal | undefined {
+  return a === undefined ? b : b === undefined ? a : AbortSignal.any([a, b]);
+}

@@ -1,0 +1,53 @@
+import { abortError, HoistError } from '../errors.js';
+import { hostAndPort } from './endpoint.js';
+
+/** Failures that a new connection may not meet again: resets, timeouts, early closes. */
+const RETRYABLE = new Set([
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ECONNABORTED',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
+]);
+
+/** OpenSSL certificate-verification codes, as Node reports them, and Node's own TLS codes. */
+const TLS_CODE = /^ERR_(SSL|TLS)_|CERT|^UNABLE_TO_|SELF_SIGNED|^INVALID_CA$|^HOSTNAME_MISMATCH$|^PATH_LENGTH_EXCEEDED$|^INVALID_PURPOSE$|^EPROTO$/;
+
+/**
+ * Maps a failure to reach `url` (DNS, refused, reset, timeout, TLS) to a HoistError naming the
+ * host and port. HoistErrors pass through; an abort becomes the abort's error.
+ */
+export function networkError(error: unknown, url: URL, signal?: AbortSignal): HoistError {
+  if (signal?.aborted) return abortError(signal);
+  if (error instanceof HoistError) return error;
+  const code = String((error as NodeJS.ErrnoException)?.code ?? '');
+  const detail = (error as Error)?.message ?? String(error);
+  const where = hostAndPort(url);
+  if (TLS_CODE.test(code)) {
+    // OpenSSL's messages carry a source-file trail; its `reason` is the readable part.
+    const reason = String((error as { reason?: unknown }).reason ?? detail);
+    const why = code === 'ERR_SSL_WRONG_VERSION_NUMBER' ? `the server does not speak TLS (${reason}); is it a plain-HTTP registry?` : reason;
+    return new HoistError('TLS_ERROR', `TLS error talking to ${where}: ${why}`, {
+      cause: error,
+      hint: `if ${url.host} uses a private CA, put it in a certs.d directory for it or pass --cert-dir DIR; --tls-verify=false skips verification and allows plain HTTP (unsafe)`,
+    });
+  }
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    return new HoistError('CONNECTION_FAILED', `cannot connect to ${where}: DNS lookup of ${url.hostname} failed (${code})`, {
+      cause: error,
+      retryable: RETRYABLE.has(code),
+    });
+  }
+  if (code === 'ECONNREFUSED') {
+    return new HoistError('CONNECTION_FAILED', `cannot connect to ${where}: connection refused`, { cause: error });
+  }
+  return new HoistError('CONNECTION_FAILED', `connection to ${where} failed: ${detail}${code ? ` (${code})` : ''}`, {
+    cause: error,
+    retryable: RETRYABLE.has(code),
+  });
+}

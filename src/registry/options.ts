@@ -1,0 +1,25 @@
+import type { Credentials } from '../config/auth/index.js';
+
+/** How to reach one registry: TLS, credentials, retries. Everything is optional. */
+export interface RegistrySourceOptions {
+  /** `--tls-verify=false` or registries.conf `insecure = true`: skip TLS verification and allow plain HTTP. */
+  insecure?: boolean;
+  /** `--creds`: used instead of any auth file. */
+  creds?: Credentials;
+  /** `--authfile`: the only auth file read. */
+  authFile?: string;
+  /** `--cert-dir`: certs.d material for this registry, instead of the certs.d search. */
+  certDir?: string;
+  /** `--retry`: how many times a failed request is tried again (default 3). */
+  retry?: number;
+  /** `--retry-delay` in ms: a fixed delay between tries instead of exponential backoff. */
+  retryDelayMs?: number;
+  /** Environment for auth-file lookup, HOME, credential helpers (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+  userAgent?: string;
+  /** certs.d bases to search instead of the system ones (tests). */
+  certsBases?: readonly string[];
+}
+
+export const DEFAULT_RETRIES = 3;
