@@ -1,0 +1,134 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { invalidArchive } from './archive-error.js';
+import { resolveLinkTarget } from './entry-name.js';
+import { plainArchiveFile, type PlainArchiveFile, type PlainArchiveOptions } from './plain-archive-file.js';
+import { readTarEntries, type TarEntry } from './tar-entries.js';
+
+const STREAM_CHUNK = 1 << 20;
+
+/**
+ * A tar read in place: its entry table is read once, then any entry is served by byte range
+ * straight from the file, as many at once as callers like. Nothing is extracted or buffered.
+ */
+export class TarArchive {
+  readonly #byName = new Map<string, TarEntry[]>();
+
+  private constructor(
+    /** The archive as the user named it, for messages. */
+    readonly path: string,
+    private readonly plain: PlainArchiveFile,
+    readonly entries: readonly TarEntry[],
+  ) {
+    for (const entry of entries) {
+      const same = this.#byName.get(entry.name);
+      if (same === undefined) this.#byName.set(entry.name, [entry]);
+      else same.push(entry);
+    }
+  }
+
+  /** Opens `path` (plain or gzip-compressed) and reads its entry table. Call close() when done. */
+  static async open(path: string, options: PlainArchiveOptions): Promise<TarArchive> {
+    const file = await plainArchiveFile(path, options);
+    try {
+      const fh = await open(file.path, 'r');
+      try {
+        return new TarArchive(path, file, await readTarEntries(fh, file.size, path));
+      } finally {
+        await fh.close();
+      }
+    } catch (err) {
+      await file.remove();
+      throw err;
+    }
+  }
+
+  /** `name` is a normalized entry name (see normalizeEntryName). */
+  has(name: string): boolean {
+    return this.#byName.has(name);
+  }
+
+  /**
+   * The regular-file entry `name`. A link is refused: a link named `manifest.json` or `blobs/…`
+   * could make one entry stand for another. A name held twice is refused as ambiguous.
+   */
+  file(name: string): TarEntry {
+    const entry = this.#only(name);
+    if (entry.type !== 'file') throw invalidArchive(this.path, `"${name}" is a ${entry.type}, not a regular file`);
+    return entry;
+  }
+
+  /**
+   * Like file(), but a symlink is followed once, to a regular file inside the archive: docker save
+   * (before Docker 25) stores a layer repeated in the archive as a symlink to its first copy,
+   * and containers/image reads it so.
+   */
+  fileFollowingSymlink(name: string): TarEntry {
+    const entry = this.#only(name);
+    if (entry.type !== 'symlink') return this.file(name);
+    const target = resolveLinkTarget(name, entry.linkname);
+    if ('problem' in target) throw invalidArchive(this.path, target.problem);
+    const resolved = this.#byName.get(target.name);
+    if (resolved?.length !== 1 || resolved[0]!.type !== 'file') {
+      throw invalidArchive(this.path, `symlink "${name}" points at "${target.name}", which is not one regular file in the archive`);
+    }
+    return resolved[0]!;
+  }
+
+  #only(name: string): TarEntry {
+    const found = this.#byName.get(name);
+    if (found === undefined) throw invalidArchive(this.path, `the archive has no entry "${name}"`);
+    if (found.length > 1) throw invalidArchive(this.path, `the archive holds "${name}" ${found.length} times`);
+    return found[0]!;
+  }
+
+  /** The whole body of a small entry (a manifest, a config), refused above `maxBytes` before it is read. */
+  async readSmall(entry: TarEntry, maxBytes: number): Promise<Buffer> {
+    if (entry.size > maxBytes) {
+      throw invalidArchive(this.path, `"${entry.name}" is too large (${entry.size} bytes, at most ${maxBytes})`);
+    }
+    return this.#read(entry, entry.size);
+  }
+
+  /** The first bytes of an entry (to detect its compression). */
+  readHead(entry: TarEntry, length: number): Promise<Buffer> {
+    return this.#read(entry, Math.min(length, entry.size));
+  }
+
+  async #read(entry: TarEntry, length: number): Promise<Buffer> {
+    const fh = await open(this.plain.path, 'r');
+    try {
+      const buffer = Buffer.alloc(length);
+      const { bytesRead } = await fh.read(buffer, 0, length, entry.offset);
+      if (bytesRead !== length) throw invalidArchive(this.path, `"${entry.name}" was cut short (the file changed while being read)`);
+      return buffer;
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /** The body of an entry as a stream of exactly `entry.size` bytes. */
+  stream(entry: TarEntry, signal?: AbortSignal): Readable {
+    if (entry.size === 0) return Readable.from([]);
+    return createReadStream(this.plain.path, {
+      start: entry.offset,
+      end: entry.offset + entry.size - 1, // inclusive
+      highWaterMark: STREAM_CHUNK,
+      ...(signal ? { signal } : {}),
+    });
+  }
+
+  /** sha256 digest of an entry's body, in one streaming pass. */
+  async digest(entry: TarEntry, signal?: AbortSignal): Promise<string> {
+    const hash = createHash('sha256');
+    for await (const chunk of this.stream(entry, signal)) hash.update(chunk as Buffer);
+    return `sha256:${hash.digest('hex')}`;
+  }
+
+  /** Removes the decompressed temp copy, if any. Safe to call more than once. */
+  close(): Promise<void> {
+    return this.plain.remove();
+  }
+}

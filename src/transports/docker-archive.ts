@@ -1,0 +1,81 @@
+import { Readable } from 'node:stream';
+import { invalidArchive, TarArchive, type TarEntry } from '../archive/index.js';
+import { HoistError } from '../errors.js';
+import type { Descriptor } from '../manifest/index.js';
+import { resolveArchiveImage, type ArchiveImage } from './docker-archive-image.js';
+import { MAX_ARCHIVE_MANIFEST_BYTES, parseArchiveManifest } from './docker-archive-manifest.js';
+import { parseArchiveSelector, selectArchiveImage } from './docker-archive-select.js';
+import { synthesizeManifest, type SynthesizedManifest } from './docker-archive-synthesize.js';
+import type { BlobReadOptions, ImageSource, RawManifest } from './image-source.js';
+import { splitPathAndReference } from './names.js';
+import type { LocalTransport } from './transport.js';
+
+/** One image of a docker archive, read in place. */
+class DockerArchiveSource implements ImageSource {
+  #manifest: Promise<SynthesizedManifest> | undefined;
+
+  constructor(
+    readonly description: string,
+    private readonly archive: TarArchive,
+    private readonly image: ArchiveImage,
+  ) {}
+
+  /** The manifest is built once (hashing compressed layers); a failed attempt is not remembered. */
+  #synthesized(signal?: AbortSignal): Promise<SynthesizedManifest> {
+    this.#manifest ??= synthesizeManifest(this.archive, this.image, signal).catch((err: unknown) => {
+      this.#manifest = undefined;
+      throw err;
+    });
+    return this.#manifest;
+  }
+
+  async getManifest(instanceDigest?: string, options?: BlobReadOptions): Promise<RawManifest> {
+    const { raw } = await this.#synthesized(options?.signal);
+    if (instanceDigest !== undefined && instanceDigest !== raw.digest) {
+      throw new HoistError('INVALID_SOURCE', `${this.description}: a docker archive holds no manifest lists (asked for ${instanceDigest})`);
+    }
+    return raw;
+  }
+
+  async getBlob(desc: Descriptor, options?: BlobReadOptions): Promise<Readable> {
+    if (desc.digest === this.image.config.digest) return Readable.from([this.image.config.bytes]);
+    const entry = (await this.#synthesized(options?.signal)).layerEntries.get(desc.digest);
+    if (entry === undefined) throw new HoistError('BLOB_UNKNOWN', `${this.description}: the image has no blob ${desc.digest}`);
+    return this.archive.stream(entry, options?.signal);
+  }
+
+  close(): Promise<void> {
+    return this.archive.close();
+  }
+}
+
+function archiveManifestEntry(archive: TarArchive): TarEntry {
+  if (archive.has('manifest.json')) return archive.file('manifest.json');
+  const hint = archive.has('index.json')
+    ? 'it holds an OCI layout: use oci-archive: instead'
+    : 'docker save has written manifest.json since Docker 1.10; older archives are not supported';
+  throw invalidArchive(archive.path, 'the archive has no manifest.json', hint);
+}
+
+/**
+ * `docker-archive:PATH[:NAME[:TAG]|:@N]` — what `docker save`, `podman save` and skopeo write,
+ * plain or gzip-compressed. The image is named by its RepoTags (see selectArchiveImage).
+ */
+export const dockerArchiveTransport: LocalTransport = {
+  name: 'docker-archive',
+  async open(reference, context) {
+    const { path, ref } = splitPathAndReference(reference);
+    const description = `docker-archive:${reference}`;
+    const selector = parseArchiveSelector(ref, description);
+    const archive = await TarArchive.open(path, context);
+    try {
+      const manifestJson = await archive.readSmall(archiveManifestEntry(archive), MAX_ARCHIVE_MANIFEST_BYTES);
+      const { item, names } = selectArchiveImage(parseArchiveManifest(manifestJson, archive.path), selector, description);
+      const image = await resolveArchiveImage(archive, item);
+      return { source: new DockerArchiveSource(description, archive, image), names };
+    } catch (err) {
+      await archive.close();
+      throw err;
+    }
+  },
+};
