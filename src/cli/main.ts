@@ -1,17 +1,21 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { packageRoot } from '../config/shipped.js';
 import { HoistError } from '../errors.js';
+import { eventsCommand } from './events.js';
 import { imagesCommand } from './images.js';
 import { inspectCommand } from './inspect.js';
 import { EXIT_ERROR, logLevels, printError, setLogLevel, type LogLevel } from './output.js';
 import { pullCommand } from './pull.js';
+import { resolveCommand } from './resolve.js';
 import { rmiCommand } from './rmi.js';
 import type { GlobalArgs } from './store-option.js';
 import { tagCommand } from './tag.js';
 
-const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+const { version } = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
 
 export async function main(argv: string[]): Promise<void> {
   const program = yargs(argv)
@@ -25,6 +29,8 @@ export async function main(argv: string[]): Promise<void> {
     .command(inspectCommand as never)
     .command(rmiCommand as never)
     .command(tagCommand as never)
+    .command(resolveCommand as never)
+    .command(eventsCommand as never)
     .demandCommand(1, 'a command is required; see hoist --help')
     .strict()
     .version(version)

@@ -42,15 +42,16 @@ export async function copyImage(source: ImageSource, store: Store, options: Copy
   const { raw, manifest, indexDigest, platform } = await selectInstance(source, top, options);
   emit({ type: 'copy-start', source: source.description });
   const endInFlight = await store.markInFlight([raw.digest, manifest.config.digest, ...manifest.layers.map((l) => l.digest)]);
+  const written: string[] = [];
   try {
     const blobs: { desc: Descriptor; kind: BlobKind }[] = [
       { desc: manifest.config, kind: 'config' },
       ...manifest.layers.map((desc) => ({ desc, kind: 'layer' as const })),
     ];
     // Config first: it is small, and a bad one fails the pull before any large download.
-    await copyBlob(source, store, blobs[0]!, emit, options.signal);
+    await copyBlob(source, store, blobs[0]!, emit, options.signal, written);
     await runLimited(
-      blobs.slice(1).map((blob) => (signal: AbortSignal) => copyBlob(source, store, blob, emit, signal)),
+      blobs.slice(1).map((blob) => (signal: AbortSignal) => copyBlob(source, store, blob, emit, signal, written)),
       options.maxParallel ?? DEFAULT_MAX_PARALLEL,
       options.signal,
     );
@@ -75,6 +76,11 @@ export async function copyImage(source: ImageSource, store: Store, options: Copy
       platform: platform ?? { os: actual.os, architecture: actual.architecture, ...(actual.variant ? { variant: actual.variant } : {}) },
       manifest,
     };
+  } catch (err) {
+    // A failed pull leaves the store as it was: the blobs it wrote go (unless others need them).
+    await endInFlight();
+    await store.discardBlobs(written).catch((cleanupError: unknown) => debug('cannot remove blobs of the failed pull: %O', cleanupError));
+    throw err;
   } finally {
     await endInFlight();
   }
@@ -106,6 +112,7 @@ async function copyBlob(
   { desc, kind }: { desc: Descriptor; kind: BlobKind },
   emit: EventListener,
   signal: AbortSignal | undefined,
+  written: string[],
 ): Promise<void> {
   const base = { kind, digest: desc.digest };
   if (await store.hasBlob(desc.digest)) {
@@ -122,6 +129,7 @@ async function copyBlob(
     },
     onWait: () => emit({ type: 'blob-wait', ...base }),
   });
+  if (result === 'written') written.push(desc.digest);
   emit({ type: 'blob-done', ...base, size: desc.size, skipped: result === 'exists' });
 }
 

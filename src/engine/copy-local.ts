@@ -1,22 +1,25 @@
 import { copyImage } from '../copy/index.js';
 import { wantedPlatform } from '../manifest/index.js';
-import type { Store } from '../store/index.js';
 import type { LocalTransport } from '../transports/index.js';
-import type { PulledImage, PullOptions } from './options.js';
+import type { PulledImage } from './options.js';
+import type { PullContext } from './pull-context.js';
 
-/** Copies the image a local transport (oci, dir, archives) selects, named by the transport's rule. */
-export async function copyFromLocal(transport: LocalTransport, reference: string, store: Store, options: PullOptions): Promise<PulledImage> {
+/**
+ * Copies the image a local transport (oci, dir, archives) selects, named by the transport's rule.
+ * Pull policies are for registries: a local source is always read, and stored blobs are skipped.
+ */
+export async function copyFromLocal(transport: LocalTransport, reference: string, ctx: PullContext): Promise<PulledImage> {
+  const { store, options } = ctx;
   const { source, names } = await transport.open(reference, { tmpDir: store.paths.tmp, ...(options.signal ? { signal: options.signal } : {}) });
   try {
-    const copied = await copyImage(source, store, {
+    const { manifest: _manifest, ...image } = await copyImage(source, store, {
       platform: wantedPlatform(options.platform ?? {}),
-      ...(options.maxParallel !== undefined ? { maxParallel: options.maxParallel } : {}),
+      maxParallel: ctx.maxParallel,
+      onEvent: ctx.emit,
       ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     });
-    const { manifest: _manifest, ...image } = copied;
     const record = await store.commitImage(image, names);
-    options.onEvent?.({ type: 'copy-done', id: record.id });
+    ctx.emit({ type: 'copy-done', id: record.id });
     return { id: record.id, names, manifestDigest: record.manifestDigest };
   } finally {
     await source.close();

@@ -1,2 +1,4 @@
 export { pull } from './pull.js';
-export type { PullOptions, PulledImage, PullPolicy } from './options.js';
+export { parsePullPolicy } from './policy.js';
+export type { PullOptions, PulledImage, PullPolicy, RegistryAccess } from './options.js';
+export { explainResolution, type Explanation, type ExplainedCandidate } from './explain.js';

@@ -1,22 +1,52 @@
+import type { Candidate } from '../shortnames/index.js';
 import type { PlatformFlags } from '../manifest/index.js';
 import type { EventListener } from '../progress/events.js';
 import type { Store } from '../store/index.js';
 
 export type PullPolicy = 'always' | 'missing' | 'newer' | 'never';
 
+/** How registries are reached: the flags `podman pull` takes for them. */
+export interface RegistryAccess {
+  /** `--creds USER[:PASS]` */
+  creds?: { username: string; password: string };
+  /** `--authfile` (or REGISTRY_AUTH_FILE): the only auth file read. */
+  authFile?: string;
+  /** `--cert-dir` */
+  certDir?: string;
+  /** `--tls-verify=false` skips TLS verification and allows plain HTTP for every registry. */
+  tlsVerify?: boolean;
+  /** `--retry` (default 3, or hoist.toml) */
+  retry?: number;
+  /** `--retry-delay` in ms; default exponential backoff. */
+  retryDelayMs?: number;
+}
+
 export interface PullOptions {
   /** An open store, or the root to open (default: HOIST_ROOT / the per-user default). */
   store?: Store;
   root?: string;
-  /** Registry pulls only. Default 'always'. */
+  /** Registry pulls only. Default: hoist.toml's, else 'always'. */
   policy?: PullPolicy;
   /** --platform / --os / --arch / --variant; default: the host. */
   platform?: PlatformFlags;
-  /** Blobs copied at once (default 6). */
+  /** Blobs copied at once (default: hoist.toml's, else 6). */
   maxParallel?: number;
   signal?: AbortSignal;
   /** Receives every progress event (the CLI renders them; library users may log or ignore them). */
   onEvent?: EventListener;
+  registry?: RegistryAccess;
+  /** Pull every tag of the repository (registry names only). */
+  allTags?: boolean;
+  /** `--registries-conf`: the only registries.conf read. */
+  registriesConf?: string;
+  /** `--alias-cache`: the short-name alias cache file. */
+  aliasCache?: string;
+  /** Whether short-name prompting may happen; default: stdin and stdout are terminals. */
+  isTTY?: boolean;
+  /** Chooses among short-name candidates; default: the terminal selector. */
+  prompt?: (candidates: Candidate[]) => Promise<Candidate>;
+  /** Environment for config lookup (default process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface PulledImage {

@@ -50,7 +50,7 @@ export async function writeBlob(
       try {
         // The blob may have landed between our check and our claim.
         if (await blobExists(paths, expected.digest)) return 'exists';
-        await streamToBlob(paths, final, expected, await openStream(), options);
+        await streamToBlob(paths, final, expected, openStream, options);
         return 'written';
       } finally {
         await release();
@@ -71,13 +71,21 @@ async function streamToBlob(
   paths: StorePaths,
   final: string,
   expected: ExpectedBlob,
-  source: Readable,
+  openStream: () => Promise<Readable>,
   options: BlobWriteOptions,
 ): Promise<void> {
   const tmp = paths.tmpFile(`blob-${parseDigest(expected.digest).hex.slice(0, 16)}`);
   const verifier = new VerifyingTransform(expected, options.onBytes);
+  let source: Readable | undefined;
   try {
-    const sink = createWriteStream(tmp, { flags: 'wx', mode: 0o644, highWaterMark: 1 << 20 });
+    // The temp file is opened first (not lazily by the stream), so it exists before any failure
+    // can remove it; and nothing is awaited between opening the source and piping it, so an
+    // error or abort of the source always has the pipeline to go to.
+    const sink = createWriteStream('', { fd: await open(tmp, 'wx', 0o644), highWaterMark: 1 << 20 });
+    source = await openStream().catch((err: unknown) => {
+      sink.destroy();
+      throw err;
+    });
     await pipeline(source, verifier, sink, options.signal ? { signal: options.signal } : {});
     verifier.verify();
     await fsyncFile(tmp);
@@ -86,7 +94,7 @@ async function streamToBlob(
     await syncDirectory(dirname(final));
     debug('stored blob %s (%d bytes)', expected.digest, verifier.bytes);
   } catch (err) {
-    source.destroy();
+    source?.destroy();
     await rm(tmp, { force: true });
     if (options.signal?.aborted) throw abortError(options.signal);
     throw err;

@@ -34,7 +34,6 @@ async function inFlightDigests(paths: StorePaths): Promise<Set<string>> {
   return digests;
 }
 
-
 /** Every blob a record needs: its manifest, config and layers. */
 export async function blobsOf(paths: StorePaths, record: ImageRecord): Promise<string[]> {
   const bytes = await readFile(paths.blob(record.manifestDigest));
@@ -43,15 +42,34 @@ export async function blobsOf(paths: StorePaths, record: ImageRecord): Promise<s
   return [record.manifestDigest, manifest.config.digest, ...manifest.layers.map((l) => l.digest)];
 }
 
+/** Digests that must stay: every blob a record needs, and those of pulls in flight. */
+async function neededDigests(paths: StorePaths, records: readonly ImageRecord[]): Promise<Set<string>> {
+  const keep = await inFlightDigests(paths);
+  for (const record of records) {
+    for (const digest of await blobsOf(paths, record).catch(() => [record.manifestDigest])) keep.add(digest);
+  }
+  return keep;
+}
+
+/**
+ * Removes the given blobs (those a failed pull wrote) unless a record or a pull in flight needs
+ * them. Runs under the store lock.
+ */
+export async function removeBlobsIfUnneeded(paths: StorePaths, records: readonly ImageRecord[], digests: readonly string[]): Promise<void> {
+  const keep = await neededDigests(paths, records);
+  for (const digest of digests) {
+    if (keep.has(digest)) continue;
+    await rm(paths.blob(digest), { force: true });
+    debug('removed blob %s of a failed pull', digest);
+  }
+}
+
 /**
  * Removes blobs no record references and no pull in flight needs, and temp files older than a
  * day. Runs under the store lock so no commit races it.
  */
 export async function collectGarbage(paths: StorePaths, records: readonly ImageRecord[]): Promise<number> {
-  const keep = await inFlightDigests(paths);
-  for (const record of records) {
-    for (const digest of await blobsOf(paths, record).catch(() => [record.manifestDigest])) keep.add(digest);
-  }
+  const keep = await neededDigests(paths, records);
   let removed = 0;
   const blobsDir = join(paths.root, 'blobs');
   for (const algorithm of await readdir(blobsDir).catch(() => [] as string[])) {

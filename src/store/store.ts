@@ -1,10 +1,10 @@
-import { open, readFile, stat } from 'node:fs/promises';
+import { open, readFile, rm, stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { HoistError } from '../errors.js';
 import { MAX_MANIFEST_BYTES, parseImageConfig, parseManifest, type ImageConfig, type ParsedImageManifest } from '../manifest/index.js';
 import { localImageName } from '../reference/index.js';
 import { blobExists, writeBlob, writeSmallBlob, type BlobWriteOptions, type BlobWriteResult } from './blob-writer.js';
-import { blobsOf, collectGarbage, markInFlight } from './gc.js';
+import { blobsOf, collectGarbage, markInFlight, removeBlobsIfUnneeded } from './gc.js';
 import { initLayout, StorePaths } from './layout.js';
 import { withStoreLock } from './lock.js';
 import { lookupImage, type LookupMatch } from './lookup.js';
@@ -71,7 +71,12 @@ export class Store {
   }
 
   async lookup(input: string, searchRegistries: readonly string[] = []): Promise<ImageRecord | undefined> {
-    return lookupImage(await this.images(), input, searchRegistries)?.record;
+    return (await this.lookupMatch(input, searchRegistries))?.record;
+  }
+
+  /** Like lookup, also telling which stored name matched (none for an ID or digest match). */
+  async lookupMatch(input: string, searchRegistries: readonly string[] = []): Promise<LookupMatch | undefined> {
+    return lookupImage(await this.images(), input, searchRegistries);
   }
 
   async manifestOf(record: ImageRecord): Promise<ParsedImageManifest> {
@@ -84,21 +89,44 @@ export class Store {
     return parseImageConfig(await this.readSmallBlob(record.configDigest), `stored image ${record.id}`);
   }
 
-  /** True when every blob of the image is present with the size its manifest declares. */
+  /**
+   * True when every blob of the image is present with the size its manifest declares. Sizes, not
+   * hashes: a check that must stay cheap enough for `--policy=missing` on every run.
+   */
   async isComplete(record: ImageRecord): Promise<boolean> {
+    return (await this.#damagedBlobs(record)).length === 0;
+  }
+
+  /** Removes the image's blobs whose size is wrong, so the next copy fetches them again. */
+  async discardDamagedBlobs(record: ImageRecord): Promise<void> {
+    const damaged = await this.#damagedBlobs(record);
+    await Promise.all(damaged.map((digest) => rm(this.paths.blob(digest), { force: true })));
+  }
+
+  async #damagedBlobs(record: ImageRecord): Promise<string[]> {
+    let wanted: { digest: string; size: number }[];
     try {
       const manifest = await this.manifestOf(record);
-      const wanted = [manifest.config, ...manifest.layers];
-      const sizes = await Promise.all(wanted.map((d) => stat(this.paths.blob(d.digest)).then((s) => s.size, () => -1)));
-      return sizes.every((size, i) => size === wanted[i]!.size);
+      wanted = [manifest.config, ...manifest.layers];
     } catch {
-      return false;
+      return [record.manifestDigest];
     }
+    const sizes = await Promise.all(wanted.map((d) => stat(this.paths.blob(d.digest)).then((s) => s.size, () => -1)));
+    return wanted.filter((d, i) => sizes[i] !== d.size).map((d) => d.digest);
   }
 
   /** Protects the blobs of a pull in progress from a concurrent rmi until the returned function runs. */
   markInFlight(digests: readonly string[]): Promise<() => Promise<void>> {
     return markInFlight(this.paths, digests);
+  }
+
+  /**
+   * Removes blobs a failed pull wrote, so it leaves the store as it was; blobs an image or another
+   * pull in flight needs stay. Call after clearing the failed pull's own in-flight mark.
+   */
+  async discardBlobs(digests: readonly string[]): Promise<void> {
+    if (digests.length === 0) return;
+    await withStoreLock(this.paths, async () => removeBlobsIfUnneeded(this.paths, recordsFromIndex(await readIndex(this.paths)), digests));
   }
 
   /**
@@ -209,7 +237,7 @@ function moveNames(records: readonly ImageRecord[], target: ImageRecord, names: 
   const moving = new Set(names);
   const existing = records.find((r) => r.manifestDigest === target.manifestDigest);
   const merged: ImageRecord = existing === undefined ? { ...target } : { ...existing, ...target, names: existing.names };
-  merged.names = [...merged.names.filter((n) => !moving.has(n)), ...names];
+  merged.names = [...merged.names.filter((n) => !moving.has(n)), ...moving];
   const others = records.filter((r) => r !== existing).map((r) => ({ ...r, names: r.names.filter((n) => !moving.has(n)) }));
   return existing === undefined ? [...others, merged] : records.map((r) => (r === existing ? merged : others.find((o) => o.manifestDigest === r.manifestDigest)!));
 }

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { HoistError } from '../errors.js';
+import { abortError, HoistError } from '../errors.js';
 
 /**
  * Read access to the named files of a source (a directory, or a tar read in place), so layout
@@ -38,12 +38,15 @@ export class DirectoryFiles implements SourceFiles {
   }
 
   async stream(name: string, signal?: AbortSignal): Promise<Readable> {
+    if (signal?.aborted) throw abortError(signal);
     const path = join(this.location, name);
     // Open first so a missing blob is a clear error here, not a stream error later.
     const fh = await open(path, 'r').catch((err: NodeJS.ErrnoException) => {
       throw missingFile(path, err);
     });
-    return createReadStream('', { fd: fh, highWaterMark: 1 << 20, ...(signal ? { signal } : {}) });
+    // No signal on the stream itself: an abort before the consumer attaches would be an unhandled
+    // 'error'. The consumer's pipeline, which has the signal, destroys the stream on abort.
+    return createReadStream('', { fd: fh, highWaterMark: 1 << 20 });
   }
 
   async exists(name: string): Promise<boolean> {

@@ -22,7 +22,9 @@ export function parseImageName(name: string): ImageName {
   const prefix = colon < 0 ? '' : name.slice(0, colon);
   const rest = name.slice(colon + 1);
   if (prefix === 'docker') {
-    return rest.startsWith('//') ? { transport: 'docker', reference: rest.slice(2) } : { transport: 'docker', reference: name };
+    if (!rest.startsWith('//')) return { transport: 'docker', reference: name };
+    if (rest === '//') throw new HoistError('INVALID_TRANSPORT', `invalid image name "${name}": docker:// needs an image name`);
+    return { transport: 'docker', reference: rest.slice(2) };
   }
   if ((supported as readonly string[]).includes(prefix)) {
     if (rest === '') throw new HoistError('INVALID_TRANSPORT', `invalid image name "${name}": ${prefix}: needs a path`);
@@ -40,6 +42,7 @@ export function parseImageName(name: string): ImageName {
  */
 export function splitPathAndReference(rest: string): { path: string; ref?: string } {
   const colon = rest.indexOf(':');
+  if (colon === 0) throw new HoistError('INVALID_TRANSPORT', `invalid image name "${rest}": the path before ":" is empty`);
   if (colon < 0) return { path: rest };
   const ref = rest.slice(colon + 1);
   return ref === '' ? { path: rest.slice(0, colon) } : { path: rest.slice(0, colon), ref };

@@ -77,10 +77,13 @@ export function layoutRefName(ref: string, layoutPath: string): string {
   return localImageName(tagLike ? `${basename(resolve(layoutPath))}:${ref}` : ref);
 }
 
-/** Annotation-based naming as libimage does for archives: BuildKit's containerd name first. */
-export function annotatedName(entry: Descriptor, layoutPath: string): string | undefined {
+/**
+ * Annotation-based naming as libimage does for archives: BuildKit's containerd name first, then
+ * the ref name, each read as an image name (`v1` → `localhost/v1:latest`).
+ */
+export function annotatedName(entry: Descriptor): string | undefined {
   const name = entry.annotations?.[CONTAINERD_NAME] ?? entry.annotations?.[REF_NAME];
-  return name === undefined ? undefined : layoutRefName(name, layoutPath);
+  return name === undefined ? undefined : localImageName(name);
 }
 
 /** An ImageSource over the blobs of an OCI layout, starting at one index.json entry. */
@@ -127,7 +130,7 @@ export async function openLayout(options: LayoutOpenOptions): Promise<OpenedSour
   const entry = selectEntry(await readLayoutIndex(files, description), selector, description);
   const source = new LayoutSource(description, files, entry, options.onClose ?? (async () => undefined));
   let name: string | undefined;
-  if (options.naming === 'annotations') name = annotatedName(entry, layoutPath);
+  if (options.naming === 'annotations') name = annotatedName(entry);
   else if (selector !== undefined && 'ref' in selector) name = layoutRefName(selector.ref, layoutPath);
   return { source, names: name === undefined ? [] : [name] };
 }

@@ -1,0 +1,57 @@
+import type { Argv, CommandModule } from 'yargs';
+import { explainResolution, type Explanation } from '../engine/index.js';
+import { writeStdout } from './output.js';
+import type { GlobalArgs } from './store-option.js';
+
+interface ResolveArgs extends GlobalArgs {
+  name: string;
+  format: 'text' | 'json';
+  'registries-conf'?: string;
+  'alias-cache'?: string;
+}
+
+const behaviourText: Record<Explanation['behaviour'], string> = {
+  single: 'hoist pull tries this one candidate.',
+  'try-all': 'short-name-mode is disabled: hoist pull tries every candidate in order, without asking.',
+  'prompt-or-try-all': 'With a terminal on stdin and stdout hoist pull asks which to pull; without one it tries every candidate in order (permissive).',
+  'prompt-or-fail': 'With a terminal on stdin and stdout hoist pull asks which to pull; without one it fails (enforcing).',
+};
+
+const originText = { alias: 'alias', 'alias-cache': 'recorded alias', search: 'unqualified-search registry', prompt: 'chosen at the prompt', 'fully-qualified': 'fully qualified name' };
+
+function render(e: Explanation): string {
+  const lines = [`${e.input}: ${e.shortName ? 'a short name' : 'a fully qualified name'}; short-name-mode ${e.mode}${e.modeFile ? ` (${e.modeFile})` : ''}`];
+  if (e.description) lines.push(e.description);
+  lines.push('Candidates, in order:');
+  e.candidates.forEach((c, i) => {
+    lines.push(`  ${i + 1}. ${c.reference}`);
+    lines.push(`     from: ${originText[c.origin]}${c.file ? ` (${c.file})` : ''}`);
+    if (c.registry) lines.push(`     registry table: prefix "${c.registry.prefix}" (${c.registry.file})`);
+    if (c.blocked) lines.push(`     BLOCKED: ${c.blocked}`);
+    c.sources.forEach((s) => lines.push(`     ${s.mirror ? 'mirror ' : 'primary'}: ${s.reference}${s.insecure ? ' (insecure: plain HTTP allowed, TLS not verified)' : ''}`));
+  });
+  lines.push(behaviourText[e.behaviour]);
+  lines.push(`Configuration read: ${e.files.join(', ') || '(none)'}; alias cache: ${e.aliasCache}`);
+  return lines.join('\n');
+}
+
+export const resolveCommand: CommandModule<GlobalArgs, ResolveArgs> = {
+  command: 'resolve <name>',
+  describe: 'Explain how a name resolves (candidates, their sources, the short-name mode) without pulling',
+  builder: (y: Argv<GlobalArgs>) =>
+    y
+      .positional('name', { type: 'string', demandOption: true, describe: 'image name, e.g. fedora' })
+      .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'output format' })
+      .option('registries-conf', { type: 'string', describe: 'registries.conf to read instead of the default ones' })
+      .option('alias-cache', { type: 'string', describe: 'short-name alias cache file' }) as unknown as Argv<ResolveArgs>,
+  handler: async (args) => {
+    const explanation = await explainResolution(args.name, {
+      ...(args['registries-conf'] !== undefined ? { registriesConf: args['registries-conf'] } : {}),
+      ...(args['alias-cache'] !== undefined ? { aliasCache: args['alias-cache'] } : {}),
+      onEvent: (e) => {
+        if (e.type === 'warning') process.stderr.write(`Warning: ${e.message}\n`);
+      },
+    });
+    writeStdout(args.format === 'json' ? JSON.stringify(explanation, null, 2) : render(explanation));
+  },
+};

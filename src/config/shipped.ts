@@ -1,0 +1,26 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+let cached: string | undefined;
+
+/**
+ * The installed package's root (holding package.json and conf/). Found by walking up from this
+ * module, since the compiled code sits at different depths in `dist/` and in the test build.
+ */
+export function packageRoot(): string {
+  if (cached !== undefined) return cached;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'conf', 'hoist.toml')) || !existsSync(join(dir, 'package.json'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('hoist installation is incomplete: its conf/ directory is missing');
+    dir = parent;
+  }
+  cached = dir;
+  return cached;
+}
+
+/** The package's `conf/` directory of shipped defaults. */
+export function shippedConfDir(): string {
+  return join(packageRoot(), 'conf');
+}

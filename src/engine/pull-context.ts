@@ -1,0 +1,70 @@
+import { join } from 'node:path';
+import { loadRegistriesConf, type RegistriesConf } from '../config/registries/index.js';
+import { loadSettings, type Settings } from '../config/settings.js';
+import { shippedConfDir } from '../config/shipped.js';
+import { DEFAULT_MAX_PARALLEL } from '../copy/index.js';
+import { HoistError } from '../errors.js';
+import type { EventListener } from '../progress/events.js';
+import { defaultStoreRoot, Store } from '../store/index.js';
+import type { PullOptions, PullPolicy } from './options.js';
+import { parsePullPolicy } from './policy.js';
+
+/** What one `pull()` call decides once from options and configuration files. */
+export interface PullConfig {
+  options: PullOptions;
+  policy: PullPolicy;
+  maxParallel: number;
+  emit: EventListener;
+  env: NodeJS.ProcessEnv;
+  settings: Settings;
+  registriesConf: () => Promise<RegistriesConf>;
+}
+
+/** A PullConfig with the store opened. */
+export interface PullContext extends PullConfig {
+  store: Store;
+}
+
+function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let promise: Promise<T> | undefined;
+  return () => (promise ??= load());
+}
+
+function configuredPullPolicy(value: string | undefined, file: string): PullPolicy {
+  try {
+    return parsePullPolicy(value ?? 'always');
+  } catch (err) {
+    throw new HoistError('INVALID_CONFIG', `${file}: pull.policy: ${(err as Error).message}`, { hint: 'use always, missing, newer or never' });
+  }
+}
+
+export async function loadPullConfig(options: PullOptions): Promise<PullConfig> {
+  const env = options.env ?? process.env;
+  const emit: EventListener = options.onEvent ?? (() => undefined);
+  const settings = await loadSettings({ env, shippedFile: join(shippedConfDir(), 'hoist.toml') });
+  settings.warnings.forEach((message) => emit({ type: 'warning', message }));
+  const registriesConf = once(async () => {
+    const conf = await loadRegistriesConf({
+      env,
+      shippedFile: join(shippedConfDir(), 'registries.conf'),
+      ...(options.registriesConf !== undefined ? { file: options.registriesConf } : {}),
+    });
+    conf.warnings.forEach((message) => emit({ type: 'warning', message }));
+    return conf;
+  });
+  const { policy: configuredPolicy, maxParallelDownloads } = settings;
+  return {
+    options,
+    policy: options.policy ?? configuredPullPolicy(configuredPolicy, settings.file),
+    maxParallel: options.maxParallel ?? maxParallelDownloads ?? DEFAULT_MAX_PARALLEL,
+    emit,
+    env,
+    settings,
+    registriesConf,
+  };
+}
+
+export async function createPullContext(options: PullOptions): Promise<PullContext> {
+  const config = await loadPullConfig(options);
+  return { ...config, store: options.store ?? (await Store.open(options.root ?? defaultStoreRoot(config.env))) };
+}

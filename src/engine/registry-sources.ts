@@ -1,0 +1,80 @@
+import { pullSources, type PullSource, type RegistriesConf } from '../config/registries/index.js';
+import { copyImage, type CopiedImage } from '../copy/index.js';
+import { HoistError, isHoistError } from '../errors.js';
+import { wantedPlatform } from '../manifest/index.js';
+import { formatReference, type ImageReference } from '../reference/index.js';
+import { headManifestDigest, openRegistrySource, type RegistrySourceOptions } from '../transports/docker.js';
+import type { PullContext } from './pull-context.js';
+
+/**
+ * Connection options for one endpoint. Credentials given with --creds belong to the primary
+ * registry: they are not sent to a mirror on another host.
+ */
+export function accessFor(source: PullSource, primary: PullSource, ctx: PullContext): RegistrySourceOptions {
+  const r = ctx.options.registry ?? {};
+  const sameHost = source.reference.domain === primary.reference.domain;
+  return {
+    insecure: source.insecure || r.tlsVerify === false,
+    env: ctx.env,
+    retry: r.retry ?? ctx.settings.retry,
+    ...(r.creds !== undefined && sameHost ? { creds: r.creds } : {}),
+    ...(r.authFile !== undefined ? { authFile: r.authFile } : {}),
+    ...(r.certDir !== undefined ? { certDir: r.certDir } : {}),
+    ...(r.retryDelayMs !== undefined ? { retryDelayMs: r.retryDelayMs } : {}),
+    ...(ctx.options.signal ? { signal: ctx.options.signal } : {}),
+  };
+}
+
+function rethrowIfAborted(ctx: PullContext, err: unknown): void {
+  if (ctx.options.signal?.aborted || isHoistError(err, 'ABORTED')) throw err;
+}
+
+/** All sources failed: one error naming each endpoint's failure (or the only one as it is). */
+function sourcesFailed(ref: ImageReference, failures: { source: PullSource; error: Error }[]): Error {
+  if (failures.length === 1) return failures[0]!.error;
+  const lines = failures.map(({ source, error }) => ` * ${source.mirror ? 'mirror' : 'primary'} ${formatReference(source.reference)}: ${error.message}`);
+  return new HoistError('PULL_FAILED', `pulling ${formatReference(ref)} failed from every source:\n${lines.join('\n')}`, { cause: failures.at(-1)!.error });
+}
+
+/** Copies `ref` from its mirrors, then its primary location, stopping at the first that works. */
+export async function copyFromSources(ref: ImageReference, conf: RegistriesConf, ctx: PullContext): Promise<CopiedImage> {
+  const sources = pullSources(conf, ref);
+  const primary = sources.at(-1)!;
+  const failures: { source: PullSource; error: Error }[] = [];
+  for (const source of sources) {
+    let opened;
+    try {
+      opened = await openRegistrySource(source.reference, accessFor(source, primary, ctx));
+      return await copyImage(opened, ctx.store, {
+        platform: wantedPlatform(ctx.options.platform ?? {}),
+        maxParallel: ctx.maxParallel,
+        onEvent: ctx.emit,
+        ...(ctx.options.signal ? { signal: ctx.options.signal } : {}),
+      });
+    } catch (err) {
+      rethrowIfAborted(ctx, err);
+      failures.push({ source, error: err as Error });
+    } finally {
+      await opened?.close();
+    }
+  }
+  throw sourcesFailed(ref, failures);
+}
+
+/**
+ * The digest the registry now serves for `ref`, asked with HEAD (no body, no rate-limit cost),
+ * from the first source that answers; undefined when none sends one.
+ */
+export async function remoteDigest(ref: ImageReference, conf: RegistriesConf, ctx: PullContext): Promise<string | undefined> {
+  const sources = pullSources(conf, ref);
+  const primary = sources.at(-1)!;
+  for (const source of sources) {
+    try {
+      const digest = await headManifestDigest(source.reference, accessFor(source, primary, ctx));
+      if (digest !== undefined) return digest;
+    } catch (err) {
+      rethrowIfAborted(ctx, err);
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,65 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/** The compiled CLI of this checkout (tests run from .test-build/test/…). */
+export const cliPath = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+
+export interface RunResult {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  /** Added to the environment (a value of undefined removes the variable). */
+  env?: Record<string, string | undefined>;
+  input?: string;
+  cwd?: string;
+}
+
+/** Runs a program to completion, collecting its output; never throws for a non-zero exit. */
+export function run(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const [key, value] of Object.entries(options.env ?? {})) {
+    if (value === undefined) delete env[key];
+    else env[key] = value;
+  }
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env, cwd: options.cwd ?? repoRoot, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    child.on('error', reject);
+    child.on('close', (status, signal) => resolve({ status, signal, stdout, stderr }));
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/**
+ * Runs `hoist ARGS` from the compiled CLI. HOIST_ROOT and DEBUG are cleared so a test never
+ * touches the user's store or gets extra output; pass them in `env` to set them.
+ */
+export function runHoist(args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  return run(process.execPath, [cliPath, ...args], { ...options, env: { HOIST_ROOT: undefined, DEBUG: undefined, ...options.env } });
+}
+
+/**
+ * Runs skopeo (without a policy file: fixtures are unsigned). A missing skopeo fails the calling
+ * test with a clear message: interop tests must never pass by not running.
+ */
+export async function runSkopeo(args: readonly string[]): Promise<RunResult> {
+  let result: RunResult;
+  try {
+    result = await run('skopeo', ['--insecure-policy', ...args]);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new Error('skopeo is not installed: the interop tests need it (apt-get install skopeo; .ci/run installs it)');
+    }
+    throw err;
+  }
+  if (result.status !== 0) throw new Error(`skopeo ${args.join(' ')} failed (${result.status}): ${result.stderr}`);
+  return result;
+}

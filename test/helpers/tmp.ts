@@ -1,0 +1,45 @@
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A fresh directory under the OS temp dir; the caller removes it (see withTempDir). */
+export function makeTempDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'hoist-test-'));
+}
+
+export function removeDir(dir: string): Promise<void> {
+  return rm(dir, { recursive: true, force: true });
+}
+
+/** Runs `fn` with a fresh temp directory that is removed afterwards, whatever happens. */
+export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await makeTempDir();
+  try {
+    return await fn(dir);
+  } finally {
+    await removeDir(dir);
+  }
+}
+
+export interface StoreSnapshot {
+  /** index.json as bytes on disk (undefined when absent). */
+  index: string | undefined;
+  /** `alg:hex` of every blob. */
+  blobs: string[];
+  /** Everything left in tmp/. */
+  tmp: string[];
+}
+
+/** What a store holds, to assert that a failed operation left it exactly as it was. */
+export async function storeSnapshot(root: string): Promise<StoreSnapshot> {
+  const list = (dir: string) => readdir(dir).catch(() => [] as string[]);
+  const blobs: string[] = [];
+  for (const alg of await list(join(root, 'blobs'))) {
+    for (const hex of await list(join(root, 'blobs', alg))) blobs.push(`${alg}:${hex}`);
+  }
+  return {
+    index: await readFile(join(root, 'index.json'), 'utf8').catch(() => undefined),
+    blobs: blobs.sort(),
+    tmp: (await list(join(root, 'tmp'))).sort(),
+  };
+}
