@@ -1,0 +1,47 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setImmediate as tick } from 'node:timers/promises';
+import { runLimited } from '../../src/copy/run-limited.js';
+
+test('runLimited runs every task, never more than the limit at once', async () => {
+  let running = 0;
+  let peak = 0;
+  const done: number[] = [];
+  const tasks = Array.from({ length: 10 }, (_, i) => async () => {
+    peak = Math.max(peak, ++running);
+    await tick();
+    running--;
+    done.push(i);
+  });
+  await runLimited(tasks, 3);
+  assert.equal(peak, 3);
+  assert.deepEqual(done.sort((a, b) => a - b), [...Array(10).keys()]);
+});
+
+test('runLimited: the first failure aborts the running tasks, starts no more, and is thrown', async () => {
+  const started: number[] = [];
+  let abortedPeer = false;
+  const failure = new Error('first');
+  const tasks = Array.from({ length: 6 }, (_, i) => async (signal: AbortSignal) => {
+    started.push(i);
+    if (i === 0) {
+      await tick();
+      throw failure;
+    }
+    await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+    abortedPeer = true;
+    throw new Error(`later ${i}`);
+  });
+  await assert.rejects(runLimited(tasks, 2), failure);
+  assert.deepEqual(started, [0, 1]);
+  assert.equal(abortedPeer, true);
+});
+
+test('runLimited: an abort of the parent signal stops the tasks and is what is thrown', async () => {
+  const parent = new AbortController();
+  const reason = new Error('interrupted');
+  const task = (signal: AbortSignal) => new Promise<void>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+  const run = runLimited([task, task], 2, parent.signal);
+  parent.abort(reason);
+  await assert.rejects(run, reason);
+});

@@ -1,0 +1,72 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { formatBytes, jsonLinesRenderer, plainRenderer, shortDigest, TtyRenderer, type CopyEvent } from '../../src/progress/index.js';
+
+const config = `sha256:${'c'.repeat(64)}`;
+const layer = `sha256:${'1'.repeat(64)}`;
+const stored = `sha256:${'2'.repeat(64)}`;
+
+const pull: CopyEvent[] = [
+  { type: 'trying', reference: 'docker.io/library/fedora:latest' },
+  { type: 'copy-start', source: 'oci:x' },
+  { type: 'blob-start', kind: 'config', digest: config, size: 10 },
+  { type: 'blob-progress', kind: 'config', digest: config, bytes: 10, size: 10 },
+  { type: 'blob-done', kind: 'config', digest: config, size: 10, skipped: false },
+  { type: 'blob-done', kind: 'layer', digest: stored, size: 5, skipped: true },
+  { type: 'blob-start', kind: 'layer', digest: layer, size: 20 },
+  { type: 'blob-wait', kind: 'layer', digest: layer },
+  { type: 'blob-done', kind: 'layer', digest: layer, size: 20, skipped: true },
+  { type: 'warning', message: 'something odd' },
+  { type: 'manifest-write' },
+  { type: 'copy-done', id: 'c'.repeat(64) },
+];
+
+test("plainRenderer writes Podman's lines, one per step and per blob", () => {
+  const lines: string[] = [];
+  pull.forEach(plainRenderer((l) => lines.push(l)));
+  assert.deepEqual(lines, [
+    'Trying to pull docker.io/library/fedora:latest...',
+    'Getting image source signatures',
+    `Copying config ${config}`,
+    `Copying blob ${stored} skipped: already exists`,
+    `Copying blob ${layer}`,
+    'Warning: something odd',
+    'Writing manifest to image destination',
+  ]);
+});
+
+test('jsonLinesRenderer writes every event as JSON, thinning progress ticks but keeping the last', () => {
+  const lines: string[] = [];
+  let now = 1_000;
+  const render = jsonLinesRenderer((l) => lines.push(l), () => now);
+  const tick = (bytes: number): CopyEvent => ({ type: 'blob-progress', kind: 'layer', digest: layer, bytes, size: 100 });
+  render(tick(10));
+  render(tick(20)); // same instant: dropped
+  now += 300;
+  render(tick(30));
+  render(tick(100)); // complete: always written
+  render({ type: 'manifest-write' });
+  const events = lines.map((l) => JSON.parse(l) as { type: string; bytes?: number; time: string });
+  assert.deepEqual(events.map((e) => e.bytes ?? e.type), [10, 30, 100, 'manifest-write']);
+  assert.ok(events.every((e) => !Number.isNaN(Date.parse(e.time))));
+});
+
+test('shortDigest and formatBytes give the short forms progress shows', () => {
+  assert.equal(shortDigest(layer), '111111111111');
+  assert.equal(formatBytes(0), '0B');
+  assert.equal(formatBytes(1023), '1023B');
+  assert.equal(formatBytes(1536), '1.5KiB');
+  assert.equal(formatBytes(5 * 1024 * 1024), '5.0MiB');
+});
+
+test('TtyRenderer draws one bar per blob and leaves their final state on the terminal', () => {
+  let out = '';
+  const tty = new TtyRenderer({ columns: 120, write: (s: string) => ((out += s), true) } as unknown as NodeJS.WriteStream);
+  pull.forEach(tty.handle); // copy-done finishes: the bars are drawn at once, no timer left behind
+  const screen = out.replace(/\x1b\[\d+A\x1b\[0J/g, '\u0000').split('\u0000').at(-1)!;
+  assert.match(out, /^Trying to pull docker\.io\/library\/fedora:latest\.\.\.\nGetting image source signatures\n/);
+  assert.match(screen, /^Copying config cccccccccccc \[=+\] 10B \/ 10B \| done$/m);
+  assert.match(screen, /^Copying blob 222222222222 skipped: already exists$/m);
+  assert.match(screen, /^Copying blob 111111111111 skipped: already exists$/m);
+  assert.match(out, /Writing manifest to image destination\n/);
+});
