@@ -1,9 +1,7 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { packageRoot } from '../config/shipped.js';
+import { packageVersion } from '../config/shipped.js';
 import { HoistError } from '../errors.js';
 import { eventsCommand } from './events.js';
 import { imagesCommand } from './images.js';
@@ -15,7 +13,6 @@ import { rmiCommand } from './rmi.js';
 import type { GlobalArgs } from './store-option.js';
 import { tagCommand } from './tag.js';
 
-const { version } = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
 
 export async function main(argv: string[]): Promise<void> {
   const program = yargs(argv)
@@ -33,7 +30,7 @@ export async function main(argv: string[]): Promise<void> {
     .command(eventsCommand as never)
     .demandCommand(1, 'a command is required; see hoist --help')
     .strict()
-    .version(version)
+    .version(packageVersion())
     .help()
     .alias('h', 'help')
     .wrap(Math.min(110, process.stdout.columns || 110))

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,4 +23,12 @@ export function packageRoot(): string {
 /** The package's `conf/` directory of shipped defaults. */
 export function shippedConfDir(): string {
   return join(packageRoot(), 'conf');
+}
+
+let version: string | undefined;
+
+/** hoist's version, from its package.json (for --version and the User-Agent). */
+export function packageVersion(): string {
+  version ??= (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+  return version;
 }

@@ -1,7 +1,6 @@
 import { HoistError } from '../errors.js';
 import { localTransport, parseImageName } from '../transports/index.js';
 import { copyFromLocal } from './copy-local.js';
-import { copyFromRegistry } from './copy-registry.js';
 import type { PulledImage, PullOptions } from './options.js';
 import { createPullContext } from './pull-context.js';
 
@@ -13,7 +12,11 @@ export async function pull(name: string, options: PullOptions = {}): Promise<Pul
   const { transport, reference } = parseImageName(name);
   const ctx = await createPullContext(options);
   const local = localTransport(transport);
-  if (local === undefined) return copyFromRegistry(reference, ctx);
+  if (local === undefined) {
+    // Loaded on demand: the HTTP stack costs ~200 ms of start-up that local pulls and other commands need not pay.
+    const { copyFromRegistry } = await import('./copy-registry.js');
+    return copyFromRegistry(reference, ctx);
+  }
   if (options.allTags) throw new HoistError('INVALID_ARGUMENT', `--all-tags applies to registry images only, not ${transport}: transport`);
   return [await copyFromLocal(local, reference, ctx)];
 }

@@ -1,4 +1,5 @@
 import { pullSources, type PullSource, type RegistriesConf } from '../config/registries/index.js';
+import { packageVersion } from '../config/shipped.js';
 import { copyImage, type CopiedImage } from '../copy/index.js';
 import { HoistError, isHoistError } from '../errors.js';
 import { wantedPlatform } from '../manifest/index.js';
@@ -16,6 +17,7 @@ export function accessFor(source: PullSource, primary: PullSource, ctx: PullCont
   return {
     insecure: source.insecure || r.tlsVerify === false,
     env: ctx.env,
+    userAgent: `hoist/${packageVersion()}`,
     retry: r.retry ?? ctx.settings.retry,
     ...(r.creds !== undefined && sameHost ? { creds: r.creds } : {}),
     ...(r.authFile !== undefined ? { authFile: r.authFile } : {}),

@@ -15,11 +15,17 @@ const STALE_MS = 5_000;
  */
 export async function withStoreLock<T>(paths: StorePaths, fn: () => Promise<T>): Promise<T> {
   let release: () => Promise<void>;
+  // proper-lockfile's default throws from a timer (an uncaught crash) when the lock is lost, e.g.
+  // after a long event-loop stall; record it instead and fail this operation cleanly.
+  let compromised: Error | undefined;
   try {
     release = await lockfile.lock(paths.root, {
       lockfilePath: paths.lock,
       stale: STALE_MS,
       realpath: false,
+      onCompromised: (err) => {
+        compromised = err;
+      },
       // Enough patience to outlast a stale lock left by a killed process (~STALE_MS) several times.
       retries: { retries: 200, factor: 1.2, minTimeout: 10, maxTimeout: 250 },
     });
@@ -27,7 +33,11 @@ export async function withStoreLock<T>(paths: StorePaths, fn: () => Promise<T>):
     throw new HoistError('STORE_LOCKED', `cannot lock the image store ${paths.root}: ${(err as Error).message}`, { cause: err });
   }
   try {
-    return await fn();
+    const result = await fn();
+    if (compromised !== undefined) {
+      throw new HoistError('STORE_LOCKED', `lost the image store lock of ${paths.root} while updating it: ${compromised.message}`, { hint: 'run the command again' });
+    }
+    return result;
   } finally {
     await release().catch(() => undefined);
   }

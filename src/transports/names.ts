@@ -31,7 +31,7 @@ export function parseImageName(name: string): ImageName {
     return { transport: prefix as TransportName, reference: rest };
   }
   if (unsupported.has(prefix)) {
-    throw new HoistError('UNSUPPORTED_TRANSPORT', `unsupported transport "${prefix}" in "${name}": hoist pulls from ${supported.map((t) => `${t}:`).join(', ')}`);
+    throw new HoistError('UNSUPPORTED_TRANSPORT', `unsupported transport "${prefix}" in "${name}": hoist pulls from ${supported.map((t) => (t === 'docker' ? 'docker://' : `${t}:`)).join(', ')}`);
   }
   return { transport: 'docker', reference: name };
 }

@@ -73,8 +73,15 @@ function selectEntry(entries: readonly Descriptor[], selector: LayoutSelector, d
  * no REF leaves it unnamed.
  */
 export function layoutRefName(ref: string, layoutPath: string): string {
-  const tagLike = !/[/:@]/.test(ref);
-  return localImageName(tagLike ? `${basename(resolve(layoutPath))}:${ref}` : ref);
+  if (/[/:@]/.test(ref)) return localImageName(ref);
+  const directory = basename(resolve(layoutPath));
+  try {
+    return localImageName(`${directory}:${ref}`);
+  } catch (err) {
+    throw new HoistError('INVALID_REFERENCE', `cannot name the image after the layout directory "${directory}": ${(err as Error).message}`, {
+      hint: `rename the directory in lowercase, or pull the image by position (:@N) and name it with hoist tag`,
+    });
+  }
 }
 
 /**

@@ -29,7 +29,7 @@ for (const [input, want] of parsed) {
   });
 }
 
-const supportedList = 'docker:, docker-archive:, oci:, oci-archive:, dir:';
+const supportedList = 'docker://, docker-archive:, oci:, oci-archive:, dir:';
 
 const rejected: Array<[input: string, code: string, message: string]> = [
   ['oci:', 'INVALID_TRANSPORT', 'invalid image name "oci:": oci: needs a path'],

@@ -4,10 +4,11 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { copyImage } from '../../src/copy/index.js';
 import { pull } from '../../src/engine/index.js';
-import { HoistError } from '../../src/errors.js';
+import { HoistError, isHoistError } from '../../src/errors.js';
 import { hostPlatform } from '../../src/manifest/index.js';
 import type { Store } from '../../src/store/index.js';
 import { localTransport } from '../../src/transports/index.js';
+import { layoutRefName } from '../../src/transports/oci-layout.js';
 import { buildImage, buildIndex, writeOciLayout, type Blob, type FixtureImage } from '../helpers/images.js';
 import { storeSnapshot, withTempDir } from '../helpers/tmp.js';
 import { openStore } from '../store/fixtures.js';
@@ -199,4 +200,14 @@ describe('oci: bad sources fail with one clear error and leave the store as it w
         return true;
       });
     }));
+});
+
+describe('naming after a layout directory that is no valid image name', () => {
+  test('names the directory and hints at a way out', () => {
+    assert.throws(
+      () => layoutRefName('1.0', '/tmp/MyApp'),
+      (err: unknown) => isHoistError(err, 'INVALID_REFERENCE') && err.message.startsWith('cannot name the image after the layout directory "MyApp": ') && /hoist tag/.test(err.hint ?? ''),
+    );
+    assert.equal(layoutRefName('1.0', '/tmp/my-app'), 'localhost/my-app:1.0');
+  });
 });
