@@ -66,6 +66,8 @@ export const pullCommand: CommandModule<GlobalArgs, PullArgs> = {
       .option('registries-conf', { type: 'string', describe: 'registries.conf to read instead of the default ones' })
       .option('alias-cache', { type: 'string', describe: 'short-name alias cache file' }) as unknown as Argv<PullArgs>,
   handler: async (args) => {
+    // Bad flags fail before the store is created or a password is asked for.
+    const policy = args.policy !== undefined ? parsePullPolicy(args.policy) : undefined;
     const store = await openStore(args);
     const registry = await registryAccess(args);
     const { onEvent, finish } = progressListener(args);
@@ -83,7 +85,7 @@ export const pullCommand: CommandModule<GlobalArgs, PullArgs> = {
             },
             registry,
             allTags: args['all-tags'],
-            ...(args.policy !== undefined ? { policy: parsePullPolicy(args.policy) } : {}),
+            ...(policy !== undefined ? { policy } : {}),
             ...(args['max-parallel-downloads'] !== undefined ? { maxParallel: positiveInteger('--max-parallel-downloads', args['max-parallel-downloads']) } : {}),
             ...(args['registries-conf'] !== undefined ? { registriesConf: args['registries-conf'] } : {}),
             ...(args['alias-cache'] !== undefined ? { aliasCache: args['alias-cache'] } : {}),

@@ -1,7 +1,7 @@
 import { pullSources, type RegistriesConf } from '../config/registries/index.js';
 import { HoistError, MultiError } from '../errors.js';
-import { isCustomPlatform } from '../manifest/index.js';
-import { formatReference, imageIdPrefix, normalizeImageId, parseReferenceParts, repositoryName, type ImageReference } from '../reference/index.js';
+import { isCustomPlatform, normalizePlatform, wantedPlatform } from '../manifest/index.js';
+import { formatReference, imageIdPrefix, normalizeImageId, parseReferenceParts, type ImageReference } from '../reference/index.js';
 import { listTags } from '../transports/docker.js';
 import { aliasCachePath, aliasToRecord, readAliasCache, recordAlias, resolveShortName, terminalPrompt, type Resolution } from '../shortnames/index.js';
 import type { ImageRecord, LookupMatch } from '../store/index.js';
@@ -21,20 +21,36 @@ function isIdReference(input: string, match: LookupMatch | undefined): boolean {
   return match !== undefined && match.name === undefined && prefix !== undefined && match.record.id.startsWith(prefix);
 }
 
+/** Errors already in the events log (a candidate's failure is logged with the candidate's name). */
+const logged = new WeakSet<object>();
+
 /**
  * The libimage algorithm (copySingleImageFromRegistry): look locally first, let the policy decide
- * whether the registry is asked at all, then try each short-name candidate in order.
+ * whether the registry is asked at all, then try each short-name candidate in order. Every failure
+ * ends up in the events log as a `pull-error`.
  */
 export async function copyFromRegistry(input: string, ctx: PullContext): Promise<PulledImage[]> {
+  try {
+    return await decideAndCopy(input, ctx);
+  } catch (err) {
+    if (!ctx.options.signal?.aborted && !logged.has(err as object)) {
+      await logPullEvent(ctx, { input, resolved: input, result: 'error', error: (err as Error).message });
+    }
+    throw err;
+  }
+}
+
+async function decideAndCopy(input: string, ctx: PullContext): Promise<PulledImage[]> {
   const conf = await ctx.registriesConf();
   const { store } = ctx;
   // A custom platform may differ from the local image's, so presence alone does not settle it.
-  const policy: PullPolicy = ctx.policy === 'missing' && isCustomPlatform(ctx.options.platform ?? {}) ? 'newer' : ctx.policy;
+  const customPlatform = isCustomPlatform(ctx.options.platform ?? {});
+  const policy: PullPolicy = ctx.policy === 'missing' && customPlatform ? 'newer' : ctx.policy;
   if (ctx.options.allTags) return pullAllTags(input, conf, policy, ctx);
   const match = await store.lookupMatch(input, conf.unqualifiedSearchRegistries);
   const local = match?.record;
   const present = async () => {
-    await logPullEvent(ctx, { input, resolved: local!.names[0] ?? local!.id, result: 'present', id: local!.id });
+    await logPullEvent(ctx, { input, resolved: match!.name ?? local!.names[0] ?? local!.id, result: 'present', id: local!.id });
     return [pulledFrom(local!)];
   };
 
@@ -51,8 +67,21 @@ export async function copyFromRegistry(input: string, ctx: PullContext): Promise
     if (local !== undefined) return present();
     throw new HoistError('IMAGE_NOT_KNOWN', `${input}: image not known`, { hint: 'the pull policy is "never", so no registry was asked' });
   }
-  if (policy === 'missing' && local !== undefined && (await store.isComplete(local))) return present();
-  return [await pullCandidates(input, await resolve(input, conf, ctx), conf, policy, ctx)];
+  const complete = local !== undefined && (await store.isComplete(local));
+  if (policy === 'missing' && complete) return present();
+  // As libimage (buildah#2904): a name that found a sound local image is pulled under that image's
+  // name, so `pull --policy=newer foo` asks the registry foo came from, not the first search one.
+  // Not for a custom platform: the local image may be another platform's.
+  const useLocal = complete && !customPlatform;
+  const name = useLocal ? (match!.name ?? input) : input;
+  try {
+    return [await pullCandidates(input, await resolve(name, conf, ctx), conf, policy, ctx)];
+  } catch (err) {
+    // As libimage: `newer` keeps the local image when the registry cannot tell or serve a newer one.
+    if (policy !== 'newer' || !useLocal || ctx.options.signal?.aborted) throw err;
+    ctx.emit({ type: 'warning', message: `cannot check ${name} for a newer image; using the local image: ${(err as Error).message}` });
+    return present();
+  }
 }
 
 async function resolve(input: string, conf: RegistriesConf, ctx: PullContext): Promise<Resolution & { cacheFile: string }> {
@@ -64,17 +93,29 @@ async function resolve(input: string, conf: RegistriesConf, ctx: PullContext): P
     isTTY,
     prompt: ctx.options.prompt ?? terminalPrompt({ input: process.stdin, output: process.stderr }),
   });
-  if (resolution.description !== undefined) ctx.emit({ type: 'resolved', message: resolution.description });
   return { ...resolution, cacheFile };
+}
+
+/**
+ * What a pull prints before it copies: the resolution's description once, then `Trying to pull`
+ * per reference. As in Podman, nothing is printed for a candidate that is not copied (up to date).
+ */
+function announcer(resolution: Resolution, ctx: PullContext): (ref: ImageReference) => void {
+  let described = resolution.description === undefined;
+  return (ref) => {
+    if (!described) ctx.emit({ type: 'resolved', message: resolution.description! });
+    described = true;
+    ctx.emit({ type: 'trying', reference: formatReference(ref) });
+  };
 }
 
 async function pullCandidates(input: string, resolution: Resolution & { cacheFile: string }, conf: RegistriesConf, policy: PullPolicy, ctx: PullContext): Promise<PulledImage> {
   const errors: Error[] = [];
+  const announce = announcer(resolution, ctx);
   for (const candidate of resolution.candidates) {
     const name = formatReference(candidate.reference);
-    ctx.emit({ type: 'trying', reference: name });
     try {
-      const { image, result } = await pullOne(candidate.reference, conf, policy, ctx);
+      const { image, result } = await pullOne(candidate.reference, conf, policy, ctx, announce);
       if (resolution.recordAliasOnSuccess) {
         const { name: alias, value } = aliasToRecord(resolution, candidate);
         const warning = await recordAlias(resolution.cacheFile, alias, value);
@@ -88,29 +129,50 @@ async function pullCandidates(input: string, resolution: Resolution & { cacheFil
       await logPullEvent(ctx, { input, resolved: name, result: 'error', error: (err as Error).message });
     }
   }
-  throw errors.length === 1 ? errors[0]! : new MultiError(errors);
+  const failure = errors.length === 1 ? errors[0]! : new MultiError(errors);
+  logged.add(failure);
+  throw failure;
 }
 
 /**
  * One candidate: `missing` keeps a complete local copy; `newer` asks for the digest with HEAD and
  * copies nothing when up to date; otherwise copy (stored blobs are skipped).
  */
-async function pullOne(ref: ImageReference, conf: RegistriesConf, policy: PullPolicy, ctx: PullContext): Promise<{ image: PulledImage; result: 'pulled' | 'up-to-date' | 'present' }> {
+async function pullOne(
+  ref: ImageReference,
+  conf: RegistriesConf,
+  policy: PullPolicy,
+  ctx: PullContext,
+  announce: (ref: ImageReference) => void,
+): Promise<{ image: PulledImage; result: 'pulled' | 'up-to-date' | 'present' }> {
   const name = formatReference(ref);
   const local = (await ctx.store.images()).find((r) => r.names.includes(name));
   const complete = local !== undefined && (await ctx.store.isComplete(local));
   if (policy === 'missing' && complete) return { image: pulledFrom(local), result: 'present' };
-  if (policy === 'newer' && complete) {
+  if (policy === 'newer' && complete && isWantedInstance(local, ctx)) {
     const digest = await remoteDigest(ref, conf, ctx);
     if (digest !== undefined && digest === (local.indexDigest ?? local.manifestDigest)) {
       return { image: pulledFrom(local), result: 'up-to-date' };
     }
   }
+  announce(ref);
   if (local !== undefined) await ctx.store.discardDamagedBlobs(local);
   const { manifest: _manifest, ...copied } = await copyFromSources(ref, conf, ctx);
   const record = await ctx.store.commitImage(copied, [name]);
   ctx.emit({ type: 'copy-done', id: record.id });
   return { image: pulledFrom(record), result: 'pulled' };
+}
+
+/**
+ * An image chosen from an index is the one wanted only if it is for the wanted platform: an
+ * unchanged index digest says nothing about a local instance of another platform.
+ */
+function isWantedInstance(local: ImageRecord, ctx: PullContext): boolean {
+  if (local.indexDigest === undefined) return true;
+  if (local.platform === undefined) return false;
+  const have = normalizePlatform(local.platform);
+  const want = normalizePlatform(wantedPlatform(ctx.options.platform ?? {}));
+  return have.os === want.os && have.architecture === want.architecture && have.variant === want.variant;
 }
 
 /** `--all-tags`: every tag the repository lists (following pagination), each pulled under the policy. */
@@ -121,17 +183,17 @@ async function pullAllTags(input: string, conf: RegistriesConf, policy: PullPoli
     throw new HoistError('INVALID_ARGUMENT', `tag or digest can't be used with --all-tags: ${input}`);
   }
   const resolution = await resolve(input, conf, ctx);
+  const announce = announcer(resolution, ctx);
   const errors: Error[] = [];
   for (const candidate of resolution.candidates) {
     const repository = { domain: candidate.reference.domain, path: candidate.reference.path };
-    ctx.emit({ type: 'trying', reference: repositoryName(repository) });
     try {
       const sources = pullSources(conf, repository);
       const tags = await listTags(sources.at(-1)!.reference, accessFor(sources.at(-1)!, sources.at(-1)!, ctx));
       const pulled: PulledImage[] = [];
       for (const tag of tags) {
         const ref = { ...repository, tag };
-        const { image, result } = await pullOne(ref, conf, policy, ctx);
+        const { image, result } = await pullOne(ref, conf, policy, ctx, announce);
         await logPullEvent(ctx, { input, resolved: formatReference(ref), result, id: image.id });
         pulled.push(image);
       }

@@ -1,4 +1,5 @@
 import { HoistError } from '../errors.js';
+import { formatReference, parseReference } from '../reference/index.js';
 import { localTransport, parseImageName } from '../transports/index.js';
 import { copyFromLocal } from './copy-local.js';
 import type { PulledImage, PullOptions } from './options.js';
@@ -15,7 +16,8 @@ export async function pull(name: string, options: PullOptions = {}): Promise<Pul
   if (local === undefined) {
     // Loaded on demand: the HTTP stack costs ~200 ms of start-up that local pulls and other commands need not pay.
     const { copyFromRegistry } = await import('./copy-registry.js');
-    return copyFromRegistry(reference, ctx);
+    // As Podman: `docker://NAME` is normalized (docker.io/library/…), never resolved as a short name.
+    return copyFromRegistry(name.startsWith('docker://') ? formatReference(parseReference(reference)) : reference, ctx);
   }
   if (options.allTags) throw new HoistError('INVALID_ARGUMENT', `--all-tags applies to registry images only, not ${transport}: transport`);
   return [await copyFromLocal(local, reference, ctx)];
