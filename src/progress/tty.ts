@@ -91,6 +91,11 @@ export class TtyRenderer {
 
   #line(text: string): void {
     this.#erase();
+    // Finished bars stay on screen above the new line, in Podman's order (blobs, then "Writing manifest").
+    if (this.#bars.size > 0 && [...this.#bars.values()].every((bar) => bar.status === 'done' || bar.status === 'skipped')) {
+      this.#drawBars();
+      this.#bars.clear();
+    }
     this.#out.write(`${text}\n`);
     this.#drawnLines = 0;
     this.#drawBars();

@@ -70,3 +70,14 @@ test('TtyRenderer draws one bar per blob and leaves their final state on the ter
   assert.match(screen, /^Copying blob 111111111111 skipped: already exists$/m);
   assert.match(out, /Writing manifest to image destination\n/);
 });
+
+test('TtyRenderer leaves finished bars above the next step, in Podman order', () => {
+  let out = '';
+  const tty = new TtyRenderer({ columns: 120, write: (s: string) => ((out += s), true) } as unknown as NodeJS.WriteStream);
+  const steps = pull.filter((e) => e.type !== 'warning');
+  steps.forEach(tty.handle);
+  const finalScreen = out.replace(/^[^\x1b]*\x1b\[\d+A\x1b\[0J/gm, '');
+  const bars = finalScreen.lastIndexOf('Copying blob 111111111111');
+  const manifest = finalScreen.lastIndexOf('Writing manifest to image destination');
+  assert.ok(bars >= 0 && manifest > bars, `bars must precede "Writing manifest":\n${JSON.stringify(out)}`);
+});
