@@ -1,0 +1,158 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import type { GeneratedImage } from './generate/images.js';
+import { measure } from './measure.js';
+import type { Contender, ScenarioContext } from './scenarios.js';
+import { hoistEnv, hoistPull, isAbsent, podmanArgs, removePodmanRoot, REPO_ROOT, skopeoCopy, type Podman } from './tools.js';
+
+/** The contenders of the scenarios: how each tool is run, into which store, and what is cleaned up. */
+
+/** The CLI as the reader would type it: relative to the checkout. */
+const shown = (cli: string) => relative(REPO_ROOT, cli);
+
+/**
+ * A command line for the report: the registry and the counting proxy as $REGISTRY and $PROXY (their
+ * ports change every run), the cached archive relative to the checkout.
+ */
+function readable(ctx: ScenarioContext, command: string): string {
+  return command
+    .replaceAll(ctx.registryHost, '$REGISTRY')
+    .replaceAll(ctx.proxyHost, '$PROXY')
+    .replaceAll(ctx.images.archive.path, relative(REPO_ROOT, ctx.images.archive.path));
+}
+export const ref = (host: string, image: GeneratedImage) => `${host}/${image.repository}:${image.tag}`;
+const layoutRef = (image: GeneratedImage) => `${image.repository}:${image.tag}`;
+export const INSECURE_REGISTRY = ['--src-tls-verify=false', '--dest-tls-verify=false'];
+
+/** A fresh directory per run, removed after it. */
+async function freshDir(ctx: ScenarioContext, prefix: string): Promise<string> {
+  return mkdtemp(join(ctx.workDir, `${prefix}-`));
+}
+
+export function hoistCold(ctx: ScenarioContext, name: string, flags: string[], id: string): Contender {
+  return {
+    label: ctx.hoistLabel,
+    tool: 'hoist',
+    shows: readable(ctx, `node ${shown(ctx.hoistCli)} --root $EMPTY pull ${[...flags, name].join(' ')}`),
+    async prepare() {
+      const root = await freshDir(ctx, 'hoist');
+      return { commands: [hoistPull(ctx.hoistCli, root, name, flags)], env: hoistEnv(), expectId: id, cleanup: () => rm(root, { recursive: true, force: true }) };
+    },
+  };
+}
+
+export function hoistConcurrent(ctx: ScenarioContext, name: string, id: string, processes: number): Contender {
+  return {
+    label: `${ctx.hoistLabel} ×${processes}`,
+    tool: 'hoist',
+    shows: readable(ctx, `${processes}× node ${shown(ctx.hoistCli)} --root $EMPTY pull --tls-verify=false ${name} (at once, one store)`),
+    async prepare() {
+      const root = await freshDir(ctx, 'hoist-concurrent');
+      const command = hoistPull(ctx.hoistCli, root, name, ['--tls-verify=false']);
+      return { commands: Array.from({ length: processes }, () => command), env: hoistEnv(), expectId: id, cleanup: () => rm(root, { recursive: true, force: true }) };
+    },
+  };
+}
+
+export function skopeoCold(ctx: ScenarioContext, source: string, image: GeneratedImage, flags: string[]): Contender {
+  return {
+    label: 'skopeo',
+    tool: 'skopeo',
+    shows: readable(ctx, skopeoCopy(source, '$EMPTY', layoutRef(image), flags).join(' ')),
+    async prepare() {
+      const dir = await freshDir(ctx, 'skopeo');
+      return { commands: [skopeoCopy(source, dir, layoutRef(image), flags)], cleanup: () => rm(dir, { recursive: true, force: true }) };
+    },
+  };
+}
+
+export function podmanCold(ctx: ScenarioContext, podman: Podman, name: string, flags: string[]): Contender {
+  return {
+    label: `podman (${podman.driver})`,
+    tool: 'podman',
+    note: 'podman also decompresses and unpacks every layer into its storage: more work than hoist and skopeo do, shown for scale',
+    shows: readable(ctx, podmanArgs(podman, '$EMPTY', ['pull', ...flags, name]).join(' ')),
+    async prepare() {
+      const root = await freshDir(ctx, 'podman');
+      return { commands: [podmanArgs(podman, root, ['pull', ...flags, name])], cleanup: () => removePodmanRoot(root) };
+    },
+  };
+}
+
+/**
+ * Stores that already hold the large image (pulled through the counting proxy, so stored names
+ * match), filled once on first use and shared by the always/newer/missing scenarios.
+ */
+export function warmStores(ctx: ScenarioContext) {
+  const name = ref(ctx.proxyHost, ctx.images.large);
+  const filled = new Map<string, Promise<string>>();
+  const once = (key: string, fill: (dir: string) => string[]): Promise<string> => {
+    let dir = filled.get(key);
+    if (dir === undefined) {
+      dir = (async () => {
+        const path = join(ctx.workDir, `warm-${key}`);
+        const sample = await measure(fill(path), key.startsWith('hoist') ? hoistEnv() : process.env);
+        if (sample.exitCode !== 0) throw new Error(`filling the ${key} store failed: ${sample.stderr.trim()}`);
+        return path;
+      })();
+      filled.set(key, dir);
+    }
+    return dir;
+  };
+  const hoistFlags = ['--tls-verify=false'];
+  const podman = isAbsent(ctx.podman) ? undefined : ctx.podman;
+  const podmanOnPresent = (podman: Podman, args: string[], note?: string): Contender => ({
+    label: `podman (${podman.driver})`,
+    tool: 'podman',
+    ...(note !== undefined ? { note } : {}),
+    shows: readable(ctx, podmanArgs(podman, '$PRESENT', args).join(' ')),
+    async prepare() {
+      const root = await once('podman', (dir) => podmanArgs(podman, dir, ['pull', '--tls-verify=false', name]));
+      return { commands: [podmanArgs(podman, root, args)] };
+    },
+  });
+  return {
+    hoist(flags: string[]): Contender {
+      return {
+        label: ctx.hoistLabel,
+        tool: 'hoist',
+        shows: readable(ctx, `node ${shown(ctx.hoistCli)} --root $PRESENT pull ${[...flags, name].join(' ')}`),
+        async prepare() {
+          const root = await once(ctx.hoistLabel.replace(' ', '-'), (dir) => hoistPull(ctx.hoistCli, dir, name, hoistFlags));
+          return { commands: [hoistPull(ctx.hoistCli, root, name, flags)], env: hoistEnv(), expectId: ctx.images.large.id };
+        },
+      };
+    },
+    /** `podman pull --policy P` where supported; Podman 4.3 always pulls with policy `always`. */
+    podmanPull(policy: 'always' | 'newer'): Contender[] {
+      if (podman === undefined) return [];
+      if (podman.pullPolicy) return [podmanOnPresent(podman, ['pull', '--tls-verify=false', '--policy', policy, name])];
+      const note = `${podman.version} has no \`pull --policy\`: this is a plain \`podman pull\` (policy always) of the present image`;
+      return [podmanOnPresent(podman, ['pull', '--tls-verify=false', name], note)];
+    },
+    /** `podman pull --policy missing`; without it, `podman image exists` is podman's nearest no-network check. */
+    podmanMissing(): Contender[] {
+      if (podman === undefined) return [];
+      if (podman.pullPolicy) return [podmanOnPresent(podman, ['pull', '--tls-verify=false', '--policy', 'missing', name])];
+      const note = `${podman.version} has no \`pull --policy\`: this is \`podman image exists\`, its nearest local-only check`;
+      return [podmanOnPresent(podman, ['image', 'exists', name], note)];
+    },
+    skopeo(): Contender[] {
+      if (isAbsent(ctx.skopeo)) return [];
+      const image = ctx.images.large;
+      const copy = (dir: string) => skopeoCopy(`docker://${name}`, dir, layoutRef(image), INSECURE_REGISTRY);
+      return [
+        {
+          label: 'skopeo',
+          tool: 'skopeo',
+          note: 'skopeo copy into the OCI layout that already holds the image (blobs are reused, the manifest is fetched)',
+          shows: readable(ctx, copy('$PRESENT').join(' ')),
+          async prepare() {
+            return { commands: [copy(await once('skopeo', copy))] };
+          },
+        },
+      ];
+    },
+  };
+}
+

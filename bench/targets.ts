@@ -1,0 +1,67 @@
+import { seconds } from './format.js';
+import type { GeneratedImages } from './generate/images.js';
+import type { ContenderResult, ScenarioResult } from './runner.js';
+
+/**
+ * The targets of issue 6, checked against one run's results (targets of scenarios that did not
+ * run are left out). `met` is null when the peer to compare with is absent.
+ */
+export interface TargetCheck {
+  target: string;
+  measured: string;
+  met: boolean | null;
+}
+
+type Check = (hoist: ContenderResult, scenario: ScenarioResult, images: GeneratedImages) => Omit<TargetCheck, 'target'>;
+
+const RSS_LIMIT_MIB = 100;
+
+const TARGETS: { scenario: string; target: string; check: Check }[] = [
+  { scenario: 'cold-large', target: 'cold registry pull: wall ≤ 1.0× skopeo', check: ratioTo('skopeo', 1.0) },
+  { scenario: 'cold-large', target: `cold registry pull: peak RSS ≤ ${RSS_LIMIT_MIB} MiB`, check: peakRss },
+  { scenario: 'always-unchanged', target: '`always`, unchanged image: ≤ 1.5× podman pull of a present image', check: ratioTo('podman', 1.5) },
+  { scenario: 'newer-unchanged', target: '`newer`, unchanged image: ≤ 1.5× podman pull of a present image', check: ratioTo('podman', 1.5) },
+  { scenario: 'missing-present', target: '`missing`, present image: ≤ 100 ms and no network request', check: noNetworkWithin(100) },
+  { scenario: 'cold-archive', target: 'cold docker-archive pull: wall ≤ 1.0× skopeo', check: ratioTo('skopeo', 1.0) },
+  { scenario: 'cold-archive', target: `cold docker-archive pull: peak RSS ≤ ${RSS_LIMIT_MIB} MiB`, check: peakRss },
+  { scenario: 'concurrent-4', target: 'four concurrent pulls: each blob fetched once', check: blobsFetchedOnce },
+];
+
+export function checkTargets(results: ScenarioResult[], images: GeneratedImages): TargetCheck[] {
+  return TARGETS.flatMap(({ scenario: id, target, check }) => {
+    const scenario = results.find((r) => r.id === id);
+    const hoist = scenario?.contenders.find((c) => c.tool === 'hoist');
+    if (scenario === undefined || hoist === undefined) return [];
+    if (hoist.summary === undefined) return [{ target, measured: `hoist failed: ${hoist.error ?? ''}`, met: false }];
+    return [{ target, ...check(hoist, scenario, images) }];
+  });
+}
+
+function ratioTo(tool: ContenderResult['tool'], limit: number): Check {
+  return (hoist, scenario) => {
+    const peer = scenario.contenders.find((c) => c.tool === tool)?.summary;
+    if (peer === undefined) return { measured: `${tool} absent or failed`, met: null };
+    const ratio = hoist.summary!.medianMs / peer.medianMs;
+    return { measured: `${ratio.toFixed(2)}× (${seconds(hoist.summary!.medianMs)} vs ${seconds(peer.medianMs)})`, met: ratio <= limit };
+  };
+}
+
+function peakRss(hoist: ContenderResult): Omit<TargetCheck, 'target'> {
+  const kib = hoist.summary!.maxRssKiB;
+  if (kib === undefined) return { measured: 'not measured (needs python3)', met: null };
+  return { measured: `${(kib / 1024).toFixed(0)} MiB`, met: kib <= RSS_LIMIT_MIB * 1024 };
+}
+
+function noNetworkWithin(limitMs: number): Check {
+  return (hoist) => {
+    const requests = Math.max(...hoist.samples.map((s) => s.requests ?? 0));
+    const ms = hoist.summary!.medianMs;
+    return { measured: `${ms.toFixed(0)} ms median, ${requests} request(s)`, met: ms <= limitMs && requests === 0 };
+  };
+}
+
+function blobsFetchedOnce(hoist: ContenderResult, _scenario: ScenarioResult, images: GeneratedImages): Omit<TargetCheck, 'target'> {
+  const fetches = hoist.summary!.maxFetchesPerBlob ?? 0;
+  const bytes = Math.max(...hoist.samples.map((s) => s.bytes ?? 0));
+  return { measured: `at most ${fetches}× per blob; ${(bytes / images.large.pullBytes).toFixed(2)}× the image's bytes (worst run)`, met: fetches <= 1 };
+}
