@@ -30,8 +30,8 @@ const USAGE = `usage: npm run bench [-- OPTIONS]
   --runs N        this many runs of each contender in every scenario
   --profile       instead of the scenarios, run hoist's main paths once under node --cpu-prof
                   and print the top self-time functions (profiles kept in bench/.cache/profiles)
-  --hoist PATH    measure this CLI instead of dist/cli/main.js
-  --compare PATH  also measure this CLI (e.g. a patched copy's dist/cli/main.js) as 'hoist B',
+  --hoist PATH    measure this CLI instead of dist/bin/hoist.mjs
+  --compare PATH  also measure this CLI (e.g. a patched copy's dist/bin/hoist.mjs) as 'hoist B',
                   alternating with hoist: its row's 'hoist ÷ tool' is B's speed-up over A
   --no-peers      leave skopeo and podman out (for quick A/B runs of hoist builds)
 Only a full run without these options writes bench/results/latest.{json,md}; others write bench/.cache/last-run.*`;

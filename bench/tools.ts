@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
  * A peer that is missing or cannot work here is reported as absent with the reason, never an error.
  */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const HOIST_CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+export const HOIST_CLI = fileURLToPath(new URL('../../dist/bin/hoist.mjs', import.meta.url));
 
 export interface Absent {
   absent: string;

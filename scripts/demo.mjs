@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
-const cli = join(repo, 'dist', 'cli', 'main.js');
+const cli = join(repo, 'dist', 'bin', 'hoist.mjs');
 const root = mkdtempSync(join(tmpdir(), 'hoist-demo-'));
 
 function hoist(...args) {

@@ -1,3 +1,5 @@
+import { setMaxListeners } from 'node:events';
+
 /**
  * Runs `tasks` with at most `limit` at once, in order of the array. The first failure aborts the
  * shared signal (so running tasks stop early) and is the one thrown.
@@ -8,6 +10,8 @@ export async function runLimited(
   parent?: AbortSignal,
 ): Promise<void> {
   const controller = new AbortController();
+  // Every running task's streams listen on this one signal; more than Node's default of 10 is expected.
+  setMaxListeners(0, controller.signal);
   const onParentAbort = () => controller.abort(parent?.reason);
   parent?.addEventListener('abort', onParentAbort, { once: true });
   let next = 0;

@@ -1,14 +1,13 @@
-import { pullSources, type RegistriesConf } from '../config/registries/index.js';
+import type { RegistriesConf } from '../config/registries/index.js';
 import { HoistError, MultiError } from '../errors.js';
 import { isCustomPlatform, normalizePlatform, wantedPlatform } from '../manifest/index.js';
 import { formatReference, imageIdPrefix, normalizeImageId, parseReferenceParts, type ImageReference } from '../reference/index.js';
-import { listTags } from '../transports/docker.js';
 import { aliasCachePath, aliasToRecord, readAliasCache, recordAlias, resolveShortName, terminalPrompt, type Resolution } from '../shortnames/index.js';
 import type { ImageRecord, LookupMatch } from '../store/index.js';
 import { logPullEvent } from './events-log.js';
 import type { PulledImage, PullPolicy } from './options.js';
 import type { PullContext } from './pull-context.js';
-import { accessFor, copyFromSources, remoteDigest } from './registry-sources.js';
+import { copyFromSources, remoteDigest, repositoryTags } from './registry-sources.js';
 
 function pulledFrom(record: ImageRecord): PulledImage {
   return { id: record.id, names: record.names, manifestDigest: record.manifestDigest };
@@ -188,8 +187,7 @@ async function pullAllTags(input: string, conf: RegistriesConf, policy: PullPoli
   for (const candidate of resolution.candidates) {
     const repository = { domain: candidate.reference.domain, path: candidate.reference.path };
     try {
-      const sources = pullSources(conf, repository);
-      const tags = await listTags(sources.at(-1)!.reference, accessFor(sources.at(-1)!, sources.at(-1)!, ctx));
+      const tags = await repositoryTags(repository, conf, ctx);
       const pulled: PulledImage[] = [];
       for (const tag of tags) {
         const ref = { ...repository, tag };

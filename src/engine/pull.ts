@@ -2,6 +2,7 @@ import { HoistError } from '../errors.js';
 import { formatReference, parseReference } from '../reference/index.js';
 import { localTransport, parseImageName } from '../transports/index.js';
 import { copyFromLocal } from './copy-local.js';
+import { copyFromRegistry } from './copy-registry.js';
 import type { PulledImage, PullOptions } from './options.js';
 import { createPullContext } from './pull-context.js';
 
@@ -14,8 +15,6 @@ export async function pull(name: string, options: PullOptions = {}): Promise<Pul
   const ctx = await createPullContext(options);
   const local = localTransport(transport);
   if (local === undefined) {
-    // Loaded on demand: the HTTP stack costs ~200 ms of start-up that local pulls and other commands need not pay.
-    const { copyFromRegistry } = await import('./copy-registry.js');
     // As Podman: `docker://NAME` is normalized (docker.io/library/…), never resolved as a short name.
     return copyFromRegistry(name.startsWith('docker://') ? formatReference(parseReference(reference)) : reference, ctx);
   }

@@ -4,8 +4,14 @@ import { copyImage, type CopiedImage } from '../copy/index.js';
 import { HoistError, isHoistError } from '../errors.js';
 import { wantedPlatform } from '../manifest/index.js';
 import { formatReference, type ImageReference } from '../reference/index.js';
-import { headManifestDigest, openRegistrySource, type RegistrySourceOptions } from '../transports/docker.js';
+import type { RegistrySourceOptions } from '../transports/docker.js';
 import type { PullContext } from './pull-context.js';
+
+/**
+ * The HTTP stack, loaded only once a request is really made: undici alone costs ~200 ms of start-up
+ * that decisions without network (`--policy missing`, `never`) need not pay.
+ */
+const registryTransport = () => import('../transports/docker.js');
 
 /**
  * Connection options for one endpoint. Credentials given with --creds belong to the primary
@@ -46,6 +52,7 @@ export async function copyFromSources(ref: ImageReference, conf: RegistriesConf,
   for (const source of sources) {
     let opened;
     try {
+      const { openRegistrySource } = await registryTransport();
       opened = await openRegistrySource(source.reference, accessFor(source, primary, ctx));
       return await copyImage(opened, ctx.store, {
         platform: wantedPlatform(ctx.options.platform ?? {}),
@@ -72,6 +79,7 @@ export async function remoteDigest(ref: ImageReference, conf: RegistriesConf, ct
   const primary = sources.at(-1)!;
   for (const source of sources) {
     try {
+      const { headManifestDigest } = await registryTransport();
       const digest = await headManifestDigest(source.reference, accessFor(source, primary, ctx));
       if (digest !== undefined) return digest;
     } catch (err) {
@@ -79,4 +87,11 @@ export async function remoteDigest(ref: ImageReference, conf: RegistriesConf, ct
     }
   }
   return undefined;
+}
+
+/** The repository's tags, from its primary location (following pagination). */
+export async function repositoryTags(repository: ImageReference, conf: RegistriesConf, ctx: PullContext): Promise<string[]> {
+  const primary = pullSources(conf, repository).at(-1)!;
+  const { listTags } = await registryTransport();
+  return listTags(primary.reference, accessFor(primary, primary, ctx));
 }

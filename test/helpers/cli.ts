@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-/** The compiled CLI of this checkout (tests run from .test-build/test/…). */
-export const cliPath = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+/** The bundled CLI of this checkout, as installed users run it (`npm test` builds it first). */
+export const cliPath = fileURLToPath(new URL('../../../dist/bin/hoist.mjs', import.meta.url));
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
 export interface RunResult {
