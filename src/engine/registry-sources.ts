@@ -15,15 +15,17 @@ const registryTransport = () => import('../transports/docker.js');
 
 /**
  * Connection options for one endpoint. Credentials given with --creds belong to the primary
- * registry: they are not sent to a mirror on another host.
+ * registry: they are not sent to a mirror on another host. `conf` brings registries.conf's
+ * credential-helpers.
  */
-export function accessFor(source: PullSource, primary: PullSource, ctx: PullContext): RegistrySourceOptions {
+export function accessFor(source: PullSource, primary: PullSource, ctx: PullContext, conf?: RegistriesConf): RegistrySourceOptions {
   const r = ctx.options.registry ?? {};
   const sameHost = source.reference.domain === primary.reference.domain;
   return {
     insecure: source.insecure || r.tlsVerify === false,
     env: ctx.env,
     userAgent: `hoist/${packageVersion()}`,
+    ...(conf !== undefined ? { credentialHelpers: conf.credentialHelpers } : {}),
     retry: r.retry ?? ctx.settings.retry,
     ...(r.creds !== undefined && sameHost ? { creds: r.creds } : {}),
     ...(r.authFile !== undefined ? { authFile: r.authFile } : {}),
@@ -53,7 +55,7 @@ export async function copyFromSources(ref: ImageReference, conf: RegistriesConf,
     let opened;
     try {
       const { openRegistrySource } = await registryTransport();
-      opened = await openRegistrySource(source.reference, accessFor(source, primary, ctx));
+      opened = await openRegistrySource(source.reference, accessFor(source, primary, ctx, conf));
       return await copyImage(opened, ctx.store, {
         platform: wantedPlatform(ctx.options.platform ?? {}),
         maxParallel: ctx.maxParallel,
@@ -80,7 +82,7 @@ export async function remoteDigest(ref: ImageReference, conf: RegistriesConf, ct
   for (const source of sources) {
     try {
       const { headManifestDigest } = await registryTransport();
-      const digest = await headManifestDigest(source.reference, accessFor(source, primary, ctx));
+      const digest = await headManifestDigest(source.reference, accessFor(source, primary, ctx, conf));
       if (digest !== undefined) return digest;
     } catch (err) {
       rethrowIfAborted(ctx, err);
@@ -93,5 +95,5 @@ export async function remoteDigest(ref: ImageReference, conf: RegistriesConf, ct
 export async function repositoryTags(repository: ImageReference, conf: RegistriesConf, ctx: PullContext): Promise<string[]> {
   const primary = pullSources(conf, repository).at(-1)!;
   const { listTags } = await registryTransport();
-  return listTags(primary.reference, accessFor(primary, primary, ctx));
+  return listTags(primary.reference, accessFor(primary, primary, ctx, conf));
 }

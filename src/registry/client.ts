@@ -102,6 +102,7 @@ export class RegistryClient {
             env,
             ...(options.creds !== undefined ? { creds: options.creds } : {}),
             ...(options.authFile !== undefined ? { authFile: options.authFile } : {}),
+            ...(options.credentialHelpers !== undefined ? { credentialHelpers: options.credentialHelpers } : {}),
           })),
       },
       challenges,

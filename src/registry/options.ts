@@ -8,6 +8,8 @@ export interface RegistrySourceOptions {
   creds?: Credentials;
   /** `--authfile`: the only auth file read. */
   authFile?: string;
+  /** registries.conf `credential-helpers`, in order (see findCredentials). */
+  credentialHelpers?: readonly string[];
   /** `--cert-dir`: certs.d material for this registry, instead of the certs.d search. */
   certDir?: string;
   /** `--retry`: how many times a failed request is tried again (default 3). */

@@ -1,7 +1,7 @@
 import createDebug from 'debug';
 import { HoistError } from '../../errors.js';
 import { readAuthFile, type AuthEntry, type AuthFile } from './auth-file.js';
-import { authFileSearch } from './auth-files.js';
+import { authFileSearch, type AuthFileSearch } from './auth-files.js';
 import { credentialsFromHelper } from './cred-helper.js';
 import { authKeysFor, normalizeAuthKey } from './keys.js';
 import type { Credentials, CredentialLookupOptions, FoundCredentials } from './types.js';
@@ -11,17 +11,41 @@ const debug = createDebug('hoist:config');
 /** Docker Hub's key in Docker's own files and credential stores. */
 const DOCKER_HUB_SERVER = 'https://index.docker.io/v1/';
 
+/** registries.conf's reserved `credential-helpers` entry for the auth files themselves. */
+const AUTH_FILES = 'containers-auth.json';
+
 /**
- * Credentials for a repository on a registry, most specific source first: `--creds`; then each
- * auth file in order (see authFileSearch), where the first usable answer wins. Within one file:
- * its `credHelpers` entry for the registry, else `auths` keys `host/ns/repo` → `host/ns` → `host`
- * (exact), else URL-style keys naming the host, else its `credsStore` (Docker's; hoist reads it
- * though Podman does not). Undefined means anonymous.
+ * Credentials for a repository on a registry, most specific source first: `--creds`; then, in the
+ * order of registries.conf `credential-helpers` (default: the auth files only), each external
+ * helper or the auth files. An explicit `--authfile`/REGISTRY_AUTH_FILE skips the helpers, as in
+ * containers/image. Undefined means anonymous.
  */
 export async function findCredentials(domain: string, path: string, options: CredentialLookupOptions = {}): Promise<FoundCredentials | undefined> {
   if (options.creds !== undefined) return { ...options.creds, source: '--creds' };
   const env = options.env ?? process.env;
   const search = authFileSearch(options.authFile, env);
+  const helpers = search.explicit ? [AUTH_FILES] : (options.credentialHelpers ?? [AUTH_FILES]);
+  for (const helper of helpers) {
+    const found =
+      helper === AUTH_FILES
+        ? await credentialsInAuthFiles(search, domain, path, env)
+        : withSource(await credentialsFromHelper(helper, domain, env), `credential helper ${helper} (registries.conf credential-helpers)`);
+    if (found !== undefined && usable(found)) {
+      debug('credentials for %s/%s from %s', domain, path, found.source);
+      return found;
+    }
+  }
+  debug('no credentials for %s/%s', domain, path);
+  return undefined;
+}
+
+/**
+ * Each auth file in order (see authFileSearch), where the first usable answer wins. Within one
+ * file: its `credHelpers` entry for the registry, else `auths` keys `host/ns/repo` → `host/ns` →
+ * `host` (exact), else URL-style keys naming the host, else its `credsStore` (Docker's; hoist reads
+ * it though Podman does not).
+ */
+async function credentialsInAuthFiles(search: AuthFileSearch, domain: string, path: string, env: NodeJS.ProcessEnv): Promise<FoundCredentials | undefined> {
   for (const file of search.paths) {
     const auth = await readAuthFile(file);
     if (auth === undefined) {
@@ -31,12 +55,8 @@ export async function findCredentials(domain: string, path: string, options: Cre
       continue;
     }
     const found = await credentialsInFile(auth, domain, path, env);
-    if (found !== undefined && usable(found)) {
-      debug('credentials for %s/%s from %s', domain, path, found.source);
-      return found;
-    }
+    if (found !== undefined && usable(found)) return found;
   }
-  debug('no credentials for %s/%s', domain, path);
   return undefined;
 }
 

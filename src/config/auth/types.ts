@@ -17,4 +17,10 @@ export interface CredentialLookupOptions {
   /** `--authfile`: the only file read (REGISTRY_AUTH_FILE is the same, from the environment). */
   authFile?: string;
   env?: NodeJS.ProcessEnv;
+  /**
+   * registries.conf `credential-helpers`, consulted in order unless an auth file is given
+   * explicitly: `containers-auth.json` means the auth files, any other NAME runs
+   * `docker-credential-NAME`. Default: the auth files only.
+   */
+  credentialHelpers?: readonly string[];
 }

@@ -158,6 +158,21 @@ esac
     assert.equal(await userFor('docker.io', 'library/x', { env: helperEnv }), 'hubstore');
   });
 
+  test('registries.conf credential-helpers are consulted in order; containers-auth.json stands for the auth files', async () => {
+    await clean();
+    await writeJson(runtimeFile(), { auths: { 'helper.example': entry('fromfile'), 'file.example': entry('onlyfile') } });
+    const lookup = (domain: string, credentialHelpers: string[], extra: object = {}) =>
+      findCredentials(domain, 'a/b', { env: helperEnv, credentialHelpers, ...extra }).then((c) => c?.username);
+    assert.equal(await lookup('helper.example', ['test', 'containers-auth.json']), 'fromhelper');
+    assert.equal(await lookup('helper.example', ['containers-auth.json', 'test']), 'fromfile');
+    // The helper knows nothing of file.example: the next entry answers.
+    assert.equal(await lookup('file.example', ['test', 'containers-auth.json']), 'onlyfile');
+    // Without containers-auth.json in the list, the auth files are not read at all.
+    assert.equal(await lookup('file.example', ['test']), undefined);
+    // An explicit auth file is the only source, helpers or not.
+    assert.equal(await lookup('helper.example', ['test'], { authFile: runtimeFile() }), 'fromfile');
+  });
+
   test('a helper that is not installed is an error naming it', async () => {
     await clean();
     await writeJson(runtimeFile(), { credHelpers: { 'helper.example': 'nonexistent' } });
