@@ -29,17 +29,22 @@ interface PullArgs extends GlobalArgs {
   'alias-cache'?: string;
 }
 
-/** The registry flags as the library's RegistryAccess, asking for a --creds password if it is missing. */
-async function registryAccess(args: PullArgs): Promise<RegistryAccess> {
-  const creds = args.creds === undefined ? undefined : parseCredsFlag(args.creds);
+/** The registry flags as the library's RegistryAccess (flags validated; the password not yet asked for). */
+function registryAccess(args: PullArgs): RegistryAccess {
   return {
-    ...(creds !== undefined ? { creds: { username: creds.username, password: creds.password ?? (await readPassword('Password: ')) } } : {}),
-    ...(args.authfile !== undefined ? { authFile: args.authfile } : {}),
-    ...(args['cert-dir'] !== undefined ? { certDir: args['cert-dir'] } : {}),
-    ...(args['tls-verify'] !== undefined ? { tlsVerify: args['tls-verify'] } : {}),
-    ...(args.retry !== undefined ? { retry: nonNegativeInteger('--retry', args.retry) } : {}),
-    ...(args['retry-delay'] !== undefined ? { retryDelayMs: parseDuration('--retry-delay', args['retry-delay']) } : {}),
+    authFile: args.authfile,
+    certDir: args['cert-dir'],
+    tlsVerify: args['tls-verify'],
+    retry: args.retry === undefined ? undefined : nonNegativeInteger('--retry', args.retry),
+    retryDelayMs: args['retry-delay'] === undefined ? undefined : parseDuration('--retry-delay', args['retry-delay']),
   };
+}
+
+/** `--creds USER[:PASS]`, asking for the password on the terminal when it is left out, as Podman does. */
+async function credentials(args: PullArgs): Promise<RegistryAccess['creds']> {
+  if (args.creds === undefined) return undefined;
+  const { username, password } = parseCredsFlag(args.creds);
+  return { username, password: password ?? (await readPassword('Password: ')) };
 }
 
 export const pullCommand: CommandModule<GlobalArgs, PullArgs> = {
@@ -66,31 +71,23 @@ export const pullCommand: CommandModule<GlobalArgs, PullArgs> = {
       .option('registries-conf', { type: 'string', describe: 'registries.conf to read instead of the default ones' })
       .option('alias-cache', { type: 'string', describe: 'short-name alias cache file' }) as unknown as Argv<PullArgs>,
   handler: async (args) => {
-    // Bad flags fail before the store is created or a password is asked for.
-    const policy = args.policy !== undefined ? parsePullPolicy(args.policy) : undefined;
+    // Bad flags fail before a password is asked for or the store is created.
+    const options = {
+      policy: args.policy === undefined ? undefined : parsePullPolicy(args.policy),
+      maxParallel: args['max-parallel-downloads'] === undefined ? undefined : positiveInteger('--max-parallel-downloads', args['max-parallel-downloads']),
+      platform: { platform: args.platform, arch: args.arch, os: args.os, variant: args.variant },
+      registry: registryAccess(args),
+      allTags: args['all-tags'],
+      registriesConf: args['registries-conf'],
+      aliasCache: args['alias-cache'],
+    };
+    options.registry.creds = await credentials(args);
     const store = await openStore(args);
-    const registry = await registryAccess(args);
     const { onEvent, finish } = progressListener(args);
     try {
       await runInterruptible(async (signal) => {
         for (const name of args.names) {
-          const pulled = await pull(name, {
-            store,
-            signal,
-            platform: {
-              ...(args.platform !== undefined ? { platform: args.platform } : {}),
-              ...(args.arch !== undefined ? { arch: args.arch } : {}),
-              ...(args.os !== undefined ? { os: args.os } : {}),
-              ...(args.variant !== undefined ? { variant: args.variant } : {}),
-            },
-            registry,
-            allTags: args['all-tags'],
-            ...(policy !== undefined ? { policy } : {}),
-            ...(args['max-parallel-downloads'] !== undefined ? { maxParallel: positiveInteger('--max-parallel-downloads', args['max-parallel-downloads']) } : {}),
-            ...(args['registries-conf'] !== undefined ? { registriesConf: args['registries-conf'] } : {}),
-            ...(args['alias-cache'] !== undefined ? { aliasCache: args['alias-cache'] } : {}),
-            ...(onEvent ? { onEvent } : {}),
-          });
+          const pulled = await pull(name, { ...options, store, signal, onEvent });
           finish();
           pulled.forEach((image) => writeStdout(image.id));
         }

@@ -1,10 +1,11 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PullOptions } from '../../src/engine/index.js';
 import type { CopyEvent } from '../../src/progress/events.js';
 import { Store } from '../../src/store/index.js';
+import { isolatedEnv } from '../helpers/tmp.js';
 
 /**
  * Shared setup for the engine's end-to-end tests: an isolated environment (HOME, XDG dirs) so no
@@ -32,15 +33,7 @@ let counter = 0;
 
 export async function makeSandbox(): Promise<Sandbox> {
   const dir = await mkdtemp(join(tmpdir(), 'hoist-engine-'));
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: join(dir, 'home'),
-    XDG_CONFIG_HOME: join(dir, 'config'),
-    XDG_CACHE_HOME: join(dir, 'cache'),
-    XDG_DATA_HOME: join(dir, 'data'),
-    XDG_RUNTIME_DIR: join(dir, 'run'),
-  };
-  for (const key of ['HOME', 'XDG_CONFIG_HOME', 'XDG_CACHE_HOME', 'XDG_DATA_HOME', 'XDG_RUNTIME_DIR']) await mkdir(env[key]!, { recursive: true });
+  const env = await isolatedEnv(dir);
   const cliEnv: Record<string, string | undefined> = {
     ...env,
     CONTAINERS_REGISTRIES_CONF: undefined,

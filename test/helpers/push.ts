@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
-import { Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import { request } from 'undici';
+import { digestStream } from './digest-stream.js';
 import type { Blob, FixtureImage, FixtureIndex } from './images.js';
 import type { RegistryHandle } from './registry.js';
 
@@ -31,23 +31,15 @@ export async function pushBlob(registry: RegistryHandle, repository: string, blo
 
 /** Streams a large blob in one PATCH (chunked transfer) hashing as it goes, then closes the upload. */
 export async function pushStreamedBlob(registry: RegistryHandle, repository: string, data: Readable): Promise<{ digest: string; size: number }> {
-  const hash = createHash('sha256');
-  let size = 0;
-  const hashing = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      hash.update(chunk);
-      size += chunk.length;
-      cb(null, chunk);
-    },
-  });
+  const hashing = digestStream();
   const upload = await call(registry, repository, 'POST', `/v2/${repository}/blobs/uploads/`);
   expectStatus(upload, 202, 'start upload');
   const patch = await call(registry, repository, 'PATCH', relative(upload.location!, registry), {
-    body: data.pipe(hashing),
+    body: data.pipe(hashing.stream),
     contentType: 'application/octet-stream',
   });
   expectStatus(patch, 202, 'streamed upload');
-  const digest = `sha256:${hash.digest('hex')}`;
+  const { digest, size } = hashing.result();
   expectStatus(await call(registry, repository, 'PUT', relative(patch.location!, registry, digest)), 201, 'close upload');
   return { digest, size };
 }

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { copyImage, type CopiedImage } from '../../src/copy/index.js';
@@ -6,6 +6,7 @@ import type { WantedPlatform } from '../../src/manifest/index.js';
 import { parseReference } from '../../src/reference/index.js';
 import { Store } from '../../src/store/index.js';
 import { openRegistrySource, type RegistrySourceOptions } from '../../src/transports/docker.js';
+import { isolatedEnv } from './tmp.js';
 
 /**
  * A temp directory with an isolated environment: HOME, XDG dirs and no certs.d bases of the
@@ -21,14 +22,7 @@ export interface Scratch {
 
 export async function makeScratch(): Promise<Scratch> {
   const dir = await mkdtemp(join(tmpdir(), 'hoist-regtest-'));
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: join(dir, 'home'),
-    XDG_RUNTIME_DIR: join(dir, 'run'),
-    XDG_CONFIG_HOME: join(dir, 'config'),
-  };
-  await mkdir(env.HOME!, { recursive: true });
-  await mkdir(env.XDG_RUNTIME_DIR!, { recursive: true });
+  const env = await isolatedEnv(dir);
   return {
     dir,
     env,

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -42,4 +42,22 @@ export async function storeSnapshot(root: string): Promise<StoreSnapshot> {
     blobs: blobs.sort(),
     tmp: (await list(join(root, 'tmp'))).sort(),
   };
+}
+
+/**
+ * An environment that keeps the machine's own files out of a test: HOME and every XDG directory
+ * live under `dir` (created empty), so no real auth file, registries.conf, hoist.toml, alias cache
+ * or store is read.
+ */
+export async function isolatedEnv(dir: string): Promise<NodeJS.ProcessEnv> {
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: join(dir, 'home'),
+    XDG_CONFIG_HOME: join(dir, 'config'),
+    XDG_CACHE_HOME: join(dir, 'cache'),
+    XDG_DATA_HOME: join(dir, 'data'),
+    XDG_RUNTIME_DIR: join(dir, 'run'),
+  };
+  for (const key of ['HOME', 'XDG_CONFIG_HOME', 'XDG_CACHE_HOME', 'XDG_DATA_HOME', 'XDG_RUNTIME_DIR']) await mkdir(env[key]!, { recursive: true });
+  return env;
 }
