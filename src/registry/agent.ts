@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { rootCertificates } from 'node:tls';
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { Agent } from './undici.js';
 import type { RegistryCerts } from '../config/certs/index.js';
 
 /** How connections to one registry are secured. */
@@ -17,7 +18,7 @@ export interface TlsSettings {
  * by every registry with the same settings), because a pooled connection must never be reused
  * under a different trust decision.
  */
-const agents = new Map<string, Agent>();
+const agents = new Map<string, Dispatcher>();
 
 export function dispatcherFor(settings: TlsSettings): Dispatcher {
   const key = settingsKey(settings);

@@ -1,4 +1,5 @@
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { request } from './undici.js';
 import { findCredentials, type FoundCredentials } from '../config/auth/index.js';
 import { loadRegistryCerts } from '../config/certs/index.js';
 import { HoistError } from '../errors.js';

@@ -1,4 +1,5 @@
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { request } from './undici.js';
 import { HoistError } from '../errors.js';
 import type { FoundCredentials } from '../config/auth/index.js';
 import { readBounded } from './body.js';
