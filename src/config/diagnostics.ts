@@ -36,7 +36,7 @@ export class ConfigDiagnostics {
 }
 
 /** `registry.mirror.location`, `aliases."library/foo"`: the dotted TOML key, without array indexes. */
-export function keyLabel(path: KeyPath): string {
+function keyLabel(path: KeyPath): string {
   return path
     .filter((segment): segment is string => typeof segment === 'string')
     .map((segment) => (/^[A-Za-z0-9_-]+$/.test(segment) ? segment : JSON.stringify(segment)))

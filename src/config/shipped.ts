@@ -8,7 +8,7 @@ let cached: string | undefined;
  * The installed package's root (holding package.json and conf/). Found by walking up from this
  * module, since the compiled code sits at different depths in `dist/` and in the test build.
  */
-export function packageRoot(): string {
+function packageRoot(): string {
   if (cached !== undefined) return cached;
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'conf', 'hoist.toml')) || !existsSync(join(dir, 'package.json'))) {

@@ -82,7 +82,7 @@ export function recordsFromIndex(index: IndexJson): ImageRecord[] {
 }
 
 /** Descriptors for a record: one per name, or a single unnamed one for a dangling image. */
-export function descriptorsFor(record: ImageRecord): Descriptor[] {
+function descriptorsFor(record: ImageRecord): Descriptor[] {
   const base: Record<string, string> = {
     [Annotation.configDigest]: record.configDigest,
     [Annotation.pulled]: record.pulled,

@@ -88,7 +88,7 @@ export function layoutRefName(ref: string, layoutPath: string): string {
  * Annotation-based naming as libimage does for archives: BuildKit's containerd name first, then
  * the ref name, each read as an image name (`v1` → `localhost/v1:latest`).
  */
-export function annotatedName(entry: Descriptor): string | undefined {
+function annotatedName(entry: Descriptor): string | undefined {
   const name = entry.annotations?.[CONTAINERD_NAME] ?? entry.annotations?.[REF_NAME];
   return name === undefined ? undefined : localImageName(name);
 }
