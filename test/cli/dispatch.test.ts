@@ -1,0 +1,25 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { CommandModule } from 'yargs';
+import { findCommand } from '../../src/cli/dispatch.js';
+
+const commands = [{ command: 'pull <names..>' }, { command: 'images' }] as CommandModule[];
+const found = (argv: string[]) => {
+  const result = findCommand(argv, commands);
+  return result === undefined ? undefined : { name: String(result.command.command), argv: result.argv };
+};
+
+test('finds the command after global options and removes its name', () => {
+  assert.deepEqual(found(['pull', 'fedora']), { name: 'pull <names..>', argv: ['fedora'] });
+  assert.deepEqual(found(['--root', '/s', '--log-level', 'debug', 'pull', '-q', 'images']), {
+    name: 'pull <names..>',
+    argv: ['--root', '/s', '--log-level', 'debug', '-q', 'images'],
+  });
+  assert.deepEqual(found(['images', '--all']), { name: 'images', argv: ['--all'] });
+});
+
+test('leaves help, version, unknown commands and unknown leading options to the full program', () => {
+  for (const argv of [[], ['pull', '--help'], ['-h'], ['--version'], ['nope'], ['--root=/s', 'pull', 'x'], ['--bogus', 'pull']]) {
+    assert.equal(findCommand(argv, commands), undefined, JSON.stringify(argv));
+  }
+});
