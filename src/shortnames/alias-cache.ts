@@ -7,7 +7,6 @@ import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import createDebug from 'debug';
-import lockfile from 'proper-lockfile';
 import { stringify } from 'smol-toml';
 import { checkAlias, type AliasEntry } from '../config/registries/index.js';
 import { ConfigDiagnostics } from '../config/diagnostics.js';
@@ -92,6 +91,7 @@ export async function recordAlias(path: string, name: string, value: string): Pr
 
 async function withCacheLock(path: string, update: () => Promise<void>): Promise<void> {
   let compromised: Error | undefined;
+  const { default: lockfile } = await import('proper-lockfile'); // loaded on first use, as in store/lock.ts
   const release = await lockfile.lock(path, {
     realpath: false, // the cache file may not exist yet
     // Podman flock()s `<file>.lock`; proper-lockfile's lock is a directory, so it takes its own name.

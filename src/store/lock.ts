@@ -1,4 +1,3 @@
-import lockfile from 'proper-lockfile';
 import { HoistError } from '../errors.js';
 import type { StorePaths } from './layout.js';
 
@@ -19,6 +18,9 @@ export async function withStoreLock<T>(paths: StorePaths, fn: () => Promise<T>):
   // after a long event-loop stall; record it instead and fail this operation cleanly.
   let compromised: Error | undefined;
   try {
+    // Loaded on first use: read-only commands and `--policy missing` never lock, and proper-lockfile
+    // (with graceful-fs patching fs) is a measurable part of start-up.
+    const { default: lockfile } = await import('proper-lockfile');
     release = await lockfile.lock(paths.root, {
       lockfilePath: paths.lock,
       stale: STALE_MS,
