@@ -1,9 +1,11 @@
+import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { open, readdir, readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createGzip } from 'node:zlib';
 import { copyImage } from '../../src/copy/index.js';
+import { HoistError } from '../../src/errors.js';
 import type { ImageRecord, Store } from '../../src/store/index.js';
 import type { LocalTransport } from '../../src/transports/index.js';
 import { blobOf, DOCKER_CONFIG, OCI_INDEX, type FixtureImage } from './images.js';
@@ -247,4 +249,15 @@ export async function writeLargeDockerArchive(path: string, plainMiB: number[], 
   } finally {
     await fh.close();
   }
+}
+
+/** Asserts that `promise` fails with exactly this HoistError code, message and (if given) hint. */
+export async function rejectsWith(promise: Promise<unknown>, code: string, message: string, hint?: string): Promise<void> {
+  await assert.rejects(promise, (err: unknown) => {
+    assert.ok(err instanceof HoistError, String(err));
+    assert.equal(err.message, message);
+    assert.equal(err.code, code);
+    if (hint !== undefined) assert.equal(err.hint, hint);
+    return true;
+  });
 }

@@ -3,10 +3,9 @@ import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { HoistError } from '../../src/errors.js';
 import { Store } from '../../src/store/index.js';
 import { dockerArchiveTransport } from '../../src/transports/docker-archive.js';
-import { dockerArchive, dockerArchiveEntries, pullArchive, zstdFrame } from '../helpers/archives.js';
+import { dockerArchive, dockerArchiveEntries, pullArchive, rejectsWith, zstdFrame } from '../helpers/archives.js';
 import { blobOf, buildImage, DOCKER_LAYER_GZIP, DOCKER_MANIFEST, OCI_LAYER_ZSTD, OCI_MANIFEST, sha256, type FixtureImage } from '../helpers/images.js';
 import { makeTar, type TarEntry } from '../helpers/tar.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
@@ -31,16 +30,6 @@ const pull = async (reference: string, store?: Store) => pullArchive(dockerArchi
 
 const plainImage = (layers?: Record<string, string>[], labels?: Record<string, string>) =>
   buildImage({ uncompressed: true, format: 'docker', ...(layers ? { layers } : {}), ...(labels ? { labels } : {}) });
-
-async function rejects(promise: Promise<unknown>, code: string, message: string, hint?: string): Promise<void> {
-  await assert.rejects(promise, (err: unknown) => {
-    assert.ok(err instanceof HoistError, String(err));
-    assert.equal(err.message, message);
-    assert.equal(err.code, code);
-    if (hint !== undefined) assert.equal(err.hint, hint);
-    return true;
-  });
-}
 
 test('pulls a docker save archive: the ID is the config digest, layers are stored under their diffIDs', async () => {
   const image = plainImage();
@@ -137,7 +126,7 @@ test('multi-image archives: the image must be chosen, by tag or position', async
   const path = await writeArchive(
     dockerArchive([{ image: a, repoTags: ['a:1', 'a:latest'] }, { image: b, repoTags: ['example.com/b:2'] }, { image: c }]),
   );
-  await rejects(
+  await rejectsWith(
     pull(path),
     'INVALID_SOURCE',
     `docker-archive:${path}: the archive holds 3 images, choose one`,
@@ -153,18 +142,18 @@ test('multi-image archives: the image must be chosen, by tag or position', async
   assert.deepEqual([byTag.id, byTag.names], [a.id, ['localhost/a:1']]);
   const byDefaultTag = await pull(`${path}:a`);
   assert.deepEqual([byDefaultTag.id, byDefaultTag.names], [a.id, ['localhost/a:latest']]);
-  await rejects(
+  await rejectsWith(
     pull(`${path}:a:9`),
     'IMAGE_NOT_KNOWN',
     `docker-archive:${path}:a:9: no image tagged "docker.io/library/a:9" in the archive`,
     'the archive holds: @0: a:1, a:latest; @1: example.com/b:2; @2: (untagged)',
   );
-  await rejects(pull(`${path}:@3`), 'INVALID_SOURCE', `docker-archive:${path}:@3: no image at position @3 (the archive holds 3)`);
+  await rejectsWith(pull(`${path}:@3`), 'INVALID_SOURCE', `docker-archive:${path}:@3: no image at position @3 (the archive holds 3)`);
 });
 
 test('refuses a digest reference before opening the archive', async () => {
   const digest = sha256('x');
-  await rejects(pull(`${join(dir, 'never-read.tar')}:a@${digest}`), 'INVALID_REFERENCE', `docker-archive doesn't support digest references: a@${digest}`);
+  await rejectsWith(pull(`${join(dir, 'never-read.tar')}:a@${digest}`), 'INVALID_REFERENCE', `docker-archive doesn't support digest references: a@${digest}`);
 });
 
 test('manifest.json problems are clear errors', async () => {
@@ -174,23 +163,23 @@ test('manifest.json problems are clear errors', async () => {
     return writeArchive(makeTar([...entries, { name: 'manifest.json', data: typeof manifest === 'string' ? manifest : JSON.stringify(manifest) }]));
   };
   const notJson = await withManifest('{oops');
-  await rejects(pull(notJson), 'INVALID_ARCHIVE', `invalid archive ${notJson}: manifest.json is not valid JSON: Expected property name or '}' in JSON at position 1`);
+  await rejectsWith(pull(notJson), 'INVALID_ARCHIVE', `invalid archive ${notJson}: manifest.json is not valid JSON: Expected property name or '}' in JSON at position 1`);
   const notList = await withManifest({ Config: 'x' });
-  await rejects(pull(notList), 'INVALID_ARCHIVE', `invalid archive ${notList}: manifest.json is not a list of images`);
+  await rejectsWith(pull(notList), 'INVALID_ARCHIVE', `invalid archive ${notList}: manifest.json is not a list of images`);
   const noConfig = await withManifest([{ Layers: [] }]);
-  await rejects(pull(noConfig), 'INVALID_ARCHIVE', `invalid archive ${noConfig}: manifest.json item @0 has no "Config"`);
+  await rejectsWith(pull(noConfig), 'INVALID_ARCHIVE', `invalid archive ${noConfig}: manifest.json item @0 has no "Config"`);
   const config = `${image.id}.json`;
   const layers = image.diffIds.map((d) => `${image.layers.find((l) => l.digest === d)!.digest.slice(7)}/layer.tar`);
   const tooFew = await withManifest([{ Config: config, Layers: layers.slice(1) }]);
-  await rejects(pull(tooFew), 'INVALID_ARCHIVE', `invalid archive ${tooFew}: manifest.json lists 1 layers, but config "${config}" has 2 diff_ids`);
+  await rejectsWith(pull(tooFew), 'INVALID_ARCHIVE', `invalid archive ${tooFew}: manifest.json lists 1 layers, but config "${config}" has 2 diff_ids`);
   const oneFileTwoDiffIds = await withManifest([{ Config: config, Layers: [layers[0], layers[0]] }]);
-  await rejects(
+  await rejectsWith(
     pull(oneFileTwoDiffIds),
     'INVALID_ARCHIVE',
     `invalid archive ${oneFileTwoDiffIds}: layer "${layers[0]}" stands for two different diffIDs (${image.diffIds[0]} and ${image.diffIds[1]})`,
   );
   const noManifest = await writeArchive(makeTar([{ name: 'index.json', data: '{}' }, { name: 'oci-layout', data: '{}' }]));
-  await rejects(pull(noManifest), 'INVALID_ARCHIVE', `invalid archive ${noManifest}: the archive has no manifest.json`, 'it holds an OCI layout: use oci-archive: instead');
+  await rejectsWith(pull(noManifest), 'INVALID_ARCHIVE', `invalid archive ${noManifest}: the archive has no manifest.json`, 'it holds an OCI layout: use oci-archive: instead');
 });
 
 test('a config without rootfs.diff_ids is refused', async () => {
@@ -198,7 +187,7 @@ test('a config without rootfs.diff_ids is refused', async () => {
   const path = await writeArchive(
     makeTar([{ name: 'c.json', data: config.data }, { name: 'manifest.json', data: JSON.stringify([{ Config: 'c.json', Layers: [] }]) }]),
   );
-  await rejects(pull(path), 'INVALID_ARCHIVE', `invalid archive ${path}: config "c.json" has no valid rootfs.diff_ids`);
+  await rejectsWith(pull(path), 'INVALID_ARCHIVE', `invalid archive ${path}: config "c.json" has no valid rootfs.diff_ids`);
 });
 
 test('a foreign layer the archive does not hold is named with its source', async () => {
@@ -219,7 +208,7 @@ test('a foreign layer the archive does not hold is named with its source', async
     },
   ];
   const path = await writeArchive(makeTar(entries));
-  await rejects(
+  await rejectsWith(
     pull(path),
     'INVALID_ARCHIVE',
     `invalid archive ${path}: layer "foreign/layer.tar" is a foreign layer that the archive does not include (its source: https://example.com/base.tar.gz)`,
@@ -233,8 +222,8 @@ test('the source serves only its own blobs and has no manifest lists', async () 
   try {
     const raw = await source.getManifest();
     assert.deepEqual(await source.getManifest(raw.digest), raw);
-    await rejects(source.getManifest(sha256('other')), 'INVALID_SOURCE', `docker-archive:${path}: a docker archive holds no manifest lists (asked for ${sha256('other')})`);
-    await rejects(
+    await rejectsWith(source.getManifest(sha256('other')), 'INVALID_SOURCE', `docker-archive:${path}: a docker archive holds no manifest lists (asked for ${sha256('other')})`);
+    await rejectsWith(
       source.getBlob({ mediaType: DOCKER_LAYER, digest: sha256('nope'), size: 4 }),
       'BLOB_UNKNOWN',
       `docker-archive:${path}: the image has no blob ${sha256('nope')}`,
@@ -246,7 +235,7 @@ test('the source serves only its own blobs and has no manifest lists', async () 
 
 test('an invalid RepoTag is named in the error', async () => {
   const path = await writeArchive(dockerArchive([{ image: plainImage(), repoTags: ['Bad:Tag'] }]));
-  await rejects(
+  await rejectsWith(
     pull(path),
     'INVALID_SOURCE',
     `docker-archive:${path}: invalid tag "Bad:Tag" in manifest.json item @0: invalid reference "Bad:Tag": repository name must be lowercase`,

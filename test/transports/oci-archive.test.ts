@@ -3,10 +3,9 @@ import { appendFile, readdir, readFile, rename, symlink, unlink, writeFile } fro
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { HoistError } from '../../src/errors.js';
 import { Store } from '../../src/store/index.js';
 import { ociArchiveTransport } from '../../src/transports/oci-archive.js';
-import { directoryEntries, pullArchive } from '../helpers/archives.js';
+import { directoryEntries, pullArchive, rejectsWith } from '../helpers/archives.js';
 import { makeTar, type TarEntry } from '../helpers/tar.js';
 import { buildImage, buildIndex, writeOciLayout, type FixtureImage, type LayoutEntry } from '../helpers/images.js';
 import { makeTempDir, removeDir, storeSnapshot } from '../helpers/tmp.js';
@@ -32,16 +31,6 @@ async function ociArchive(entries: LayoutEntry[], images: FixtureImage[], edit?:
   const path = `${layout}.tar`;
   await writeFile(path, makeTar([...(await directoryEntries(layout)), ...extra]));
   return path;
-}
-
-async function rejects(promise: Promise<unknown>, code: string, message: string, hint?: string): Promise<void> {
-  await assert.rejects(promise, (err: unknown) => {
-    assert.ok(err instanceof HoistError, String(err));
-    assert.equal(err.message, message);
-    assert.equal(err.code, code);
-    if (hint !== undefined) assert.equal(err.hint, hint);
-    return true;
-  });
 }
 
 const one = buildImage({ labels: { n: '1' } });
@@ -70,7 +59,7 @@ test('an image without name annotations stays unnamed', async () => {
 
 test('several images need a selector', async () => {
   const path = await ociArchive([{ top: one.manifest }, { top: two.manifest }], [one, two]);
-  await rejects(pull(path), 'INVALID_SOURCE', `oci-archive:${path}: the layout holds 2 images, choose one`);
+  await rejectsWith(pull(path), 'INVALID_SOURCE', `oci-archive:${path}: the layout holds 2 images, choose one`);
 });
 
 test('picks the platform instance of an index', async () => {
@@ -97,7 +86,7 @@ test('a blob whose entry size disagrees with its descriptor is refused, naming t
   const path = await ociArchive([{ top: one.manifest }], [one], (layout) => appendFile(join(layout, 'blobs', 'sha256', layer.digest.slice(7)), 'x'));
   const store = await freshStore();
   const untouched = await storeSnapshot(store.root);
-  await rejects(
+  await rejectsWith(
     pull(path, store),
     'INVALID_ARCHIVE',
     `invalid archive ${path}: "blobs/sha256/${layer.digest.slice(7)}" holds ${layer.size + 1} bytes, but its descriptor says ${layer.size}`,
@@ -107,12 +96,12 @@ test('a blob whose entry size disagrees with its descriptor is refused, naming t
 
 test('a duplicate or linked index.json is refused', async () => {
   const duplicate = await ociArchive([{ top: one.manifest }], [one], undefined, [{ name: './index.json', data: '{"manifests":[]}' }]);
-  await rejects(pull(duplicate), 'INVALID_ARCHIVE', `invalid archive ${duplicate}: the archive holds "index.json" 2 times`);
+  await rejectsWith(pull(duplicate), 'INVALID_ARCHIVE', `invalid archive ${duplicate}: the archive holds "index.json" 2 times`);
   const linked = await ociArchive([{ top: one.manifest }], [one], async (layout) => {
     await rename(join(layout, 'index.json'), join(layout, 'real-index.json'));
     await symlink('real-index.json', join(layout, 'index.json'));
   });
-  await rejects(pull(linked), 'INVALID_ARCHIVE', `invalid archive ${linked}: "index.json" is a symlink, not a regular file`);
+  await rejectsWith(pull(linked), 'INVALID_ARCHIVE', `invalid archive ${linked}: "index.json" is a symlink, not a regular file`);
 });
 
 test('a blob stored as a symlink is refused', async () => {
@@ -121,7 +110,7 @@ test('a blob stored as a symlink is refused', async () => {
     await unlink(join(layout, blob));
     await symlink('../../oci-layout', join(layout, blob));
   });
-  await rejects(pull(path), 'INVALID_ARCHIVE', `invalid archive ${path}: "${blob}" is a symlink, not a regular file`);
+  await rejectsWith(pull(path), 'INVALID_ARCHIVE', `invalid archive ${path}: "${blob}" is a symlink, not a regular file`);
 });
 
 test('an archive without index.json is refused, with a hint when it is a docker archive', async () => {
@@ -129,7 +118,7 @@ test('an archive without index.json is refused, with a hint when it is a docker 
     await unlink(join(layout, 'index.json'));
     await writeFile(join(layout, 'manifest.json'), '[]');
   });
-  await rejects(
+  await rejectsWith(
     pull(path),
     'INVALID_ARCHIVE',
     `invalid archive ${path}: the archive has no index.json, so it is not an OCI layout`,
