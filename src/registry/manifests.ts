@@ -25,13 +25,7 @@ const ACCEPT = manifestAccept.join(', ');
 export async function fetchManifest(client: RegistryClient, reference: ManifestReference, signal?: AbortSignal): Promise<FetchedManifest> {
   const name = manifestName(client, reference);
   return withRetries(client.retry, `manifest ${name}`, signal ?? client.signal, async () => {
-    const response = await client.send({
-      method: 'GET',
-      path: manifestPath(client, reference),
-      headers: { accept: ACCEPT },
-      subject: { kind: 'manifest', name },
-      ...(signal !== undefined ? { signal } : {}),
-    });
+    const response = await sendManifestRequest(client, 'GET', reference, name, signal);
     const bytes = await readBounded(response.body, response.headers['content-length'], MAX_MANIFEST_BYTES, {
       code: 'INVALID_MANIFEST',
       what: `manifest ${name}`,
@@ -42,8 +36,9 @@ export async function fetchManifest(client: RegistryClient, reference: ManifestR
     const digest = digestBytes(bytes, wanted === undefined ? 'sha256' : parseDigest(wanted).algorithm);
     if (wanted !== undefined && digest !== wanted) throw mismatch(name, wanted, digest, 'requested');
     const announced = headerValue(response.headers['docker-content-digest']);
-    if (announced !== undefined && isValidDigest(announced) && digestBytes(bytes, parseDigest(announced).algorithm) !== announced) {
-      throw mismatch(name, announced, digestBytes(bytes, parseDigest(announced).algorithm), 'Docker-Content-Digest');
+    if (announced !== undefined && isValidDigest(announced)) {
+      const actual = digestBytes(bytes, parseDigest(announced).algorithm);
+      if (actual !== announced) throw mismatch(name, announced, actual, 'Docker-Content-Digest');
     }
     return { bytes, mediaType: mediaTypeOf(response.headers['content-type']), digest };
   });
@@ -56,21 +51,21 @@ export async function fetchManifest(client: RegistryClient, reference: ManifestR
 export async function headManifest(client: RegistryClient, reference: ManifestReference, signal?: AbortSignal): Promise<string | undefined> {
   const name = manifestName(client, reference);
   return withRetries(client.retry, `manifest ${name}`, signal ?? client.signal, async () => {
-    const response = await client.send({
-      method: 'HEAD',
-      path: manifestPath(client, reference),
-      headers: { accept: ACCEPT },
-      subject: { kind: 'manifest', name },
-      ...(signal !== undefined ? { signal } : {}),
-    });
+    const response = await sendManifestRequest(client, 'HEAD', reference, name, signal);
     discard(response.body);
     const digest = headerValue(response.headers['docker-content-digest']);
     return digest !== undefined && isValidDigest(digest) ? digest : undefined;
   });
 }
 
-function manifestPath(client: RegistryClient, reference: ManifestReference): string {
-  return `/v2/${client.path}/manifests/${reference}`;
+function sendManifestRequest(client: RegistryClient, method: 'GET' | 'HEAD', reference: ManifestReference, name: string, signal: AbortSignal | undefined) {
+  return client.send({
+    method,
+    path: `/v2/${client.path}/manifests/${reference}`,
+    headers: { accept: ACCEPT },
+    subject: { kind: 'manifest', name },
+    ...(signal !== undefined ? { signal } : {}),
+  });
 }
 
 function manifestName(client: RegistryClient, reference: ManifestReference): string {
