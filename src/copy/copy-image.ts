@@ -3,7 +3,7 @@ import { HoistError } from '../errors.js';
 import {
   chooseInstance,
   formatPlatform,
-  normalizePlatform,
+  samePlatform,
   parseImageConfig,
   parseManifest,
   verifyBytes,
@@ -57,7 +57,7 @@ export async function copyImage(source: ImageSource, store: Store, options: Copy
     );
     const config = parseImageConfig(await store.readSmallBlob(manifest.config.digest), `${source.description}: config`);
     const actual = { os: config.os ?? '', architecture: config.architecture ?? '', ...(config.variant ? { variant: config.variant } : {}) };
-    if (indexDigest === undefined && !sameOsArch(actual, options.platform)) {
+    if (indexDigest === undefined && !samePlatform(actual, options.platform, false)) {
       emit({
         type: 'warning',
         message: `image platform (${formatPlatform(actual)}) does not match the expected platform (${formatPlatform(options.platform)})`,
@@ -84,12 +84,6 @@ export async function copyImage(source: ImageSource, store: Store, options: Copy
   } finally {
     await endInFlight();
   }
-}
-
-function sameOsArch(actual: WantedPlatform, wanted: WantedPlatform): boolean {
-  const a = normalizePlatform(actual);
-  const w = normalizePlatform(wanted);
-  return a.os === w.os && a.architecture === w.architecture;
 }
 
 async function selectInstance(source: ImageSource, top: RawManifest, options: CopyOptions) {

@@ -1,6 +1,6 @@
 import type { RegistriesConf } from '../config/registries/index.js';
 import { HoistError, MultiError } from '../errors.js';
-import { isCustomPlatform, normalizePlatform, wantedPlatform } from '../manifest/index.js';
+import { isCustomPlatform, samePlatform, wantedPlatform } from '../manifest/index.js';
 import { formatReference, imageIdPrefix, normalizeImageId, parseReferenceParts, type ImageReference } from '../reference/index.js';
 import { aliasCachePath, aliasToRecord, readAliasCache, recordAlias, resolveShortName, terminalPrompt, type Resolution } from '../shortnames/index.js';
 import type { ImageRecord, LookupMatch } from '../store/index.js';
@@ -169,10 +169,7 @@ async function pullOne(
  */
 function isWantedInstance(local: ImageRecord, ctx: PullContext): boolean {
   if (local.indexDigest === undefined) return true;
-  if (local.platform === undefined) return false;
-  const have = normalizePlatform(local.platform);
-  const want = normalizePlatform(wantedPlatform(ctx.options.platform ?? {}));
-  return have.os === want.os && have.architecture === want.architecture && have.variant === want.variant;
+  return local.platform !== undefined && samePlatform(local.platform, wantedPlatform(ctx.options.platform ?? {}));
 }
 
 /** `--all-tags`: every tag the repository lists (following pagination), each pulled under the policy. */

@@ -83,6 +83,13 @@ export function formatPlatform(p: { os: string; architecture: string; variant?: 
   return [p.os, p.architecture, p.variant].filter((s) => s !== undefined && s !== '').join('/');
 }
 
+/** True when two platforms are the same once normalized; `compareVariant: false` looks at OS and architecture only. */
+export function samePlatform(a: WantedPlatform, b: WantedPlatform, compareVariant = true): boolean {
+  const x = normalizePlatform(a);
+  const y = normalizePlatform(b);
+  return x.os === y.os && x.architecture === y.architecture && (!compareVariant || x.variant === y.variant);
+}
+
 /** True when `candidate` can run where `wanted` is asked for. */
 export function platformMatches(wanted: WantedPlatform, candidate: Platform): boolean {
   return rank(normalizePlatform(wanted), candidate) >= 0;

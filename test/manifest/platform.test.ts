@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HoistError } from '../../src/errors.js';
-import { chooseInstance, hostPlatform, platformMatches, wantedPlatform, type Descriptor, type Platform, type WantedPlatform } from '../../src/manifest/index.js';
+import { chooseInstance, hostPlatform, platformMatches, samePlatform, wantedPlatform, type Descriptor, type Platform, type WantedPlatform } from '../../src/manifest/index.js';
 
 let n = 0;
 function entry(platform?: Platform): Descriptor {
@@ -84,3 +84,10 @@ for (const bad of ['linux', 'linux/', '/amd64', 'linux/arm/v7/extra', '']) {
     assert.throws(() => wantedPlatform({ platform: bad }), { code: 'INVALID_ARGUMENT', message: `invalid platform "${bad}": expected OS/ARCH[/VARIANT]` });
   });
 }
+
+test('samePlatform compares normalized platforms, with or without the variant', () => {
+  assert.equal(samePlatform({ os: 'linux', architecture: 'arm64' }, { os: 'linux', architecture: 'aarch64', variant: 'v8' }), true);
+  assert.equal(samePlatform({ os: 'linux', architecture: 'arm', variant: 'v6' }, { os: 'linux', architecture: 'arm' }), false);
+  assert.equal(samePlatform({ os: 'linux', architecture: 'arm', variant: 'v6' }, { os: 'linux', architecture: 'arm' }, false), true);
+  assert.equal(samePlatform({ os: 'linux', architecture: 'amd64' }, { os: 'windows', architecture: 'amd64' }, false), false);
+});
