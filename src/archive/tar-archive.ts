@@ -1,13 +1,11 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { Readable } from 'node:stream';
+import type { ChunkSink } from '../io/chunk-sink.js';
+import { pumpFileRange } from '../io/file-range.js';
 import { invalidArchive } from './archive-error.js';
 import { resolveLinkTarget } from './entry-name.js';
 import { plainArchiveFile, type PlainArchiveFile, type PlainArchiveOptions } from './plain-archive-file.js';
 import { readTarEntries, type TarEntry } from './tar-entries.js';
-
-const STREAM_CHUNK = 1 << 20;
 
 /**
  * A tar read in place: its entry table is read once, then any entry is served by byte range
@@ -109,21 +107,15 @@ export class TarArchive {
     }
   }
 
-  /** The body of an entry as a stream of exactly `entry.size` bytes. */
-  stream(entry: TarEntry, signal?: AbortSignal): Readable {
-    if (entry.size === 0) return Readable.from([]);
-    return createReadStream(this.plain.path, {
-      start: entry.offset,
-      end: entry.offset + entry.size - 1, // inclusive
-      highWaterMark: STREAM_CHUNK,
-      ...(signal ? { signal } : {}),
-    });
+  /** Delivers exactly the `entry.size` bytes of an entry's body into `sink`. */
+  read(entry: TarEntry, sink: ChunkSink, signal?: AbortSignal): Promise<void> {
+    return pumpFileRange(this.plain.path, { start: entry.offset, length: entry.size }, sink, `"${entry.name}" in ${this.path}`, signal);
   }
 
-  /** sha256 digest of an entry's body, in one streaming pass. */
+  /** sha256 digest of an entry's body, in one pass. */
   async digest(entry: TarEntry, signal?: AbortSignal): Promise<string> {
     const hash = createHash('sha256');
-    for await (const chunk of this.stream(entry, signal)) hash.update(chunk as Buffer);
+    await this.read(entry, (chunk) => void hash.update(chunk), signal);
     return `sha256:${hash.digest('hex')}`;
   }
 

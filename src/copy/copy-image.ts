@@ -115,7 +115,7 @@ async function copyBlob(
   }
   emit({ type: 'blob-start', ...base, size: desc.size });
   let bytes = 0;
-  const result = await store.writeBlob(desc, () => source.getBlob(desc, signalOption(signal)), {
+  const result = await store.writeBlob(desc, (sink) => source.readBlob(desc, sink, signalOption(signal)), {
     ...signalOption(signal),
     onBytes: (n) => {
       bytes += n;

@@ -1,8 +1,9 @@
-import type { Dispatcher } from 'undici';
 import { HoistError, type ErrorCode } from '../errors.js';
 
-/** A response body as undici gives it. */
-export type ResponseBody = Dispatcher.ResponseData['body'];
+/** A response body: undici's, or a BulkBody. Both can be iterated (small bodies) or dumped. */
+export interface ResponseBody extends AsyncIterable<Buffer> {
+  dump(): Promise<unknown>;
+}
 
 /**
  * Lets go of a body we no longer need, without ever throwing: a small rest is drained so the
@@ -31,7 +32,7 @@ export async function readBounded(
   const chunks: Buffer[] = [];
   let size = 0;
   try {
-    for await (const chunk of body as AsyncIterable<Buffer>) {
+    for await (const chunk of body) {
       size += chunk.length;
       if (size > max) throw fail();
       chunks.push(chunk);

@@ -3,8 +3,10 @@ import { request } from './undici.js';
 import { findCredentials, type FoundCredentials } from '../config/auth/index.js';
 import { loadRegistryCerts } from '../config/certs/index.js';
 import { HoistError } from '../errors.js';
-import { dispatcherFor } from './agent.js';
+import { dispatcherFor, type TlsSettings } from './agent.js';
 import { discard, type ResponseBody } from './body.js';
+import { bulkGet, type BulkBody } from './bulk-get.js';
+import type { Headers } from './http1-head.js';
 import { Authenticator } from './authenticator.js';
 import { parseChallenges, type Challenge } from './challenge.js';
 import { candidateOrigins, registryHost } from './endpoint.js';
@@ -24,13 +26,19 @@ export interface RegistryRequest {
   signal?: AbortSignal;
 }
 
-export interface RegistryResponse {
+export interface RegistryResponse<Body extends ResponseBody = ResponseBody> {
   status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: ResponseBody;
+  headers: Headers;
+  body: Body;
   /** Where the response finally came from, after redirects. */
   url: URL;
 }
+
+/** One HTTP exchange, without auth or redirects: undici's, or bulkGet for blob bodies. */
+type Fetch<Body extends ResponseBody> = (
+  url: URL,
+  init: { method: RegistryRequest['method']; headers: Record<string, string>; signal: AbortSignal | undefined },
+) => Promise<{ statusCode: number; headers: Headers; body: Body }>;
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 10;
@@ -51,7 +59,8 @@ export class RegistryClient {
   readonly origin: string;
   readonly retry: RetryPolicy;
   readonly signal: AbortSignal | undefined;
-  readonly #dispatcher: Dispatcher;
+  readonly #fetch: Fetch<ResponseBody>;
+  readonly #bulkFetch: Fetch<BulkBody>;
   readonly #authenticator: Authenticator;
   readonly #userAgent: string;
   readonly #insecure: boolean;
@@ -61,6 +70,7 @@ export class RegistryClient {
     path: string;
     origin: string;
     dispatcher: Dispatcher;
+    tls: TlsSettings;
     authenticator: Authenticator;
     options: RegistrySourceOptions;
   }) {
@@ -68,7 +78,9 @@ export class RegistryClient {
     this.path = init.path;
     this.repository = `${init.domain}/${init.path}`;
     this.origin = init.origin;
-    this.#dispatcher = init.dispatcher;
+    const { dispatcher, tls } = init;
+    this.#fetch = (url, options) => request(url, { ...options, dispatcher });
+    this.#bulkFetch = (url, { headers, signal }) => bulkGet(url, { headers, signal, tls });
     this.#authenticator = init.authenticator;
     this.#userAgent = init.options.userAgent ?? DEFAULT_USER_AGENT;
     this.#insecure = init.options.insecure === true;
@@ -86,7 +98,8 @@ export class RegistryClient {
       ...(options.certsBases !== undefined ? { bases: options.certsBases } : {}),
     });
     if (certs !== undefined) debug('%s: using certs.d %s', host, certs.dir);
-    const dispatcher = dispatcherFor({ insecure: options.insecure === true, ...(certs !== undefined ? { certs } : {}) });
+    const tls: TlsSettings = { insecure: options.insecure === true, ...(certs !== undefined ? { certs } : {}) };
+    const dispatcher = dispatcherFor(tls);
     const retry = retryPolicy(options);
     const { origin, challenges } = await ping(host, domain, dispatcher, options, retry);
     let credentials: Promise<FoundCredentials | undefined> | undefined;
@@ -108,7 +121,7 @@ export class RegistryClient {
       },
       challenges,
     );
-    return new RegistryClient({ domain, path, origin, dispatcher, authenticator, options });
+    return new RegistryClient({ domain, path, origin, dispatcher, tls, authenticator, options });
   }
 
   /** `repository:<path>:pull`: the only access a pull needs. */
@@ -120,10 +133,19 @@ export class RegistryClient {
    * One request with authentication: on a 401 the challenge is taken in and the request made
    * once more (new scheme, new scope, or a fresh token). Error statuses throw mapped errors.
    */
-  async send(req: RegistryRequest): Promise<RegistryResponse> {
+  send(req: RegistryRequest): Promise<RegistryResponse> {
+    return this.#send(req, this.#fetch);
+  }
+
+  /** send() for a GET whose large body is read with BulkBody.pipeTo (blobs): see bulkGet. */
+  sendBulk(req: Omit<RegistryRequest, 'method'>): Promise<RegistryResponse<BulkBody>> {
+    return this.#send({ ...req, method: 'GET' }, this.#bulkFetch);
+  }
+
+  async #send<Body extends ResponseBody>(req: RegistryRequest, fetch: Fetch<Body>): Promise<RegistryResponse<Body>> {
     const scope = this.pullScope;
     for (let tries = 0; ; tries++) {
-      const response = await this.#follow(req, await this.#authenticator.authorization(scope));
+      const response = await this.#follow(req, await this.#authenticator.authorization(scope), fetch);
       if (response.status < 400) return response;
       if (response.status === 401 && tries === 0) {
         const challenges = parseChallenges(response.headers['www-authenticate']);
@@ -142,15 +164,15 @@ export class RegistryClient {
    * Follows redirects by hand (blob storage often lives elsewhere) so `Authorization` goes to
    * the registry's own origin only, never to the storage a redirect points at.
    */
-  async #follow(req: RegistryRequest, authorization: string | undefined): Promise<RegistryResponse> {
+  async #follow<Body extends ResponseBody>(req: RegistryRequest, authorization: string | undefined, fetch: Fetch<Body>): Promise<RegistryResponse<Body>> {
     let url = new URL(req.path, this.origin);
     const signal = combine(this.signal, req.signal);
     for (let hops = 0; ; hops++) {
       const headers: Record<string, string> = { 'user-agent': this.#userAgent, ...req.headers };
       if (authorization !== undefined && url.origin === this.origin) headers.authorization = authorization;
-      let response: Dispatcher.ResponseData;
+      let response: Awaited<ReturnType<Fetch<Body>>>;
       try {
-        response = await request(url, { method: req.method, headers, dispatcher: this.#dispatcher, signal });
+        response = await fetch(url, { method: req.method, headers, signal });
       } catch (err) {
         throw networkError(err, url, signal);
       }

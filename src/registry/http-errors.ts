@@ -26,7 +26,7 @@ export async function readErrorBody(body: ResponseBody): Promise<RegistryErrorBo
   const chunks: Buffer[] = [];
   let size = 0;
   try {
-    for await (const chunk of body as AsyncIterable<Buffer>) {
+    for await (const chunk of body) {
       chunks.push(chunk);
       size += chunk.length;
       if (size >= MAX_ERROR_BODY_BYTES) break;

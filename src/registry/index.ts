@@ -1,6 +1,6 @@
 export { RegistryClient, type RegistryRequest, type RegistryResponse } from './client.js';
 export { fetchManifest, headManifest, type FetchedManifest } from './manifests.js';
-export { openBlob } from './blob-reader.js';
+export { readBlob } from './blob-reader.js';
 export { fetchTags } from './tags.js';
 export { registryHost } from './endpoint.js';
 export { DEFAULT_RETRIES, type RegistrySourceOptions } from './options.js';

@@ -1,19 +1,20 @@
-import { createWriteStream } from 'node:fs';
 import { access, mkdir, open, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import createDebug from 'debug';
 import { abortError } from '../errors.js';
+import type { ChunkSink } from '../io/chunk-sink.js';
 import { parseDigest } from '../reference/index.js';
 import { syncDirectory, type StorePaths } from './layout.js';
 import { processIsAlive } from './process-alive.js';
-import { VerifyingTransform, type ExpectedBlob } from './verifying-sink.js';
+import { VerifyingFileSink, type ExpectedBlob } from './verifying-sink.js';
 
 const debug = createDebug('hoist:store');
 
 export type BlobWriteResult = 'written' | 'exists';
+
+/** Delivers a blob's bytes into `sink`, resolving after the last (see ChunkSink). */
+export type BlobReader = (sink: ChunkSink) => Promise<void>;
 
 export interface BlobWriteOptions {
   signal?: AbortSignal;
@@ -38,7 +39,7 @@ export async function blobExists(paths: StorePaths, digest: string): Promise<boo
 export async function writeBlob(
   paths: StorePaths,
   expected: ExpectedBlob,
-  openStream: () => Promise<Readable>,
+  read: BlobReader,
   options: BlobWriteOptions = {},
 ): Promise<BlobWriteResult> {
   const final = paths.blob(expected.digest);
@@ -50,7 +51,7 @@ export async function writeBlob(
       try {
         // The blob may have landed between our check and our claim.
         if (await blobExists(paths, expected.digest)) return 'exists';
-        await streamToBlob(paths, final, expected, openStream, options);
+        await readIntoBlob(paths, final, expected, read, options);
         return 'written';
       } finally {
         await release();
@@ -67,53 +68,44 @@ export async function writeBlob(
   }
 }
 
-async function streamToBlob(
-  paths: StorePaths,
-  final: string,
-  expected: ExpectedBlob,
-  openStream: () => Promise<Readable>,
-  options: BlobWriteOptions,
-): Promise<void> {
+async function readIntoBlob(paths: StorePaths, final: string, expected: ExpectedBlob, read: BlobReader, options: BlobWriteOptions): Promise<void> {
   const tmp = paths.tmpFile(`blob-${parseDigest(expected.digest).hex.slice(0, 16)}`);
-  const verifier = new VerifyingTransform(expected, options.onBytes);
-  let source: Readable | undefined;
+  // Opened before anything can fail, so the cleanup below always has a file to remove.
+  const file = await open(tmp, 'wx', 0o644);
+  const sink = new VerifyingFileSink(file, expected, options.onBytes);
   try {
-    // The temp file is opened first (not lazily by the stream), so it exists before any failure
-    // can remove it; and nothing is awaited between opening the source and piping it, so an
-    // error or abort of the source always has the pipeline to go to.
-    const sink = createWriteStream('', { fd: await open(tmp, 'wx', 0o644), highWaterMark: 1 << 20 });
-    source = await openStream().catch((err: unknown) => {
-      sink.destroy();
-      throw err;
-    });
-    await pipeline(source, verifier, sink, options.signal ? { signal: options.signal } : {});
-    verifier.verify();
-    await fsyncFile(tmp);
+    try {
+      const { signal } = options;
+      if (signal?.aborted) throw abortError(signal);
+      await read(
+        signal === undefined
+          ? sink.write
+          : (chunk) => {
+              if (signal.aborted) throw abortError(signal);
+              return sink.write(chunk);
+            },
+      );
+      await sink.finish();
+      sink.verify();
+      await file.sync();
+    } finally {
+      await sink.settle();
+      await file.close();
+    }
     await mkdir(dirname(final), { recursive: true });
     await rename(tmp, final);
     await syncDirectory(dirname(final));
-    debug('stored blob %s (%d bytes)', expected.digest, verifier.bytes);
+    debug('stored blob %s (%d bytes)', expected.digest, sink.bytes);
   } catch (err) {
-    source?.destroy();
     await rm(tmp, { force: true });
     if (options.signal?.aborted) throw abortError(options.signal);
     throw err;
   }
 }
 
-/** fsync through a fresh descriptor: the data lives in the inode, whichever fd wrote it. */
-async function fsyncFile(path: string): Promise<void> {
-  const fh = await open(path, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
 /** Stores a small blob held in memory (manifests, configs), verified against `digest`. */
 export async function writeSmallBlob(paths: StorePaths, digest: string, bytes: Buffer): Promise<void> {
-  await writeBlob(paths, { digest, size: bytes.length }, async () => Readable.from([bytes]));
+  await writeBlob(paths, { digest, size: bytes.length }, async (sink) => sink(bytes));
 }
 
 /**

@@ -1,9 +1,8 @@
 import { open, readFile, rm, stat } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
 import { HoistError } from '../errors.js';
 import { MAX_MANIFEST_BYTES, parseImageConfig, parseManifest, type ImageConfig, type ParsedImageManifest } from '../manifest/index.js';
 import { localImageName } from '../reference/index.js';
-import { blobExists, writeBlob, writeSmallBlob, type BlobWriteOptions, type BlobWriteResult } from './blob-writer.js';
+import { blobExists, writeBlob, writeSmallBlob, type BlobReader, type BlobWriteOptions, type BlobWriteResult } from './blob-writer.js';
 import { blobsOf, collectGarbage, markInFlight, removeBlobsIfUnneeded } from './gc.js';
 import { initLayout, StorePaths } from './layout.js';
 import { withStoreLock } from './lock.js';
@@ -48,8 +47,8 @@ export class Store {
     return blobExists(this.paths, digest);
   }
 
-  writeBlob(expected: ExpectedBlob, openStream: () => Promise<Readable>, options?: BlobWriteOptions): Promise<BlobWriteResult> {
-    return writeBlob(this.paths, expected, openStream, options);
+  writeBlob(expected: ExpectedBlob, read: BlobReader, options?: BlobWriteOptions): Promise<BlobWriteResult> {
+    return writeBlob(this.paths, expected, read, options);
   }
 
   writeSmallBlob(digest: string, bytes: Buffer): Promise<void> {

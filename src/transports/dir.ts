@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import type { ChunkSink } from '../io/chunk-sink.js';
 import { HoistError } from '../errors.js';
 import { MAX_MANIFEST_BYTES, verifyBytes, digestBytes, type Descriptor } from '../manifest/index.js';
 import { parseDigest } from '../reference/index.js';
@@ -27,8 +27,8 @@ class DirSource implements ImageSource {
     return { bytes, mediaType: '', digest: instanceDigest ?? digestBytes(bytes) };
   }
 
-  getBlob(desc: Descriptor, options?: { signal?: AbortSignal }): Promise<Readable> {
-    return this.files.stream(dirBlobName(desc.digest), options?.signal);
+  readBlob(desc: Descriptor, sink: ChunkSink, options?: { signal?: AbortSignal }): Promise<void> {
+    return this.files.read(dirBlobName(desc.digest), sink, options?.signal);
   }
 
   async close(): Promise<void> {}

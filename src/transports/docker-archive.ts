@@ -1,6 +1,6 @@
-import { Readable } from 'node:stream';
 import { invalidArchive, TarArchive, type TarEntry } from '../archive/index.js';
 import { HoistError } from '../errors.js';
+import type { ChunkSink } from '../io/chunk-sink.js';
 import type { Descriptor } from '../manifest/index.js';
 import { resolveArchiveImage, type ArchiveImage } from './docker-archive-image.js';
 import { MAX_ARCHIVE_MANIFEST_BYTES, parseArchiveManifest } from './docker-archive-manifest.js';
@@ -37,11 +37,11 @@ class DockerArchiveSource implements ImageSource {
     return raw;
   }
 
-  async getBlob(desc: Descriptor, options?: BlobReadOptions): Promise<Readable> {
-    if (desc.digest === this.image.config.digest) return Readable.from([this.image.config.bytes]);
+  async readBlob(desc: Descriptor, sink: ChunkSink, options?: BlobReadOptions): Promise<void> {
+    if (desc.digest === this.image.config.digest) return sink(this.image.config.bytes);
     const entry = (await this.#synthesized(options?.signal)).layerEntries.get(desc.digest);
     if (entry === undefined) throw new HoistError('BLOB_UNKNOWN', `${this.description}: the image has no blob ${desc.digest}`);
-    return this.archive.stream(entry, options?.signal);
+    return this.archive.read(entry, sink, options?.signal);
   }
 
   close(): Promise<void> {

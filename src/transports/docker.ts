@@ -1,7 +1,7 @@
-import type { Readable } from 'node:stream';
+import type { ChunkSink } from '../io/chunk-sink.js';
 import type { Descriptor } from '../manifest/index.js';
 import { formatReference, type ImageReference } from '../reference/index.js';
-import { fetchManifest, fetchTags, headManifest, openBlob, RegistryClient, type RegistrySourceOptions } from '../registry/index.js';
+import { fetchManifest, fetchTags, headManifest, readBlob, RegistryClient, type RegistrySourceOptions } from '../registry/index.js';
 import type { BlobReadOptions, ImageSource, RawManifest } from './image-source.js';
 
 export type { RegistrySourceOptions } from '../registry/index.js';
@@ -22,8 +22,8 @@ class RegistrySource implements ImageSource {
     return fetchManifest(this.#client, instanceDigest ?? this.#reference, options.signal);
   }
 
-  getBlob(desc: Descriptor, options: BlobReadOptions = {}): Promise<Readable> {
-    return openBlob(this.#client, desc, options.signal);
+  readBlob(desc: Descriptor, sink: ChunkSink, options: BlobReadOptions = {}): Promise<void> {
+    return readBlob(this.#client, desc, sink, options.signal);
   }
 
   /** Connections belong to the process-wide pool, so there is nothing to release. */

@@ -1,8 +1,8 @@
-import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { abortError, HoistError } from '../errors.js';
+import type { ChunkSink } from '../io/chunk-sink.js';
+import { pumpFileRange } from '../io/file-range.js';
 
 /**
  * Read access to the named files of a source (a directory, or a tar read in place), so layout
@@ -13,8 +13,8 @@ export interface SourceFiles {
   readonly location: string;
   /** A small file (index.json, a manifest), refused above `maxBytes` before it is read whole. */
   readSmall(name: string, maxBytes: number): Promise<Buffer>;
-  /** The file as a stream. */
-  stream(name: string, signal?: AbortSignal): Promise<Readable>;
+  /** Delivers the whole file into `sink`. */
+  read(name: string, sink: ChunkSink, signal?: AbortSignal): Promise<void>;
   exists(name: string): Promise<boolean>;
 }
 
@@ -37,16 +37,14 @@ export class DirectoryFiles implements SourceFiles {
     }
   }
 
-  async stream(name: string, signal?: AbortSignal): Promise<Readable> {
+  async read(name: string, sink: ChunkSink, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) throw abortError(signal);
     const path = join(this.location, name);
-    // Open first so a missing blob is a clear error here, not a stream error later.
-    const fh = await open(path, 'r').catch((err: NodeJS.ErrnoException) => {
+    const info = await stat(path).catch((err: NodeJS.ErrnoException) => {
       throw missingFile(path, err);
     });
-    // No signal on the stream itself: an abort before the consumer attaches would be an unhandled
-    // 'error'. The consumer's pipeline, which has the signal, destroys the stream on abort.
-    return createReadStream('', { fd: fh, highWaterMark: 1 << 20 });
+    if (!info.isFile()) throw new HoistError('INVALID_SOURCE', `${path} is not a regular file`);
+    await pumpFileRange(path, { start: 0, length: info.size }, sink, path, signal);
   }
 
   async exists(name: string): Promise<boolean> {

@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import type { ChunkSink } from '../io/chunk-sink.js';
 import type { Descriptor } from '../manifest/index.js';
 
 /** A manifest or index as a source holds it: the exact bytes (digests are over them) and type. */
@@ -27,10 +27,11 @@ export interface ImageSource {
    */
   getManifest(instanceDigest?: string, options?: BlobReadOptions): Promise<RawManifest>;
   /**
-   * The blob's bytes as a stream, exactly `desc.size` of them. A source that can resume (HTTP
-   * Range) does so inside the stream; the copier hashes and verifies whatever flows.
+   * Delivers the blob's bytes into `sink`, exactly `desc.size` of them, and resolves after the
+   * last. A source that can resume (HTTP Range) does so inside; the sink hashes and verifies
+   * whatever arrives.
    */
-  getBlob(desc: Descriptor, options?: BlobReadOptions): Promise<Readable>;
+  readBlob(desc: Descriptor, sink: ChunkSink, options?: BlobReadOptions): Promise<void>;
   /** Releases files, temp copies and connections. Safe to call more than once. */
   close(): Promise<void>;
 }

@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import type { ChunkSink } from '../io/chunk-sink.js';
 import { invalidArchive, TarArchive } from '../archive/index.js';
 import type { Descriptor } from '../manifest/index.js';
 import type { SourceFiles } from './file-reader.js';
@@ -19,8 +19,8 @@ class ArchiveFiles implements SourceFiles {
     return this.archive.readSmall(this.archive.file(name), maxBytes);
   }
 
-  async stream(name: string, signal?: AbortSignal): Promise<Readable> {
-    return this.archive.stream(this.archive.file(name), signal);
+  async read(name: string, sink: ChunkSink, signal?: AbortSignal): Promise<void> {
+    return this.archive.read(this.archive.file(name), sink, signal);
   }
 
   async exists(name: string): Promise<boolean> {
@@ -46,12 +46,12 @@ class SizeCheckedSource implements ImageSource {
     return this.inner.getManifest(instanceDigest, options);
   }
 
-  async getBlob(desc: Descriptor, options?: BlobReadOptions): Promise<Readable> {
+  async readBlob(desc: Descriptor, sink: ChunkSink, options?: BlobReadOptions): Promise<void> {
     const entry = this.archive.file(layoutBlobPath(desc.digest));
     if (entry.size !== desc.size) {
       throw invalidArchive(this.archive.path, `"${entry.name}" holds ${entry.size} bytes, but its descriptor says ${desc.size}`);
     }
-    return this.inner.getBlob(desc, options);
+    return this.inner.readBlob(desc, sink, options);
   }
 
   close(): Promise<void> {

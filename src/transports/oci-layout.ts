@@ -1,6 +1,6 @@
 import { basename, resolve } from 'node:path';
-import type { Readable } from 'node:stream';
 import { HoistError } from '../errors.js';
+import type { ChunkSink } from '../io/chunk-sink.js';
 import { MAX_MANIFEST_BYTES, validateDescriptor, verifyBytes, type Descriptor } from '../manifest/index.js';
 import { localImageName, parseDigest } from '../reference/index.js';
 import type { SourceFiles } from './file-reader.js';
@@ -110,8 +110,8 @@ class LayoutSource implements ImageSource {
     return { bytes, mediaType, digest };
   }
 
-  getBlob(desc: Descriptor, options?: { signal?: AbortSignal }): Promise<Readable> {
-    return this.files.stream(layoutBlobPath(desc.digest), options?.signal);
+  readBlob(desc: Descriptor, sink: ChunkSink, options?: { signal?: AbortSignal }): Promise<void> {
+    return this.files.read(layoutBlobPath(desc.digest), sink, options?.signal);
   }
 
   close(): Promise<void> {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Readable } from 'node:stream';
 import { copyImage } from '../../src/copy/index.js';
+import type { ChunkSink } from '../../src/io/chunk-sink.js';
 import type { Descriptor } from '../../src/manifest/index.js';
 import type { CopyEvent } from '../../src/progress/index.js';
 import type { ImageSource, RawManifest } from '../../src/transports/index.js';
@@ -22,9 +22,9 @@ class MemorySource implements ImageSource {
     const blob = instanceDigest === undefined ? this.top : this.blobs.get(instanceDigest)!;
     return { bytes: blob.data, mediaType: instanceDigest === undefined ? blob.mediaType : '', digest: blob.digest };
   }
-  async getBlob(desc: Descriptor): Promise<Readable> {
+  async readBlob(desc: Descriptor, sink: ChunkSink): Promise<void> {
     this.opened.push(desc.digest);
-    return Readable.from([this.replace.get(desc.digest) ?? this.blobs.get(desc.digest)!.data]);
+    await sink(this.replace.get(desc.digest) ?? this.blobs.get(desc.digest)!.data);
   }
   async close(): Promise<void> {}
 }

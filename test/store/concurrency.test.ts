@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { access, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { deliver } from '../helpers/chunks.js';
 import { buildImage, sha256 } from '../helpers/images.js';
 import { withTempDir } from '../helpers/tmp.js';
 import { addImageBlobs, openStore } from './fixtures.js';
@@ -17,7 +17,6 @@ const layoutModule = new URL('../../src/store/layout.js', import.meta.url).href;
 const preamble = `
 import { existsSync, appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 const { Store } = await import(${JSON.stringify(storeModule)});
 const { withStoreLock } = await import(${JSON.stringify(lockModule)});
@@ -48,12 +47,11 @@ const slowWriterScript = `${preamble}
 const { digest, size } = JSON.parse(arg);
 const data = readFileSync(join(work, 'blob'));
 const store = await Store.open(root);
-const result = await store.writeBlob({ digest, size }, async () => {
+const result = await store.writeBlob({ digest, size }, async (sink) => {
   appendFileSync(join(work, 'opens'), 'child\\n');
-  const stream = new Readable({ read() {} });
-  stream.push(data.subarray(0, size / 2));
-  waitFor(join(work, 'go')).then(() => { stream.push(data.subarray(size / 2)); stream.push(null); });
-  return stream;
+  await sink(data.subarray(0, size / 2));
+  await waitFor(join(work, 'go'));
+  await sink(data.subarray(size / 2));
 });
 process.stdout.write(result);
 `;
@@ -142,7 +140,7 @@ test('concurrent writers of the same blob download it once: the later one waits 
     await waitForFile(join(work, 'opens'), first); // the child holds the claim and is downloading
     let opens = 0;
     let waited = 0;
-    const result = await store.writeBlob(expected, async () => (opens++, Readable.from([blob])), {
+    const result = await store.writeBlob(expected, (sink) => (opens++, deliver([blob])(sink)), {
       // Only once this process is waiting does the first one finish its download.
       onWait: () => void (waited++, writeFile(join(work, 'go'), '')),
     });
@@ -164,7 +162,7 @@ test('the claim of a writer killed mid-download is broken and the blob downloade
     first.process.kill('SIGKILL');
     await first.exited;
     let opens = 0;
-    const result = await within(30_000, 'a write after the claim holder was killed', store.writeBlob(expected, async () => (opens++, Readable.from([blob]))));
+    const result = await within(30_000, 'a write after the claim holder was killed', store.writeBlob(expected, (sink) => (opens++, deliver([blob])(sink))));
     assert.equal(result, 'written');
     assert.equal(opens, 1);
     assert.deepEqual(await readFile(store.paths.blob(expected.digest)), blob);

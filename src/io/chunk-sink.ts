@@ -1,0 +1,7 @@
+/**
+ * Where a blob's bytes go, in order. Sources hand over views of buffers they reuse, so a chunk is
+ * only valid until the sink returns, or until the promise it returns settles: a sink that keeps
+ * bytes longer copies them. A returned promise is also backpressure: the source waits for it
+ * before it delivers the next chunk.
+ */
+export type ChunkSink = (chunk: Buffer) => void | Promise<void>;
