@@ -72,7 +72,7 @@ async function readIntoBlob(paths: StorePaths, final: string, expected: Expected
   const tmp = paths.tmpFile(`blob-${parseDigest(expected.digest).hex.slice(0, 16)}`);
   // Opened before anything can fail, so the cleanup below always has a file to remove.
   const file = await open(tmp, 'wx', 0o644);
-  const sink = new VerifyingFileSink(file, expected, options.onBytes);
+  const sink = new VerifyingFileSink(file.fd, expected, options.onBytes);
   try {
     try {
       const { signal } = options;
@@ -85,11 +85,9 @@ async function readIntoBlob(paths: StorePaths, final: string, expected: Expected
               return sink.write(chunk);
             },
       );
-      await sink.finish();
       sink.verify();
       await file.sync();
     } finally {
-      await sink.settle();
       await file.close();
     }
     await mkdir(dirname(final), { recursive: true });

@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import type { FileHandle } from 'node:fs/promises';
+import { writeSync } from 'node:fs';
 import { HoistError } from '../errors.js';
 import type { ChunkSink } from '../io/chunk-sink.js';
 import { parseDigest } from '../reference/index.js';
@@ -10,80 +10,51 @@ export interface ExpectedBlob {
   size?: number;
 }
 
-/** Writes are made in pieces this large: few system calls, little memory per blob. */
-const WRITE_SIZE = 512 * 1024;
-/** Chunks this large are written from the source's buffer as they are, not copied first. */
-const DIRECT_WRITE = 512 * 1024;
-/** Writes of one blob in flight at once (so at most three gathering buffers: one filling). */
-const WRITES_IN_FLIGHT = 2;
+/**
+ * Bytes per write(2). Measured on this project's 2-core VM (780 MB into 6 files, 3 runs each):
+ * 32 KiB writes cost 210–260 ms of system time every time; 1 MiB writes anywhere from 160 ms to
+ * 2.2 s, because the page cache then takes large folios (memory the hypervisor may not have
+ * backed yet) instead of recycled small pages. Go tools (skopeo, containerd) write 32 KiB too.
+ */
+const WRITE_BYTES = 32 * 1024;
 
 /**
- * Hashes, counts and writes a blob's bytes into an open file, so a blob is verified while it is
- * written and a source that sends more than it declared is stopped early. Small chunks (socket
- * reads) are gathered into reused 1 MiB buffers and written when it fills; large ones
- * (file reads) are written straight from the source's buffer, which it gets back when the write
- * is done. Nothing is allocated per chunk, so memory stays flat however large the blob.
+ * Hashes, counts and writes a blob's bytes into an open file descriptor, so a blob is verified
+ * while it is written and a source that sends more than it declared is stopped early.
+ *
+ * Writes are synchronous, straight from the source's buffer: a chunk is on its way to disk (in
+ * the page cache) when the sink returns, so the source may reuse its buffer at once and nothing
+ * is copied or allocated per chunk. Each call blocks the event loop for the few page-cache copies
+ * of one chunk (a 1 MiB chunk is 32 writes, well under a millisecond); async writes of 32 KiB
+ * would cost a thread-pool round trip each, and larger ones the cost above. fsync stays async.
  */
 export class VerifyingFileSink {
   readonly #hash: Hash;
   readonly #expected: ExpectedBlob;
-  readonly #file: FileHandle;
+  readonly #fd: number;
   readonly #onBytes: ((n: number) => void) | undefined;
-  readonly #free: Buffer[] = [];
-  readonly #writing = new Set<Promise<void>>();
-  #gathering: Buffer | undefined;
-  #gathered = 0;
-  /** File offset of the next write. */
-  #position = 0;
-  #failure: { error: unknown } | undefined;
   bytes = 0;
 
-  constructor(file: FileHandle, expected: ExpectedBlob, onBytes?: (n: number) => void) {
+  constructor(fd: number, expected: ExpectedBlob, onBytes?: (n: number) => void) {
     this.#hash = createHash(parseDigest(expected.digest).algorithm);
     this.#expected = expected;
-    this.#file = file;
+    this.#fd = fd;
     this.#onBytes = onBytes;
   }
 
   readonly write: ChunkSink = (chunk) => {
-    if (this.#failure !== undefined) throw this.#failure.error;
     this.bytes += chunk.length;
     if (this.#expected.size !== undefined && this.bytes > this.#expected.size) {
       throw sizeMismatch(this.#expected, this.bytes, 'more than');
     }
     this.#hash.update(chunk);
+    for (let offset = 0; offset < chunk.length; ) {
+      offset += writeSync(this.#fd, chunk, offset, Math.min(WRITE_BYTES, chunk.length - offset));
+    }
     this.#onBytes?.(chunk.length);
-    if (chunk.length >= DIRECT_WRITE) {
-      this.#flush();
-      // The place in the file is taken now: the source may hand over the next chunk before this one is written.
-      const position = this.#claim(chunk.length);
-      return this.#whenFree().then(() => this.#started(chunk, position));
-    }
-    let taken = 0;
-    let wait: Promise<void> | undefined;
-    while (taken < chunk.length) {
-      this.#gathering ??= this.#free.pop() ?? Buffer.allocUnsafe(WRITE_SIZE);
-      const n = chunk.copy(this.#gathering, this.#gathered, taken);
-      taken += n;
-      this.#gathered += n;
-      if (this.#gathered === WRITE_SIZE) wait = this.#flush();
-    }
-    return wait;
   };
 
-  /** Writes what is gathered and waits for every write; call when the source has ended. */
-  async finish(): Promise<void> {
-    this.#flush();
-    await Promise.all(this.#writing);
-    if (this.#failure !== undefined) throw this.#failure.error;
-  }
-
-  /** Waits for the writes in flight to end, failed or not (before the file is closed or removed). */
-  async settle(): Promise<void> {
-    await Promise.all(this.#writing);
-  }
-
-  /** Throws when what went through is not exactly the expected blob. Call after finish(). */
+  /** Throws when what went through is not exactly the expected blob. Call after the source ended. */
   verify(): void {
     if (this.#expected.size !== undefined && this.bytes !== this.#expected.size) {
       throw sizeMismatch(this.#expected, this.bytes, 'only');
@@ -92,48 +63,6 @@ export class VerifyingFileSink {
     if (actual !== this.#expected.digest) {
       throw new HoistError('DIGEST_MISMATCH', `digest mismatch for blob: expected ${this.#expected.digest}, got ${actual}`);
     }
-  }
-
-  /** Starts writing the gathered buffer, if any; resolves when another may be started. */
-  #flush(): Promise<void> | undefined {
-    const buffer = this.#gathering;
-    if (buffer === undefined || this.#gathered === 0) return undefined;
-    const length = this.#gathered;
-    this.#gathering = undefined;
-    this.#gathered = 0;
-    this.#started(buffer.subarray(0, length), this.#claim(length)).then(() => this.#free.push(buffer), () => undefined);
-    return this.#writing.size >= WRITES_IN_FLIGHT ? this.#whenFree() : undefined;
-  }
-
-  /** The file offset for the next `length` bytes. */
-  #claim(length: number): number {
-    const position = this.#position;
-    this.#position += length;
-    return position;
-  }
-
-  /** Writes `bytes` at `position`; resolves when written (never rejects: failures are kept). */
-  #started(bytes: Buffer, position: number): Promise<void> {
-    const done: Promise<void> = writeFully(this.#file, bytes, position)
-      .catch((error: unknown) => void (this.#failure ??= { error }))
-      .finally(() => this.#writing.delete(done));
-    this.#writing.add(done);
-    return done;
-  }
-
-  /** Resolves once fewer than WRITES_IN_FLIGHT writes are running; rejects if one failed. */
-  async #whenFree(): Promise<void> {
-    while (this.#writing.size >= WRITES_IN_FLIGHT) await Promise.race(this.#writing);
-    if (this.#failure !== undefined) throw this.#failure.error;
-  }
-}
-
-/** A positional write of all of `bytes` (a short write is continued, as the kernel may stop early). */
-async function writeFully(file: FileHandle, bytes: Buffer, position: number): Promise<void> {
-  let written = 0;
-  while (written < bytes.length) {
-    const { bytesWritten } = await file.write(bytes, written, bytes.length - written, position + written);
-    written += bytesWritten;
   }
 }
 
