@@ -165,6 +165,8 @@ class BulkExchange {
     const decoder = this.#decoder!;
     let rest = bytes;
     while (rest.length > 0 && !decoder.done) {
+      // The sink may have ended the exchange (an abort, a dropped body): deliver nothing more.
+      if (this.#finished) return false;
       const taken = decoder.take(rest);
       rest = taken.rest;
       if (taken.data.length === 0) continue;

@@ -19,16 +19,17 @@ export function parseResponseHead(text: string, where: string): ResponseHead {
   const lines = text.split('\r\n');
   const status = /^HTTP\/1\.[01] (\d{3})(?: .*)?$/.exec(lines[0] ?? '');
   if (status === null) throw protocolError(where, `bad status line ${JSON.stringify((lines[0] ?? '').slice(0, 80))}`);
-  const headers: Headers = {};
+  // A Map, not an object literal: a header named `constructor` or `__proto__` is just a header.
+  const headers = new Map<string, string | string[]>();
   for (const line of lines.slice(1)) {
     const colon = line.indexOf(':');
     if (colon <= 0 || /[\s]/.test(line.slice(0, colon))) throw protocolError(where, `bad header line ${JSON.stringify(line.slice(0, 80))}`);
     const name = line.slice(0, colon).toLowerCase();
     const value = line.slice(colon + 1).trim();
-    const previous = headers[name];
-    headers[name] = previous === undefined ? value : Array.isArray(previous) ? [...previous, value] : [previous, value];
+    const previous = headers.get(name);
+    headers.set(name, previous === undefined ? value : Array.isArray(previous) ? [...previous, value] : [previous, value]);
   }
-  return { statusCode: Number(status[1]), headers };
+  return { statusCode: Number(status[1]), headers: Object.fromEntries(headers) };
 }
 
 /** How a response body is delimited (RFC 9112 §6.3, for the GET requests hoist makes). */
