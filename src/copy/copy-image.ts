@@ -8,7 +8,6 @@ import {
   parseManifest,
   verifyBytes,
   type Descriptor,
-  type ParsedImageManifest,
   type WantedPlatform,
 } from '../manifest/index.js';
 import type { BlobKind, EventListener } from '../progress/events.js';
@@ -27,16 +26,12 @@ export interface CopyOptions {
   onEvent?: EventListener;
 }
 
-export interface CopiedImage extends NewImage {
-  manifest: ParsedImageManifest;
-}
-
 /**
  * Copies one image from any source into the store: picks the platform's instance of an index,
  * then copies config and layers (skipping stored ones; streamed, verified, in parallel), then the
  * manifest. It does not name the image: the caller commits the record.
  */
-export async function copyImage(source: ImageSource, store: Store, options: CopyOptions): Promise<CopiedImage> {
+export async function copyImage(source: ImageSource, store: Store, options: CopyOptions): Promise<NewImage> {
   const emit: EventListener = options.onEvent ?? (() => undefined);
   const top = await source.getManifest(undefined, signalOption(options.signal));
   const { raw, manifest, indexDigest, platform } = await selectInstance(source, top, options);
@@ -74,7 +69,6 @@ export async function copyImage(source: ImageSource, store: Store, options: Copy
       manifestSize: raw.bytes.length,
       ...(indexDigest !== undefined ? { indexDigest } : {}),
       platform: platform ?? { os: actual.os, architecture: actual.architecture, ...(actual.variant ? { variant: actual.variant } : {}) },
-      manifest,
     };
   } catch (err) {
     // A failed pull leaves the store as it was: the blobs it wrote go (unless others need them).

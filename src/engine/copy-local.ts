@@ -12,7 +12,7 @@ export async function copyFromLocal(transport: LocalTransport, reference: string
   const { store, options } = ctx;
   const { source, names } = await transport.open(reference, { tmpDir: store.paths.tmp, ...(options.signal ? { signal: options.signal } : {}) });
   try {
-    const { manifest: _manifest, ...image } = await copyImage(source, store, {
+    const image = await copyImage(source, store, {
       platform: wantedPlatform(options.platform ?? {}),
       maxParallel: ctx.maxParallel,
       onEvent: ctx.emit,

@@ -1,9 +1,10 @@
 import { pullSources, type PullSource, type RegistriesConf } from '../config/registries/index.js';
 import { packageVersion } from '../config/shipped.js';
-import { copyImage, type CopiedImage } from '../copy/index.js';
+import { copyImage } from '../copy/index.js';
 import { HoistError, isHoistError } from '../errors.js';
 import { wantedPlatform } from '../manifest/index.js';
 import { formatReference, type ImageReference } from '../reference/index.js';
+import type { NewImage } from '../store/index.js';
 import type { RegistrySourceOptions } from '../transports/docker.js';
 import type { PullContext } from './pull-context.js';
 
@@ -47,7 +48,7 @@ function sourcesFailed(ref: ImageReference, failures: { source: PullSource; erro
 }
 
 /** Copies `ref` from its mirrors, then its primary location, stopping at the first that works. */
-export async function copyFromSources(ref: ImageReference, conf: RegistriesConf, ctx: PullContext): Promise<CopiedImage> {
+export async function copyFromSources(ref: ImageReference, conf: RegistriesConf, ctx: PullContext): Promise<NewImage> {
   const sources = pullSources(conf, ref);
   const primary = sources.at(-1)!;
   const failures: { source: PullSource; error: Error }[] = [];

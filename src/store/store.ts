@@ -78,7 +78,7 @@ export class Store {
     return lookupImage(await this.images(), input, searchRegistries);
   }
 
-  async manifestOf(record: ImageRecord): Promise<ParsedImageManifest> {
+  async manifestOf(record: Pick<ImageRecord, 'id' | 'manifestDigest' | 'manifestMediaType'>): Promise<ParsedImageManifest> {
     const parsed = parseManifest(await this.readSmallBlob(record.manifestDigest), record.manifestMediaType, `stored image ${record.id}`);
     if (parsed.kind !== 'manifest') throw new HoistError('STORE_CORRUPT', `stored image ${record.id} points at an index, not a manifest`);
     return parsed;

@@ -1,10 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { copyImage, type CopiedImage } from '../../src/copy/index.js';
+import { copyImage } from '../../src/copy/index.js';
 import type { WantedPlatform } from '../../src/manifest/index.js';
 import { parseReference } from '../../src/reference/index.js';
-import { Store } from '../../src/store/index.js';
+import { Store, type NewImage } from '../../src/store/index.js';
 import { openRegistrySource, type RegistrySourceOptions } from '../../src/transports/docker.js';
 import { isolatedEnv } from './tmp.js';
 
@@ -39,7 +39,7 @@ export async function pull(
   reference: string,
   options: RegistrySourceOptions,
   platform: WantedPlatform = { os: 'linux', architecture: 'amd64' },
-): Promise<{ image: CopiedImage; store: Store; root: string }> {
+): Promise<{ image: NewImage; store: Store; root: string }> {
   const root = join(scratch.dir, `store-${++stores}`);
   const store = await Store.open(root);
   const source = await openRegistrySource(parseReference(reference), options);

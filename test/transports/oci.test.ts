@@ -87,7 +87,7 @@ describe('oci: naming', () => {
       const { source, names } = await localTransport('oci')!.open(`${path}:1.0`, { tmpDir: store.paths.tmp });
       assert.deepEqual(names, ['localhost/hello:1.0']);
       assert.equal(source.description, `oci:${path}:1.0`);
-      const { manifest: _manifest, ...copied } = await copyImage(source, store, { platform: hostPlatform() });
+      const copied = await copyImage(source, store, { platform: hostPlatform() });
       await source.close();
       const record = await store.commitImage(copied, names);
       assert.equal(record.id, hello.id);
