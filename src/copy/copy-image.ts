@@ -43,10 +43,10 @@ export async function copyImage(source: ImageSource, store: Store, options: Copy
       { desc: manifest.config, kind: 'config' },
       ...manifest.layers.map((desc) => ({ desc, kind: 'layer' as const })),
     ];
-    // Config first: it is small, and a bad one fails the pull before any large download.
-    await copyBlob(source, store, blobs[0]!, emit, options.signal, written);
+    // The config goes first in line but not alone: waiting for it cost a round trip before any
+    // layer started. Being small, it still lands first, and a bad one aborts the layers at once.
     await runLimited(
-      blobs.slice(1).map((blob) => (signal: AbortSignal) => copyBlob(source, store, blob, emit, signal, written)),
+      blobs.map((blob) => (signal: AbortSignal) => copyBlob(source, store, blob, emit, signal, written)),
       options.maxParallel ?? DEFAULT_MAX_PARALLEL,
       options.signal,
     );

@@ -47,8 +47,7 @@ describe('hoist pull', () => {
     assert.equal(result.stdout, `${hello.id}\n`);
     const lines = result.stderr.trimEnd().split('\n');
     assert.equal(lines[0], 'Getting image source signatures');
-    assert.equal(lines[1], `Copying config ${hello.config.digest}`);
-    assert.deepEqual(lines.slice(2, -1).sort(), hello.layers.map((l) => `Copying blob ${l.digest}`).sort());
+    assert.deepEqual(lines.slice(1, -1).sort(), [`Copying config ${hello.config.digest}`, ...hello.layers.map((l) => `Copying blob ${l.digest}`)].sort());
     assert.equal(lines.at(-1), 'Writing manifest to image destination');
   });
 
