@@ -59,7 +59,7 @@ export const pullCommand: CommandModule<GlobalArgs, PullArgs> = {
       .option('arch', { type: 'string', describe: 'architecture to choose instead of the host\'s' })
       .option('os', { type: 'string', describe: 'operating system to choose instead of the host\'s' })
       .option('variant', { type: 'string', describe: 'architecture variant to choose, e.g. v7' })
-      .option('max-parallel-downloads', { type: 'number', describe: 'blobs copied at once (default 6)' })
+      .option('max-parallel-downloads', { type: 'number', describe: 'blobs downloaded at once (default 6)' })
       .option('policy', { type: 'string', describe: 'always | missing | newer | never (default: hoist.toml, else always)' })
       .option('all-tags', { alias: 'a', type: 'boolean', default: false, describe: 'pull every tag of the repository' })
       .option('creds', { type: 'string', describe: 'USER[:PASSWORD] for the registry' })

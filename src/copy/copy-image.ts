@@ -10,6 +10,7 @@ import {
   type Descriptor,
   type WantedPlatform,
 } from '../manifest/index.js';
+import type { ChunkSink } from '../io/chunk-sink.js';
 import type { BlobKind, EventListener } from '../progress/events.js';
 import type { NewImage, Store } from '../store/index.js';
 import type { ImageSource, RawManifest } from '../transports/image-source.js';
@@ -46,7 +47,7 @@ export async function copyImage(source: ImageSource, store: Store, options: Copy
     // The config goes first in line but not alone: waiting for it cost a round trip before any
     // layer started. Being small, it still lands first, and a bad one aborts the layers at once.
     await runLimited(
-      blobs.map((blob) => (signal: AbortSignal) => copyBlob(source, store, blob, emit, signal, written)),
+      blobs.map((blob) => (signal: AbortSignal, release: () => void) => copyBlob(source, store, blob, { emit, signal, release }, written)),
       options.maxParallel ?? DEFAULT_MAX_PARALLEL,
       options.signal,
     );
@@ -94,12 +95,12 @@ async function selectInstance(source: ImageSource, top: RawManifest, options: Co
   return { raw, manifest, indexDigest: top.digest, platform: chosen.platform };
 }
 
+/** Copies one blob; `release` is called once its bytes are read (the slot then serves the next download). */
 async function copyBlob(
   source: ImageSource,
   store: Store,
   { desc, kind }: { desc: Descriptor; kind: BlobKind },
-  emit: EventListener,
-  signal: AbortSignal | undefined,
+  { emit, signal, release }: { emit: EventListener; signal: AbortSignal; release: () => void },
   written: string[],
 ): Promise<void> {
   const base = { kind, digest: desc.digest };
@@ -109,8 +110,15 @@ async function copyBlob(
   }
   emit({ type: 'blob-start', ...base, size: desc.size });
   let bytes = 0;
-  const result = await store.writeBlob(desc, (sink) => source.readBlob(desc, sink, signalOption(signal)), {
-    ...signalOption(signal),
+  const read = async (sink: ChunkSink) => {
+    try {
+      await source.readBlob(desc, sink, { signal });
+    } finally {
+      release();
+    }
+  };
+  const result = await store.writeBlob(desc, read, {
+    signal,
     onBytes: (n) => {
       bytes += n;
       emit({ type: 'blob-progress', ...base, bytes, size: desc.size });

@@ -1,34 +1,57 @@
 import { setMaxListeners } from 'node:events';
 
 /**
- * Runs `tasks` with at most `limit` at once, in order of the array. The first failure aborts the
- * shared signal (so running tasks stop early) and is the one thrown.
+ * A task gets the shared abort signal, and `release` to give up its slot before it ends: the
+ * copier releases once a blob is downloaded, so the next download starts while this one is
+ * fsynced and renamed (an fsync waits for the disk, often far longer than the download).
  */
-export async function runLimited(
-  tasks: readonly ((signal: AbortSignal) => Promise<void>)[],
-  limit: number,
-  parent?: AbortSignal,
-): Promise<void> {
+export type LimitedTask = (signal: AbortSignal, release: () => void) => Promise<void>;
+
+/**
+ * Runs `tasks` in order of the array, at most `limit` holding a slot at once. The first failure
+ * aborts the shared signal (so running tasks stop early), starts no more, and is the one thrown.
+ */
+export async function runLimited(tasks: readonly LimitedTask[], limit: number, parent?: AbortSignal): Promise<void> {
   const controller = new AbortController();
-  // Every running task's streams listen on this one signal; more than Node's default of 10 is expected.
+  // Every running task listens on this one signal; more than Node's default of 10 is expected.
   setMaxListeners(0, controller.signal);
   const onParentAbort = () => controller.abort(parent?.reason);
   parent?.addEventListener('abort', onParentAbort, { once: true });
-  let next = 0;
   let failure: { error: unknown } | undefined;
-  const worker = async (): Promise<void> => {
-    while (next < tasks.length && failure === undefined) {
-      const task = tasks[next++]!;
-      try {
-        await task(controller.signal);
-      } catch (error) {
-        failure ??= { error };
-        controller.abort(error);
-      }
-    }
+  let holding = 0;
+  let wake: (() => void) | undefined;
+  const wakeLauncher = () => {
+    const resume = wake;
+    wake = undefined;
+    resume?.();
   };
+  const running: Promise<void>[] = [];
   try {
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, tasks.length)) }, worker));
+    for (let next = 0; next < tasks.length && failure === undefined; ) {
+      if (holding >= Math.max(1, limit)) {
+        await new Promise<void>((resolve) => (wake = resolve));
+        continue;
+      }
+      const task = tasks[next++]!;
+      holding++;
+      let released = false;
+      const release = () => {
+        if (released) return;
+        released = true;
+        holding--;
+        wakeLauncher();
+      };
+      running.push(
+        task(controller.signal, release)
+          .catch((error: unknown) => {
+            failure ??= { error };
+            controller.abort(error);
+            wakeLauncher();
+          })
+          .finally(release),
+      );
+    }
+    await Promise.all(running);
   } finally {
     parent?.removeEventListener('abort', onParentAbort);
   }

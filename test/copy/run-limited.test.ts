@@ -45,3 +45,41 @@ test('runLimited: an abort of the parent signal stops the tasks and is what is t
   parent.abort(reason);
   await assert.rejects(run, reason);
 });
+
+test('runLimited: a task that releases its slot early lets the next one start while it finishes', async () => {
+  const events: string[] = [];
+  let finishFirst!: () => void;
+  const first = async (_signal: AbortSignal, release: () => void) => {
+    events.push('first downloads');
+    release();
+    await new Promise<void>((resolve) => (finishFirst = resolve));
+    events.push('first finished');
+  };
+  const second = async () => {
+    events.push('second starts');
+    finishFirst();
+  };
+  await runLimited([first, second], 1);
+  assert.deepEqual(events, ['first downloads', 'second starts', 'first finished']);
+});
+
+test('runLimited: releasing twice frees one slot only', async () => {
+  const started: string[] = [];
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  const task = (name: string, releaseEarly: boolean) => async (_signal: AbortSignal, release: () => void) => {
+    started.push(name);
+    if (releaseEarly) {
+      release();
+      release();
+    }
+    await gate;
+  };
+  const run = runLimited([task('a', true), task('b', false), task('c', false)], 1);
+  await tick();
+  await tick();
+  assert.deepEqual(started, ['a', 'b'], 'c waits: b holds the one slot');
+  open();
+  await run;
+  assert.deepEqual(started, ['a', 'b', 'c']);
+});
