@@ -1,4 +1,4 @@
-import type { Argv, CommandModule } from 'yargs';
+import type { CommandSpec } from './command-spec.js';
 import { writeStdout } from './output.js';
 import { openStore, type GlobalArgs } from './store-option.js';
 
@@ -6,12 +6,11 @@ interface EventsArgs extends GlobalArgs {
   format: 'text' | 'json';
 }
 
-export const eventsCommand: CommandModule<GlobalArgs, EventsArgs> = {
+export const eventsCommand: CommandSpec<EventsArgs> = {
   command: 'events',
   describe: 'Show the pull events recorded in the store',
-  builder: (y: Argv<GlobalArgs>) =>
-    y.option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'output format: text lines or JSON lines' }) as unknown as Argv<EventsArgs>,
-  handler: async (args) => {
+  options: { format: { choices: ['text', 'json'], default: 'text', describe: 'output format: text lines or JSON lines' } },
+  async handler(args) {
     const store = await openStore(args);
     for (const e of await store.readEvents()) {
       if (args.format === 'json') writeStdout(JSON.stringify(e));

@@ -1,4 +1,4 @@
-import type { Argv, CommandModule } from 'yargs';
+import type { CommandSpec } from './command-spec.js';
 import { parseReference, repositoryName } from '../reference/index.js';
 import { describeImage, type ImageInfo } from '../store/index.js';
 import { formatTable, humanAge, humanSize } from './human.js';
@@ -22,14 +22,14 @@ function tableRows(info: ImageInfo): string[][] {
   });
 }
 
-export const imagesCommand: CommandModule<GlobalArgs, ImagesArgs> = {
+export const imagesCommand: CommandSpec<ImagesArgs> = {
   command: 'images',
   describe: 'List images in the local store',
-  builder: (y: Argv<GlobalArgs>) =>
-    y
-      .option('all', { alias: 'a', type: 'boolean', default: false, describe: 'include dangling (unnamed) images' })
-      .option('format', { choices: ['table', 'json'] as const, default: 'table' as const, describe: 'output format' }) as unknown as Argv<ImagesArgs>,
-  handler: async (args) => {
+  options: {
+    all: { alias: 'a', type: 'boolean', default: false, describe: 'include dangling (unnamed) images' },
+    format: { choices: ['table', 'json'], default: 'table', describe: 'output format' },
+  },
+  async handler(args) {
     const store = await openStore(args);
     const records = (await store.images()).filter((r) => args.all || r.names.length > 0);
     const infos = await Promise.all(records.map((r) => describeImage(store, r)));

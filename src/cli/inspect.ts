@@ -1,4 +1,4 @@
-import type { Argv, CommandModule } from 'yargs';
+import type { CommandSpec } from './command-spec.js';
 import { HoistError } from '../errors.js';
 import { describeImage } from '../store/index.js';
 import { writeStdout } from './output.js';
@@ -8,12 +8,11 @@ interface InspectArgs extends GlobalArgs {
   images: string[];
 }
 
-export const inspectCommand: CommandModule<GlobalArgs, InspectArgs> = {
+export const inspectCommand: CommandSpec<InspectArgs> = {
   command: 'inspect <images..>',
   describe: 'Show details of stored images as JSON (like podman image inspect)',
-  builder: (y: Argv<GlobalArgs>) =>
-    y.positional('images', { type: 'string', array: true, demandOption: true, describe: 'names or IDs' }) as unknown as Argv<InspectArgs>,
-  handler: async (args) => {
+  positionals: { images: { type: 'string', array: true, demandOption: true, describe: 'names or IDs' } },
+  async handler(args) {
     const store = await openStore(args);
     const infos = [];
     for (const input of args.images) {

@@ -1,4 +1,4 @@
-import type { Argv, CommandModule } from 'yargs';
+import type { CommandSpec } from './command-spec.js';
 import { parseCredsFlag } from '../config/auth/index.js';
 import { parsePullPolicy, pull, type RegistryAccess } from '../engine/index.js';
 import { nonNegativeInteger, parseDuration, positiveInteger } from './numbers.js';
@@ -47,30 +47,32 @@ async function credentials(args: PullArgs): Promise<RegistryAccess['creds']> {
   return { username, password: password ?? (await readPassword('Password: ')) };
 }
 
-export const pullCommand: CommandModule<GlobalArgs, PullArgs> = {
+export const pullCommand: CommandSpec<PullArgs> = {
   command: 'pull <names..>',
   describe: 'Copy images into the local store (registry, docker-archive:, oci:, oci-archive:, dir:)',
-  builder: (y: Argv<GlobalArgs>) =>
-    y
-      .positional('names', { type: 'string', array: true, demandOption: true, describe: 'image names, e.g. fedora, docker://quay.io/x/y:z, oci:./layout:tag' })
-      .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'suppress progress output' })
-      .option('progress', { choices: ['auto', 'tty', 'plain', 'json'] as const, default: 'auto' as const, describe: 'progress style on stderr' })
-      .option('platform', { type: 'string', describe: 'OS/ARCH[/VARIANT] to choose from a multi-platform image' })
-      .option('arch', { type: 'string', describe: 'architecture to choose instead of the host\'s' })
-      .option('os', { type: 'string', describe: 'operating system to choose instead of the host\'s' })
-      .option('variant', { type: 'string', describe: 'architecture variant to choose, e.g. v7' })
-      .option('max-parallel-downloads', { type: 'number', describe: 'blobs downloaded at once (default 6)' })
-      .option('policy', { type: 'string', describe: 'always | missing | newer | never (default: hoist.toml, else always)' })
-      .option('all-tags', { alias: 'a', type: 'boolean', default: false, describe: 'pull every tag of the repository' })
-      .option('creds', { type: 'string', describe: 'USER[:PASSWORD] for the registry' })
-      .option('authfile', { type: 'string', describe: 'auth file to read instead of the default ones (also REGISTRY_AUTH_FILE)' })
-      .option('cert-dir', { type: 'string', describe: 'directory with *.crt CAs and *.cert/*.key client certificates' })
-      .option('tls-verify', { type: 'boolean', describe: 'verify TLS (default true); false also allows plain HTTP' })
-      .option('retry', { type: 'number', describe: 'times to retry a failed request (default 3)' })
-      .option('retry-delay', { type: 'string', describe: 'fixed delay between retries, e.g. 2s or 500ms (default: exponential backoff)' })
-      .option('registries-conf', { type: 'string', describe: 'registries.conf to read instead of the default ones' })
-      .option('alias-cache', { type: 'string', describe: 'short-name alias cache file' }) as unknown as Argv<PullArgs>,
-  handler: async (args) => {
+  positionals: {
+    names: { type: 'string', array: true, demandOption: true, describe: 'image names, e.g. fedora, docker://quay.io/x/y:z, oci:./layout:tag' },
+  },
+  options: {
+    quiet: { alias: 'q', type: 'boolean', default: false, describe: 'suppress progress output' },
+    progress: { choices: ['auto', 'tty', 'plain', 'json'], default: 'auto', describe: 'progress style on stderr' },
+    platform: { type: 'string', describe: 'OS/ARCH[/VARIANT] to choose from a multi-platform image' },
+    arch: { type: 'string', describe: "architecture to choose instead of the host's" },
+    os: { type: 'string', describe: "operating system to choose instead of the host's" },
+    variant: { type: 'string', describe: 'architecture variant to choose, e.g. v7' },
+    'max-parallel-downloads': { type: 'number', describe: 'blobs downloaded at once (default 6)' },
+    policy: { type: 'string', describe: 'always | missing | newer | never (default: hoist.toml, else always)' },
+    'all-tags': { alias: 'a', type: 'boolean', default: false, describe: 'pull every tag of the repository' },
+    creds: { type: 'string', describe: 'USER[:PASSWORD] for the registry' },
+    authfile: { type: 'string', describe: 'auth file to read instead of the default ones (also REGISTRY_AUTH_FILE)' },
+    'cert-dir': { type: 'string', describe: 'directory with *.crt CAs and *.cert/*.key client certificates' },
+    'tls-verify': { type: 'boolean', describe: 'verify TLS (default true); false also allows plain HTTP' },
+    retry: { type: 'number', describe: 'times to retry a failed request (default 3)' },
+    'retry-delay': { type: 'string', describe: 'fixed delay between retries, e.g. 2s or 500ms (default: exponential backoff)' },
+    'registries-conf': { type: 'string', describe: 'registries.conf to read instead of the default ones' },
+    'alias-cache': { type: 'string', describe: 'short-name alias cache file' },
+  },
+  async handler(args) {
     // Bad flags fail before a password is asked for or the store is created.
     const options = {
       policy: args.policy === undefined ? undefined : parsePullPolicy(args.policy),

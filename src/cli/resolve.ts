@@ -1,4 +1,4 @@
-import type { Argv, CommandModule } from 'yargs';
+import type { CommandSpec } from './command-spec.js';
 import { explainResolution, type Explanation } from '../engine/index.js';
 import { writeStdout } from './output.js';
 import type { GlobalArgs } from './store-option.js';
@@ -35,16 +35,16 @@ function render(e: Explanation): string {
   return lines.join('\n');
 }
 
-export const resolveCommand: CommandModule<GlobalArgs, ResolveArgs> = {
+export const resolveCommand: CommandSpec<ResolveArgs> = {
   command: 'resolve <name>',
   describe: 'Explain how a name resolves (candidates, their sources, the short-name mode) without pulling',
-  builder: (y: Argv<GlobalArgs>) =>
-    y
-      .positional('name', { type: 'string', demandOption: true, describe: 'image name, e.g. fedora' })
-      .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'output format' })
-      .option('registries-conf', { type: 'string', describe: 'registries.conf to read instead of the default ones' })
-      .option('alias-cache', { type: 'string', describe: 'short-name alias cache file' }) as unknown as Argv<ResolveArgs>,
-  handler: async (args) => {
+  positionals: { name: { type: 'string', demandOption: true, describe: 'image name, e.g. fedora' } },
+  options: {
+    format: { choices: ['text', 'json'], default: 'text', describe: 'output format' },
+    'registries-conf': { type: 'string', describe: 'registries.conf to read instead of the default ones' },
+    'alias-cache': { type: 'string', describe: 'short-name alias cache file' },
+  },
+  async handler(args) {
     const explanation = await explainResolution(args.name, {
       ...(args['registries-conf'] !== undefined ? { registriesConf: args['registries-conf'] } : {}),
       ...(args['alias-cache'] !== undefined ? { aliasCache: args['alias-cache'] } : {}),

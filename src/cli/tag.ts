@@ -1,4 +1,4 @@
-import type { Argv, CommandModule } from 'yargs';
+import type { CommandSpec } from './command-spec.js';
 import { openStore, type GlobalArgs } from './store-option.js';
 
 interface TagArgs extends GlobalArgs {
@@ -6,14 +6,14 @@ interface TagArgs extends GlobalArgs {
   targets: string[];
 }
 
-export const tagCommand: CommandModule<GlobalArgs, TagArgs> = {
+export const tagCommand: CommandSpec<TagArgs> = {
   command: 'tag <image> <targets..>',
   describe: 'Add names to a stored image',
-  builder: (y: Argv<GlobalArgs>) =>
-    y
-      .positional('image', { type: 'string', demandOption: true, describe: 'name or ID of the image' })
-      .positional('targets', { type: 'string', array: true, demandOption: true, describe: 'new names' }) as unknown as Argv<TagArgs>,
-  handler: async (args) => {
+  positionals: {
+    image: { type: 'string', demandOption: true, describe: 'name or ID of the image' },
+    targets: { type: 'string', array: true, demandOption: true, describe: 'new names' },
+  },
+  async handler(args) {
     const store = await openStore(args);
     await store.tag(args.image, args.targets);
   },

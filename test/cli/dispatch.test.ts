@@ -1,12 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { CommandModule } from 'yargs';
+import type { CommandSpec } from '../../src/cli/command-spec.js';
 import { findCommand } from '../../src/cli/dispatch.js';
 
-const commands = [{ command: 'pull <names..>' }, { command: 'images' }] as CommandModule[];
+const handler = async () => undefined;
+const commands: CommandSpec[] = [
+  { command: 'pull <names..>', describe: '', handler },
+  { command: 'images', describe: '', handler },
+];
 const found = (argv: string[]) => {
   const result = findCommand(argv, commands);
-  return result === undefined ? undefined : { name: String(result.command.command), argv: result.argv };
+  return result === undefined ? undefined : { name: result.command.command, argv: result.argv };
 };
 
 test('finds the command after global options and removes its name', () => {

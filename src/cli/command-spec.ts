@@ -1,0 +1,22 @@
+import type { Options, PositionalOptions } from 'yargs';
+import { logLevels } from './output.js';
+
+/**
+ * A command as data. yargs builds its parser, help and error messages from it (program.ts), and
+ * the fast path (quick-parse.ts) reads the same tables, so an option is declared once.
+ */
+export interface CommandSpec<Args = Record<string, unknown>> {
+  /** yargs' command string: the name, then `<required>` or `<variadic..>` positionals in order. */
+  command: string;
+  describe: string;
+  positionals?: Record<string, PositionalOptions>;
+  options?: Record<string, Options>;
+  // A method, so that a command over its own argument type still fits a list of specs.
+  handler(args: Args): Promise<void>;
+}
+
+/** The options every command takes. */
+export const globalOptions: Record<string, Options> = {
+  root: { type: 'string', describe: 'image store directory (default: $HOIST_ROOT, /var/lib/hoist as root, else $XDG_DATA_HOME/hoist)' },
+  'log-level': { choices: logLevels, default: 'warn', describe: 'logging level; debug shows debug logs and stack traces' },
+};
