@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import createDebug from 'debug';
 import { HoistError } from '../../errors.js';
 import type { Credentials } from './types.js';
@@ -40,7 +39,9 @@ export async function credentialsFromHelper(helper: string, server: string, env:
   return username === TOKEN_USER ? { username: '', password: '', identityToken: secret } : { username, password: secret };
 }
 
-function run(program: string, input: string, env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string }> {
+async function run(program: string, input: string, env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string }> {
+  // Loaded here: most runs use no helper, and node:child_process costs ~2 ms of every start-up.
+  const { spawn } = await import('node:child_process');
   return new Promise((resolve, reject) => {
     const child = spawn(program, ['get'], { env, stdio: ['pipe', 'pipe', 'ignore'] });
     // Not spawn's own `timeout`, whose timer outlives a helper that never started (ENOENT).
