@@ -85,6 +85,7 @@ async function readIntoBlob(paths: StorePaths, final: string, expected: Expected
               return sink.write(chunk);
             },
       );
+      sink.end();
       sink.verify();
       await file.sync();
     } finally {

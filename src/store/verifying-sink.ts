@@ -19,20 +19,30 @@ export interface ExpectedBlob {
 const WRITE_BYTES = 32 * 1024;
 
 /**
+ * Chunks smaller than a write are gathered up to this much first. A TLS socket hands over each
+ * 16 KiB record on its own: hashed and written one by one, a 307 MB pull over TLS made 19,000 of
+ * each, and took 0.93 s against 0.67 s over plain HTTP.
+ */
+const GATHER_BYTES = 128 * 1024;
+
+/**
  * Hashes, counts and writes a blob's bytes into an open file descriptor, so a blob is verified
  * while it is written and a source that sends more than it declared is stopped early.
  *
  * Writes are synchronous, straight from the source's buffer: a chunk is on its way to disk (in
  * the page cache) when the sink returns, so the source may reuse its buffer at once and nothing
- * is copied or allocated per chunk. Each call blocks the event loop for the few page-cache copies
- * of one chunk (a 1 MiB chunk is 32 writes, well under a millisecond); async writes of 32 KiB
- * would cost a thread-pool round trip each, and larger ones the cost above. fsync stays async.
+ * is allocated per chunk (small chunks are copied into one gathering buffer first). Each call
+ * blocks the event loop for the few page-cache copies of one chunk (a 1 MiB chunk is 32 writes,
+ * well under a millisecond); async writes of 32 KiB would cost a thread-pool round trip each,
+ * and larger ones the cost above. fsync stays async.
  */
 export class VerifyingFileSink {
   readonly #hash: Hash;
   readonly #expected: ExpectedBlob;
   readonly #fd: number;
   readonly #onBytes: ((n: number) => void) | undefined;
+  #gathered: Buffer | undefined;
+  #gatheredLength = 0;
   bytes = 0;
 
   constructor(fd: number, expected: ExpectedBlob, onBytes?: (n: number) => void) {
@@ -47,14 +57,33 @@ export class VerifyingFileSink {
     if (this.#expected.size !== undefined && this.bytes > this.#expected.size) {
       throw sizeMismatch(this.#expected, this.bytes, 'more than');
     }
-    this.#hash.update(chunk);
-    for (let offset = 0; offset < chunk.length; ) {
-      offset += writeSync(this.#fd, chunk, offset, Math.min(WRITE_BYTES, chunk.length - offset));
+    if (chunk.length >= WRITE_BYTES) {
+      this.end();
+      this.#hashAndWrite(chunk);
+      return;
     }
-    this.#onBytes?.(chunk.length);
+    if (this.#gatheredLength + chunk.length > GATHER_BYTES) this.end();
+    this.#gathered ??= Buffer.allocUnsafe(GATHER_BYTES);
+    this.#gatheredLength += chunk.copy(this.#gathered, this.#gatheredLength);
   };
 
-  /** Throws when what went through is not exactly the expected blob. Call after the source ended. */
+  /** Writes what is gathered. Call when the source has ended, before verify(). */
+  end(): void {
+    if (this.#gatheredLength === 0) return;
+    const gathered = this.#gathered!.subarray(0, this.#gatheredLength);
+    this.#gatheredLength = 0;
+    this.#hashAndWrite(gathered);
+  }
+
+  #hashAndWrite(bytes: Buffer): void {
+    this.#hash.update(bytes);
+    for (let offset = 0; offset < bytes.length; ) {
+      offset += writeSync(this.#fd, bytes, offset, Math.min(WRITE_BYTES, bytes.length - offset));
+    }
+    this.#onBytes?.(bytes.length);
+  }
+
+  /** Throws when what went through is not exactly the expected blob. Call after end(). */
   verify(): void {
     if (this.#expected.size !== undefined && this.bytes !== this.#expected.size) {
       throw sizeMismatch(this.#expected, this.bytes, 'only');

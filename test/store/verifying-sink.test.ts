@@ -63,6 +63,7 @@ test('chunks of any size land in the file in order, counted, reported and verifi
   const content = await withBlobFile((file) => {
     sink = new VerifyingFileSink(file.fd, { digest: sha256(data), size: data.length }, (n) => (reported += n));
     for (const chunk of chunks) assert.equal(sink.write(chunk), undefined, 'write is synchronous: nothing to wait for');
+    sink.end();
     sink.verify();
   });
   assert.ok(content.equals(data));
@@ -77,6 +78,7 @@ test('a chunk is in the file when write returns, so the source may reuse its buf
     const sink = new VerifyingFileSink(file.fd, { digest: sha256(original), size: original.length });
     sink.write(reused);
     reused.fill(0);
+    sink.end();
     sink.verify();
   });
   assert.ok(content.equals(original));
@@ -95,6 +97,7 @@ test('a large chunk goes down in write(2) calls of at most 32 KiB, in order', as
       },
       () => sink.write(data),
     );
+    sink.end();
     sink.verify();
   });
   assert.ok(content.equals(data));
@@ -115,18 +118,21 @@ test('a short write(2) is continued where it stopped', async () => {
       },
       () => sink.write(data),
     );
+    sink.end();
     sink.verify();
   });
   assert.ok(content.equals(data));
   assert.equal(calls, Math.ceil(data.length / 1000));
 });
 
-test('a failing write(2) (a full disk: /dev/full) throws from write, and its bytes are not reported', async () => {
+test('a failing write(2) (a full disk: /dev/full) throws from write or end, and its bytes are not reported', async () => {
   let reported = 0;
   const full = await open('/dev/full', 'w');
   try {
     const sink = new VerifyingFileSink(full.fd, { digest: sha256(Buffer.alloc(0)) }, (n) => (reported += n));
-    assert.throws(() => sink.write(Buffer.from('does not fit')), { code: 'ENOSPC' });
+    assert.throws(() => sink.write(Buffer.alloc(64 * KiB)), { code: 'ENOSPC' });
+    sink.write(Buffer.from('gathered first'));
+    assert.throws(() => sink.end(), { code: 'ENOSPC' });
   } finally {
     await full.close();
   }
@@ -148,6 +154,7 @@ test('a chunk that takes the blob past its declared size throws SIZE_MISMATCH at
         return true;
       },
     );
+    sink.end();
   });
   assert.equal(content.toString(), '01234567');
   assert.equal(reported, 8);
@@ -158,6 +165,7 @@ test('verify: fewer bytes than declared is a retryable SIZE_MISMATCH "only N"', 
   await withBlobFile((file) => {
     const sink = new VerifyingFileSink(file.fd, { digest: sha256(data), size: 10 });
     sink.write(data.subarray(0, 4));
+    sink.end();
     assert.throws(
       () => sink.verify(),
       (err: unknown) => isError('SIZE_MISMATCH', `size mismatch for blob ${sha256(data)}: expected 10 bytes, received only 4`)(err) && (err as HoistError).retryable,
@@ -172,6 +180,7 @@ test('verify: other bytes than the digest names is DIGEST_MISMATCH naming both d
     await withBlobFile((file) => {
       const sink = new VerifyingFileSink(file.fd, expected);
       sink.write(other);
+      sink.end();
       assert.throws(() => sink.verify(), isError('DIGEST_MISMATCH', `digest mismatch for blob: expected ${sha256(data)}, got ${sha256(other)}`));
     });
   }
@@ -183,6 +192,7 @@ test('a sha512 digest is verified with sha512', async () => {
   await withBlobFile((file) => {
     const sink = new VerifyingFileSink(file.fd, { digest, size: data.length });
     sink.write(data);
+    sink.end();
     sink.verify();
   });
 });
@@ -192,8 +202,32 @@ test('an empty blob verifies without any write', async () => {
     let writes = 0;
     const sink = new VerifyingFileSink(file.fd, { digest: sha256(Buffer.alloc(0)), size: 0 });
     interceptWrites(file.fd, () => ++writes, () => sink.write(Buffer.alloc(0)));
+    sink.end();
     sink.verify();
     assert.equal(writes, 0);
   });
   assert.equal(content.length, 0);
+});
+
+test('small chunks (16 KiB TLS records) are gathered into fewer, larger writes, in order', async () => {
+  const records = Array.from({ length: 20 }, () => randomBytes(16 * KiB));
+  const data = Buffer.concat(records);
+  let writes = 0;
+  const content = await withBlobFile((file) => {
+    const sink = new VerifyingFileSink(file.fd, { digest: sha256(data), size: data.length });
+    interceptWrites(
+      file.fd,
+      (write, buffer, offset, length) => {
+        writes++;
+        return write(file.fd, buffer, offset, length);
+      },
+      () => {
+        for (const record of records) sink.write(Buffer.from(record));
+        sink.end();
+      },
+    );
+    sink.verify();
+  });
+  assert.ok(content.equals(data));
+  assert.equal(writes, data.length / (32 * KiB));
 });
