@@ -74,7 +74,8 @@ export function tlsConnectOptions(settings: TlsSettings): ConnectionOptions {
   return { rejectUnauthorized: !settings.insecure, secureContext };
 }
 
-function settingsKey({ insecure, certs }: TlsSettings): string {
+/** A key that two settings share only when they make the same trust decision. */
+export function settingsKey({ insecure, certs }: TlsSettings): string {
   if (!insecure && (certs === undefined || (certs.ca.length === 0 && certs.clientCerts.length === 0))) return 'default';
   // Keyed by content, not path: the same directory may hold different files later in a process.
   return createHash('sha256')

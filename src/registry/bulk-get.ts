@@ -1,13 +1,10 @@
-import { isIP, connect as connectTcp, type OnReadOpts, type Socket } from 'node:net';
-import { connect as connectTls, type ConnectionOptions } from 'node:tls';
 import { abortError, HoistError } from '../errors.js';
 import type { ChunkSink } from '../io/chunk-sink.js';
-import { tlsConnectOptions, type TlsSettings } from './agent.js';
+import type { TlsSettings } from './agent.js';
 import { BodyDecoder } from './body-decoder.js';
+import { BulkConnection, type ConnectionUser } from './bulk-connection.js';
 import { bodyFraming, MAX_HEAD_BYTES, parseResponseHead, protocolError, type Headers } from './http1-head.js';
 
-/** Socket reads land in one buffer this large per download, reused for every read. */
-const READ_BUFFER_BYTES = 128 * 1024;
 /** A connection silent this long (connecting, waiting for the head, or mid-body) fails; the blob reader resumes. */
 const IDLE_TIMEOUT_MS = 60_000;
 /** Error bodies are read this far, as undici's dump does, then cut off. */
@@ -26,8 +23,8 @@ export interface BulkResponse {
 }
 
 /**
- * GET of a large body (a blob) on a connection of its own, read into one reused buffer and
- * handed to a ChunkSink as views of it.
+ * GET of a large body (a blob), read into the connection's one reused buffer and handed to a
+ * ChunkSink as views of it.
  *
  * Why not undici, which makes every other request: receiving a 307 MB image through undici cost
  * 845 ms of CPU and 137 MiB peak RSS, against 245 ms and 61 MiB this way (7 layers in parallel
@@ -35,17 +32,31 @@ export interface BulkResponse {
  * allocates a fresh 64 KiB buffer per read, garbage within microseconds; with `onread` the kernel
  * copies into our buffer instead, so the heap and RSS stay flat and there is far less to collect.
  *
- * The request is HTTP/1.1 with `Connection: close`, as one connection per blob is what parallel
- * downloads use anyway. Responses are framed by Content-Length, chunked coding or close.
+ * Responses are framed by Content-Length, chunked coding or close. Connections are kept alive
+ * between blobs (bulk-connection.ts); a kept connection that the server closed meanwhile, before
+ * any byte of the response, is replaced by a new one once.
  */
-export function bulkGet(url: URL, options: BulkGetOptions): Promise<BulkResponse> {
-  return new Promise((resolve, reject) => new BulkExchange(url, options, resolve, reject));
+export async function bulkGet(url: URL, options: BulkGetOptions): Promise<BulkResponse> {
+  const connection = BulkConnection.open(url, options.tls);
+  try {
+    return await exchange(url, options, connection);
+  } catch (error) {
+    if (!(error instanceof StaleConnection)) throw error;
+    return exchange(url, options, BulkConnection.open(url, options.tls, { fresh: true }));
+  }
 }
 
-/** One request and its response on one socket. */
-class BulkExchange {
+function exchange(url: URL, options: BulkGetOptions, connection: BulkConnection): Promise<BulkResponse> {
+  return new Promise((resolve, reject) => new BulkExchange(url, options, connection, resolve, reject));
+}
+
+/** A kept connection closed by the server before it answered: the request is made again on a new one. */
+class StaleConnection extends Error {}
+
+/** One request and its response on one connection. */
+class BulkExchange implements ConnectionUser {
   readonly #where: string;
-  readonly #socket: Socket;
+  readonly #connection: BulkConnection;
   readonly #signal: AbortSignal | undefined;
   readonly #onAbort = () => this.#fail(abortError(this.#signal!));
   #resolveHead: ((response: BulkResponse) => void) | undefined;
@@ -59,41 +70,45 @@ class BulkExchange {
   #settle: { resolve: () => void; reject: (error: unknown) => void } | undefined;
   #failure: { error: unknown } | undefined;
   #finished = false;
+  /** Whether any byte of the response has arrived (a kept connection that fails before is stale). */
+  #answered = false;
+  /** Whether the server keeps the connection after this response. */
+  #keepAlive = false;
 
-  constructor(url: URL, options: BulkGetOptions, resolve: (response: BulkResponse) => void, reject: (error: unknown) => void) {
+  constructor(url: URL, options: BulkGetOptions, connection: BulkConnection, resolve: (response: BulkResponse) => void, reject: (error: unknown) => void) {
     this.#where = url.host;
-    const request = requestText(url, options.headers);
+    this.#connection = connection;
     this.#resolveHead = resolve;
     this.#rejectHead = reject;
     this.#signal = options.signal;
-    const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-    const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
-    const onread: OnReadOpts = { buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES), callback: (n, buffer) => this.#onRead((buffer as Buffer).subarray(0, n)) };
-    // Node's TLS sockets honour `onread` as TCP ones do; its type declarations just do not list it.
-    const secure: ConnectionOptions & { onread: OnReadOpts } = {
-      host,
-      port,
-      ...(isIP(host) === 0 ? { servername: host } : {}),
-      ALPNProtocols: ['http/1.1'],
-      ...tlsConnectOptions(options.tls),
-      onread,
-    };
-    this.#socket = url.protocol === 'https:' ? connectTls(secure) : connectTcp({ host, port, onread });
-    this.#socket.setTimeout(IDLE_TIMEOUT_MS, () => this.#fail(Object.assign(new Error(`no data for ${IDLE_TIMEOUT_MS / 1000} s`), { code: 'ETIMEDOUT' })));
-    this.#socket.on('error', (error) => this.#fail(error));
-    this.#socket.on('end', () => this.#onEnd());
-    this.#socket.on('close', () => this.#fail(Object.assign(new Error('the connection closed before the response ended'), { code: 'ECONNRESET' })));
+    let request: string;
+    try {
+      request = requestText(url, options.headers);
+    } catch (error) {
+      this.#fail(error);
+      return;
+    }
+    connection.attach(this, IDLE_TIMEOUT_MS);
     if (this.#signal?.aborted) {
       this.#onAbort();
       return;
     }
     this.#signal?.addEventListener('abort', this.#onAbort, { once: true });
-    this.#socket.write(request);
+    connection.socket.write(request);
+  }
+
+  onTimeout(): void {
+    this.#fail(Object.assign(new Error(`no data for ${IDLE_TIMEOUT_MS / 1000} s`), { code: 'ETIMEDOUT' }));
+  }
+
+  onError(error: Error): void {
+    this.#fail(this.#staleOr(error));
   }
 
   /** Returns false to pause the socket: the buffer then keeps its bytes until we resume. */
-  #onRead(bytes: Buffer): boolean {
+  onRead(bytes: Buffer): boolean {
     if (this.#finished) return false;
+    this.#answered = true;
     try {
       if (this.#decoder === undefined) return this.#onHeadBytes(bytes);
       return this.#feed(bytes);
@@ -121,13 +136,14 @@ class BulkExchange {
       return rest.length === 0 || this.#onHeadBytes(rest);
     }
     this.#decoder = new BodyDecoder(bodyFraming(head, this.#where), this.#where);
+    this.#keepAlive = head.keepAlive;
     this.#unread = rest;
     const resolve = this.#resolveHead!;
     this.#resolveHead = undefined;
     this.#rejectHead = undefined;
     resolve({ statusCode: head.statusCode, headers: head.headers, body: new BulkBody(this) });
     // Paused until the body is read (or dropped): its first bytes may sit in the read buffer.
-    if (this.#decoder.done) this.#finish();
+    if (this.#decoder.done) this.#finish(rest.length === 0);
     return false;
   }
 
@@ -154,7 +170,7 @@ class BulkExchange {
     const unread = this.#unread ?? Buffer.alloc(0);
     this.#unread = undefined;
     try {
-      if (this.#feed(unread) && !this.#finished) this.#socket.resume();
+      if (this.#feed(unread) && !this.#finished) this.#connection.socket.resume();
     } catch (error) {
       this.#fail(error);
     }
@@ -173,11 +189,11 @@ class BulkExchange {
       const wait = this.#sink!(taken.data);
       if (wait !== undefined) {
         const remaining = rest;
-        this.#socket.setTimeout(0); // waiting on the disk is not a silent server
+        this.#connection.setTimeout(0); // waiting on the disk is not a silent server
         wait.then(
           () => {
             if (this.#finished) return;
-            this.#socket.setTimeout(IDLE_TIMEOUT_MS);
+            this.#connection.setTimeout(IDLE_TIMEOUT_MS);
             this.#unread = remaining;
             this.#continue();
           },
@@ -187,21 +203,28 @@ class BulkExchange {
       }
     }
     if (decoder.done) {
-      this.#finish();
+      // Bytes past the end of the body mean the connection is out of step: it is not kept.
+      this.#finish(rest.length === 0);
       return false;
     }
     return true;
   }
 
-  #onEnd(): void {
-    if (this.#decoder?.endsAtClose && this.#sink !== undefined && this.#unread === undefined) this.#finish();
+  onEnd(): void {
+    if (this.#decoder?.endsAtClose && this.#sink !== undefined && this.#unread === undefined) this.#finish(false);
+    else this.#fail(this.#staleOr(Object.assign(new Error('the connection closed before the response ended'), { code: 'ECONNRESET' })));
   }
 
-  /** The body is complete: the connection is closed (it was `Connection: close` anyway). */
-  #finish(): void {
+  /** `error`, or StaleConnection when a kept connection failed before the server said anything. */
+  #staleOr(error: Error): Error {
+    return this.#connection.reused && !this.#answered ? new StaleConnection(error.message) : error;
+  }
+
+  /** The body is complete; the connection is kept when the server keeps it and nothing is left over. */
+  #finish(clean: boolean): void {
     if (this.#finished) return;
     this.#finished = true;
-    this.#cleanUp();
+    this.#cleanUp(clean && this.#keepAlive && this.#decoder?.endsAtClose === false);
     this.#settle?.resolve();
   }
 
@@ -209,7 +232,7 @@ class BulkExchange {
     if (this.#finished) return;
     this.#finished = true;
     this.#failure = { error };
-    this.#cleanUp();
+    this.#cleanUp(false);
     this.#rejectHead?.(error);
     this.#settle?.reject(error);
   }
@@ -219,12 +242,12 @@ class BulkExchange {
     if (this.#finished) return;
     this.#finished = true;
     this.#failure = { error: new HoistError('INTERNAL', 'the response body was discarded') };
-    this.#cleanUp();
+    this.#cleanUp(false);
   }
 
-  #cleanUp(): void {
+  #cleanUp(keepConnection: boolean): void {
     this.#signal?.removeEventListener('abort', this.#onAbort);
-    this.#socket.destroy();
+    this.#connection.release(keepConnection);
   }
 }
 
@@ -263,7 +286,7 @@ export class BulkBody implements AsyncIterable<Buffer> {
 
 /** The request head. Values come from our own code, but one with a line break would split the request: refused. */
 function requestText(url: URL, headers: Record<string, string>): string {
-  const lines = [`GET ${url.pathname}${url.search} HTTP/1.1`, `host: ${url.host}`, 'connection: close', 'accept-encoding: identity'];
+  const lines = [`GET ${url.pathname}${url.search} HTTP/1.1`, `host: ${url.host}`, 'accept-encoding: identity'];
   for (const [name, value] of Object.entries(headers)) {
     if (/[\r\n\0]/.test(name + value)) throw new HoistError('INTERNAL', `header ${name} holds a line break`);
     lines.push(`${name}: ${value}`);

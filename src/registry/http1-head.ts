@@ -7,6 +7,8 @@ export type Headers = Record<string, string | string[] | undefined>;
 
 export interface ResponseHead {
   statusCode: number;
+  /** Whether the server keeps the connection open after this response (HTTP/1.1 without `Connection: close`). */
+  keepAlive: boolean;
   /** Lower-cased names; a repeated header becomes an array, as undici gives them. */
   headers: Headers;
 }
@@ -17,7 +19,7 @@ export interface ResponseHead {
  */
 export function parseResponseHead(text: string, where: string): ResponseHead {
   const lines = text.split('\r\n');
-  const status = /^HTTP\/1\.[01] (\d{3})(?: .*)?$/.exec(lines[0] ?? '');
+  const status = /^HTTP\/1\.([01]) (\d{3})(?: .*)?$/.exec(lines[0] ?? '');
   if (status === null) throw protocolError(where, `bad status line ${JSON.stringify((lines[0] ?? '').slice(0, 80))}`);
   // A Map, not an object literal: a header named `constructor` or `__proto__` is just a header.
   const headers = new Map<string, string | string[]>();
@@ -29,7 +31,9 @@ export function parseResponseHead(text: string, where: string): ResponseHead {
     const previous = headers.get(name);
     headers.set(name, previous === undefined ? value : Array.isArray(previous) ? [...previous, value] : [previous, value]);
   }
-  return { statusCode: Number(status[1]), headers: Object.fromEntries(headers) };
+  const connection = [headers.get('connection') ?? []].flat().join(',').toLowerCase().split(',').map((t) => t.trim());
+  const keepAlive = status[1] === '1' ? !connection.includes('close') : connection.includes('keep-alive');
+  return { statusCode: Number(status[2]), keepAlive, headers: Object.fromEntries(headers) };
 }
 
 /** How a response body is delimited (RFC 9112 §6.3, for the GET requests hoist makes). */

@@ -42,22 +42,23 @@ export function startHttpServer(handler: RequestListener, tls?: HttpsOptions): P
 }
 
 /**
- * A TCP server that reads one request head, then lets `respond` write exact bytes: for responses
- * no well-behaved HTTP server would send. `requests` holds each request head as received.
+ * A TCP server that reads request heads (every one on a kept connection) and lets `respond` write
+ * exact bytes: for responses no well-behaved HTTP server would send. `requests` holds each request
+ * head as received.
  */
 export async function startRawServer(respond: (socket: Socket, request: string) => void | Promise<void>): Promise<TestServer & { requests: string[] }> {
   const requests: string[] = [];
   const server = createNetServer((socket) => {
-    let head = '';
-    const onData = (data: Buffer) => {
-      head += data.toString('latin1');
-      const end = head.indexOf('\r\n\r\n');
-      if (end === -1) return;
-      socket.off('data', onData);
-      requests.push(head.slice(0, end));
-      void respond(socket, head.slice(0, end));
-    };
-    socket.on('data', onData);
+    let pending = '';
+    socket.on('data', (data: Buffer) => {
+      pending += data.toString('latin1');
+      for (let end = pending.indexOf('\r\n\r\n'); end !== -1; end = pending.indexOf('\r\n\r\n')) {
+        const head = pending.slice(0, end);
+        pending = pending.slice(end + 4);
+        requests.push(head);
+        void respond(socket, head);
+      }
+    });
   });
   return Object.assign(await serve(server, 'http', 'connection'), { requests });
 }

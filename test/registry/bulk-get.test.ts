@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { after, before, describe, test } from 'node:test';
 import { setImmediate as nextTurn } from 'node:timers/promises';
@@ -191,7 +192,7 @@ describe('backpressure', () => {
 });
 
 describe('the request', () => {
-  test('carries the given headers, the host, and connection: close, for the path and query asked', async () => {
+  test('carries the given headers and the host, for the path and query asked, and asks for no close', async () => {
     let seen: IncomingMessage | undefined;
     const server = await using(
       startHttpServer((req, res) => {
@@ -209,7 +210,7 @@ describe('the request', () => {
     assert.equal(seen?.headers.range, headers.range);
     assert.equal(seen?.headers['user-agent'], headers['user-agent']);
     assert.equal(seen?.headers.host, `127.0.0.1:${server.port}`);
-    assert.equal(seen?.headers.connection, 'close');
+    assert.equal(seen?.headers.connection, undefined, 'HTTP/1.1 keeps the connection by default');
   });
 
   for (const [name, headers] of [
@@ -434,5 +435,46 @@ describe('HTTPS', () => {
     const certs = { dir: pki.dir, ca: [ca], clientCerts: [{ cert: pki.pem(pki.clientCert), key: pki.pem(pki.clientKey) }] };
     const response = await bulkGet(mtls.url(), { headers: {}, tls: { insecure: false, certs } });
     assert.equal((await readAll(response)).toString(), 'hoist test client');
+  });
+});
+
+describe('kept connections', () => {
+  const ok = (body: string, extra: string[] = []) => `${rawHead('200 OK', [`Content-Length: ${body.length}`, ...extra])}${body}`;
+
+  test('a second GET to the same origin goes over the same connection', async () => {
+    const server = await using(startRawServer((socket, request) => void socket.write(ok(request.split(' ')[1]!))));
+    assert.equal((await readAll(await bulkGet(server.url('/first'), PLAIN))).toString(), '/first');
+    assert.equal((await readAll(await bulkGet(server.url('/second'), PLAIN))).toString(), '/second');
+    assert.equal(server.requests.length, 2);
+    assert.equal(server.sockets.length, 1);
+  });
+
+  test('a kept connection the server closed meanwhile is replaced, and the GET succeeds', async () => {
+    const server = await using(startRawServer((socket, request) => void socket.write(ok(request.split(' ')[1]!))));
+    assert.equal((await readAll(await bulkGet(server.url('/first'), PLAIN))).toString(), '/first');
+    server.sockets[0]!.destroy(); // the server's keep-alive timeout, as the client cannot yet see it
+    assert.equal((await readAll(await bulkGet(server.url('/second'), PLAIN))).toString(), '/second');
+    assert.equal(server.sockets.length, 2);
+  });
+
+  test('a response with Connection: close, a close-delimited body, or bytes past its end is not kept', async () => {
+    for (const respond of [
+      (socket: Socket) => void socket.write(ok('bye', ['Connection: close'])),
+      (socket: Socket) => void socket.end(`${rawHead('200 OK', [])}until close`),
+      (socket: Socket) => void socket.write(`${ok('body')}garbage`),
+    ]) {
+      const server = await using(startRawServer(respond));
+      await readAll(await bulkGet(server.url('/a'), PLAIN));
+      await bulkGet(server.url('/b'), PLAIN).then(readAll, () => undefined);
+      assert.equal(server.sockets.length, 2, String(respond));
+      await closed(server.sockets[0]!);
+    }
+  });
+
+  test('a connection kept under one trust decision is not used under another', async () => {
+    const server = await using(startRawServer((socket, request) => void socket.write(ok(request.split(' ')[1]!))));
+    await readAll(await bulkGet(server.url('/plain'), PLAIN));
+    await readAll(await bulkGet(server.url('/insecure'), { ...PLAIN, tls: { insecure: true } }));
+    assert.equal(server.sockets.length, 2);
   });
 });

@@ -10,7 +10,7 @@ const isProtocolError = (problem: RegExp) => matchesProtocolError(WHERE, problem
 /** Own header fields as a plain object, whatever prototype the parser gives its record. */
 const fields = ({ statusCode, headers }: ResponseHead) => ({ statusCode, headers: { ...headers } });
 
-const head = (statusCode: number, headers: ResponseHead['headers'] = {}): ResponseHead => ({ statusCode, headers });
+const head = (statusCode: number, headers: ResponseHead['headers'] = {}): ResponseHead => ({ statusCode, keepAlive: true, headers });
 
 describe('parseResponseHead', () => {
   test('reads the status code and lower-cases header names, trimming values', () => {
@@ -131,4 +131,13 @@ describe('bodyFraming', () => {
   test('neither header: the body ends when the connection closes', () => {
     assert.deepEqual(bodyFraming(head(200, { 'content-type': 'application/octet-stream' }), WHERE), { kind: 'close' });
   });
+});
+
+test('keepAlive: HTTP/1.1 keeps the connection unless it says close; HTTP/1.0 only when it says keep-alive', () => {
+  const keepAlive = (text: string) => parseResponseHead(text, WHERE).keepAlive;
+  assert.equal(keepAlive('HTTP/1.1 200 OK'), true);
+  assert.equal(keepAlive('HTTP/1.1 200 OK\r\nConnection: close'), false);
+  assert.equal(keepAlive('HTTP/1.1 200 OK\r\nConnection: Upgrade, Close'), false);
+  assert.equal(keepAlive('HTTP/1.0 200 OK'), false);
+  assert.equal(keepAlive('HTTP/1.0 200 OK\r\nConnection: keep-alive'), true);
 });
