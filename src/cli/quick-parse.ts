@@ -26,7 +26,8 @@ export function quickParse(spec: CommandSpec, argv: readonly string[]): Record<s
   const args: Record<string, unknown> = parsed.argv;
   const doubleDash = args['--'];
   if (Array.isArray(doubleDash) && doubleDash.length > 0) return undefined;
-  if (!Object.keys(args).every((key) => knownKeys(spec, options).has(key))) return undefined;
+  const known = knownKeys(spec, options);
+  if (!Object.keys(args).every((key) => known.has(key))) return undefined;
   if (!Object.entries(options).every(([name, option]) => acceptable(args[name], option))) return undefined;
   const positionals = assignPositionals(spec, args._ as unknown[]);
   if (positionals === undefined) return undefined;
