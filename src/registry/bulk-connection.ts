@@ -104,9 +104,15 @@ export class BulkConnection {
   }
 
   #onRead(bytes: Buffer): boolean {
-    if (this.#user !== undefined) return this.#user.onRead(bytes);
-    this.socket.destroy(); // bytes nobody asked for: the connection cannot be trusted for a request
-    return false;
+    const user = this.#user;
+    if (user === undefined) {
+      this.socket.destroy(); // bytes nobody asked for: the connection cannot be trusted for a request
+      return false;
+    }
+    const readOn = user.onRead(bytes);
+    // Released during this read (its response ended): read on as an idle connection, so that a
+    // close from the server is seen now rather than by the next request.
+    return this.#user === undefined ? !this.socket.destroyed : readOn;
   }
 
   #forget(): void {

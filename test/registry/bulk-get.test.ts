@@ -5,7 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { after, before, describe, test } from 'node:test';
-import { setImmediate as nextTurn } from 'node:timers/promises';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { HoistError } from '../../src/errors.js';
 import { bulkGet, type BulkGetOptions, type BulkResponse } from '../../src/registry/bulk-get.js';
 import { testPki } from '../helpers/registry-pki.js';
@@ -469,6 +469,23 @@ describe('kept connections', () => {
       assert.equal(server.sockets.length, 2, String(respond));
       await closed(server.sockets[0]!);
     }
+  });
+
+  test('a kept connection still reads: a close from the server is seen and answered at once, not at the next request', async () => {
+    const server = await using(
+      startRawServer(async (socket) => {
+        // The body ends in a later read than the head: the connection is released inside a read.
+        socket.write(`${rawHead('200 OK', ['Content-Length: 4'])}bo`);
+        await sleep(50);
+        socket.write('dy');
+        await sleep(50);
+        socket.end(); // the server's keep-alive timeout; its socket closes once the client answers
+      }),
+    );
+    assert.equal((await readAll(await bulkGet(server.url('/a'), PLAIN))).toString(), 'body');
+    // Well under the pool's 15 s idle limit: only a connection that reads sees the close this soon.
+    const answered = await Promise.race([closed(server.sockets[0]!).then(() => true), sleep(5_000).then(() => false)]);
+    assert.equal(answered, true);
   });
 
   test('a connection kept under one trust decision is not used under another', async () => {
