@@ -37,6 +37,8 @@ export type ErrorCode =
   | 'TLS_ERROR'
   | 'BLOCKED_REGISTRY'
   | 'SHORT_NAME'
+  | 'INVALID_SIGNATURE'
+  | 'POLICY_REJECTED'
   | 'PULL_FAILED'
   | 'ABORTED'
   | 'INTERNAL';

@@ -1,7 +1,17 @@
 /**
  * hoist as a library: `import { pull, Store } from 'hoist'`.
  */
-export { pull, type PullOptions, type PulledImage, type PullPolicy } from './engine/index.js';
+export {
+  pull,
+  explainTrust,
+  verifyStoredImage,
+  type PullOptions,
+  type PulledImage,
+  type PullPolicy,
+  type TrustExplanation,
+  type VerifyResult,
+} from './engine/index.js';
+export { loadPolicy, parsePolicy, type Policy, type Requirement, type SignedIdentity } from './config/policy/index.js';
 export { Store, defaultStoreRoot, describeImage, type ImageRecord, type ImageInfo } from './store/index.js';
 export {
   parseReference,

@@ -20,3 +20,9 @@ export const globalOptions: Record<string, Options> = {
   root: { type: 'string', describe: 'image store directory (default: $HOIST_ROOT, /var/lib/hoist as root, else $XDG_DATA_HOME/hoist)' },
   'log-level': { choices: logLevels, default: 'warn', describe: 'logging level; debug shows debug logs and stack traces' },
 };
+
+/**
+ * What hoist changes in yargs' parsing, for yargs and the fast path alike: Podman's
+ * `--registries.d DIR` is one option, not the key `d` of an object `registries`.
+ */
+export const PARSER_CONFIGURATION = { 'dot-notation': false } as const;

@@ -11,6 +11,8 @@ import { quickParse } from './quick-parse.js';
 import { resolveCommand } from './resolve.js';
 import { rmiCommand } from './rmi.js';
 import { tagCommand } from './tag.js';
+import { trustCommand } from './trust.js';
+import { verifyCommand } from './verify.js';
 
 // undici parses HTTP with a WebAssembly build of llhttp, which V8 compiles twice: at once with its
 // baseline compiler, then again, in the background, with its optimizing one. A CLI run parses a few
@@ -20,7 +22,7 @@ import { tagCommand } from './tag.js';
 // change; the library leaves its host's V8 alone.
 setFlagsFromString('--liftoff-only');
 
-const commands = [pullCommand, imagesCommand, inspectCommand, rmiCommand, tagCommand, resolveCommand, eventsCommand] as unknown as CommandSpec[];
+const commands = [pullCommand, imagesCommand, inspectCommand, rmiCommand, tagCommand, resolveCommand, eventsCommand, trustCommand, verifyCommand] as unknown as CommandSpec[];
 
 export async function main(argv: string[]): Promise<void> {
   const found = findCommand(argv, commands);

@@ -1,7 +1,7 @@
 import yargs, { type Argv, type CommandModule } from 'yargs';
 import { packageVersion } from '../config/shipped.js';
 import { HoistError } from '../errors.js';
-import { globalOptions, type CommandSpec } from './command-spec.js';
+import { globalOptions, PARSER_CONFIGURATION, type CommandSpec } from './command-spec.js';
 import { findCommand } from './dispatch.js';
 import { setLogLevel, type LogLevel } from './output.js';
 
@@ -11,6 +11,7 @@ function program(argv: string[]): Argv {
     .scriptName('hoist')
     .usage('$0 [--root DIR] [--log-level LEVEL] COMMAND\n\nA daemonless, Podman-style container image pull engine.')
     .options(globalOptions)
+    .parserConfiguration(PARSER_CONFIGURATION)
     .middleware((args) => setLogLevel(args['log-level'] as LogLevel))
     .strict()
     .version(packageVersion())

@@ -27,6 +27,8 @@ interface PullArgs extends GlobalArgs {
   'retry-delay'?: string;
   'registries-conf'?: string;
   'alias-cache'?: string;
+  'signature-policy'?: string;
+  'registries.d'?: string;
 }
 
 /** The registry flags as the library's RegistryAccess (flags validated; the password not yet asked for). */
@@ -71,6 +73,8 @@ export const pullCommand: CommandSpec<PullArgs> = {
     'retry-delay': { type: 'string', describe: 'fixed delay between retries, e.g. 2s or 500ms (default: exponential backoff)' },
     'registries-conf': { type: 'string', describe: 'registries.conf to read instead of the default ones' },
     'alias-cache': { type: 'string', describe: 'short-name alias cache file' },
+    'signature-policy': { type: 'string', describe: 'containers-policy.json to read instead of the default ones (also HOIST_SIGNATURE_POLICY)' },
+    'registries.d': { type: 'string', describe: 'containers-registries.d directory to read instead of the default ones' },
   },
   async handler(args) {
     // Bad flags fail before a password is asked for or the store is created.
@@ -82,6 +86,8 @@ export const pullCommand: CommandSpec<PullArgs> = {
       allTags: args['all-tags'],
       registriesConf: args['registries-conf'],
       aliasCache: args['alias-cache'],
+      signaturePolicy: args['signature-policy'],
+      registriesD: args['registries.d'],
     };
     options.registry.creds = await credentials(args);
     const store = await openStore(args);

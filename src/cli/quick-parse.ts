@@ -1,12 +1,13 @@
 import parser from 'yargs-parser';
 import type { Options } from 'yargs';
-import { globalOptions, type CommandSpec } from './command-spec.js';
+import { globalOptions, PARSER_CONFIGURATION, type CommandSpec } from './command-spec.js';
 
 /**
  * yargs' own parser with the configuration yargs gives it (yargs-factory's
- * kRunYargsParserAndExecuteCommands), so a list it accepts means what it means to yargs.
+ * kRunYargsParserAndExecuteCommands), plus hoist's own (PARSER_CONFIGURATION), so a list it
+ * accepts means what it means to yargs.
  */
-const CONFIGURATION = { 'parse-positional-numbers': false, 'populate--': true } as const;
+const CONFIGURATION = { 'parse-positional-numbers': false, 'populate--': true, ...PARSER_CONFIGURATION } as const;
 
 /**
  * The arguments of a command, parsed by yargs-parser alone, when the list is plainly valid: every

@@ -25,6 +25,11 @@ export function shippedConfDir(): string {
   return join(packageRoot(), 'conf');
 }
 
+/** The package's top-level `registries.d/`: the default signature-storage configuration. */
+export function shippedRegistriesDDir(): string {
+  return join(packageRoot(), 'registries.d');
+}
+
 let version: string | undefined;
 
 /** hoist's version, from its package.json (for --version and the User-Agent). */

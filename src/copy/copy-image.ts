@@ -4,10 +4,13 @@ import {
   chooseInstance,
   formatPlatform,
   samePlatform,
+  digestBytes,
+  signatureToBlob,
   parseImageConfig,
   parseManifest,
   verifyBytes,
   type Descriptor,
+  type Signature,
   type WantedPlatform,
 } from '../manifest/index.js';
 import type { ChunkSink } from '../io/chunk-sink.js';
@@ -22,6 +25,11 @@ export const DEFAULT_MAX_PARALLEL = 6;
 
 export interface CopyOptions {
   platform: WantedPlatform;
+  /**
+   * Asked about the single-platform manifest chosen, before any other blob is read (the trust
+   * policy): throws to refuse the image, else returns the signatures to keep with it.
+   */
+  authorize?: (manifest: RawManifest) => Promise<Signature[]>;
   maxParallel?: number;
   signal?: AbortSignal;
   onEvent?: EventListener;
@@ -36,7 +44,9 @@ export async function copyImage(source: ImageSource, store: Store, options: Copy
   const emit: EventListener = options.onEvent ?? (() => undefined);
   const top = await source.getManifest(undefined, signalOption(options.signal));
   const { raw, manifest, indexDigest, platform } = await selectInstance(source, top, options);
+  const signatures = (await options.authorize?.(raw)) ?? [];
   emit({ type: 'copy-start', source: source.description });
+  if (signatures.length > 0) emit({ type: 'signatures-check' });
   const endInFlight = await store.markInFlight([raw.digest, manifest.config.digest, ...manifest.layers.map((l) => l.digest)]);
   const written: string[] = [];
   try {
@@ -61,6 +71,7 @@ export async function copyImage(source: ImageSource, store: Store, options: Copy
     }
     emit({ type: 'manifest-write' });
     await store.writeSmallBlob(raw.digest, raw.bytes);
+    const signatureDigests = await storeSignatures(store, signatures, written, emit);
     const id = manifest.config.digest.slice(manifest.config.digest.indexOf(':') + 1);
     return {
       id,
@@ -69,6 +80,7 @@ export async function copyImage(source: ImageSource, store: Store, options: Copy
       manifestMediaType: manifest.mediaType,
       manifestSize: raw.bytes.length,
       ...(indexDigest !== undefined ? { indexDigest } : {}),
+      ...(signatureDigests.length > 0 ? { signatures: signatureDigests } : {}),
       platform: platform ?? { os: actual.os, architecture: actual.architecture, ...(actual.variant ? { variant: actual.variant } : {}) },
     };
   } catch (err) {
@@ -127,6 +139,23 @@ async function copyBlob(
   });
   if (result === 'written') written.push(desc.digest);
   emit({ type: 'blob-done', ...base, size: desc.size, skipped: result === 'exists' });
+}
+
+/** Writes the accepted signatures as blobs (c/image's blob format), after the manifest, as Podman stores them. */
+async function storeSignatures(store: Store, signatures: readonly Signature[], written: string[], emit: EventListener): Promise<string[]> {
+  if (signatures.length === 0) return [];
+  emit({ type: 'signatures-store' });
+  const digests: string[] = [];
+  for (const signature of signatures) {
+    const blob = signatureToBlob(signature);
+    const digest = digestBytes(blob);
+    if (!(await store.hasBlob(digest))) {
+      await store.writeSmallBlob(digest, blob);
+      written.push(digest);
+    }
+    digests.push(digest);
+  }
+  return digests;
 }
 
 function signalOption(signal: AbortSignal | undefined): { signal?: AbortSignal } {

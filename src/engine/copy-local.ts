@@ -3,6 +3,7 @@ import { wantedPlatform } from '../manifest/index.js';
 import type { LocalTransport } from '../transports/index.js';
 import type { PulledImage } from './options.js';
 import type { PullContext } from './pull-context.js';
+import { localAuthorizer } from './trust.js';
 
 /**
  * Copies the image a local transport (oci, dir, archives) selects, named by the transport's rule.
@@ -14,6 +15,7 @@ export async function copyFromLocal(transport: LocalTransport, reference: string
   try {
     const image = await copyImage(source, store, {
       platform: wantedPlatform(options.platform ?? {}),
+      authorize: localAuthorizer(ctx, transport, reference, source),
       maxParallel: ctx.maxParallel,
       onEvent: ctx.emit,
       ...(options.signal ? { signal: options.signal } : {}),

@@ -39,6 +39,10 @@ export interface PullOptions {
   allTags?: boolean;
   /** `--registries-conf`: the only registries.conf read. */
   registriesConf?: string;
+  /** `--signature-policy` (or HOIST_SIGNATURE_POLICY): the only containers-policy.json read. */
+  signaturePolicy?: string;
+  /** `--registries.d`: the only containers-registries.d directory read. */
+  registriesD?: string;
   /** `--alias-cache`: the short-name alias cache file. */
   aliasCache?: string;
   /** Whether short-name prompting may happen; default: stdin and stdout are terminals. */

@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import { loadRegistriesConf, type RegistriesConf } from '../config/registries/index.js';
 import { loadSettings, type Settings } from '../config/settings.js';
-import { shippedConfDir } from '../config/shipped.js';
+import { loadPolicy, type Policy } from '../config/policy/index.js';
+import { loadRegistriesD, type RegistriesD } from '../config/registries-d/index.js';
+import { shippedConfDir, shippedRegistriesDDir } from '../config/shipped.js';
 import { DEFAULT_MAX_PARALLEL } from '../copy/index.js';
 import { HoistError } from '../errors.js';
 import type { EventListener } from '../progress/events.js';
@@ -18,6 +20,10 @@ export interface PullConfig {
   env: NodeJS.ProcessEnv;
   settings: Settings;
   registriesConf: () => Promise<RegistriesConf>;
+  /** containers-policy.json, read once per pull() (plain JSON: cheap even for the default policy). */
+  trustPolicy: () => Promise<Policy>;
+  /** containers-registries.d, read only when a policy requirement needs signatures. */
+  registriesD: () => Promise<RegistriesD>;
 }
 
 /** A PullConfig with the store opened. */
@@ -53,6 +59,16 @@ export async function loadPullConfig(options: PullOptions): Promise<PullConfig> 
     return conf;
   });
   const { policy: configuredPolicy, maxParallelDownloads } = settings;
+  const trustPolicy = once(async () => {
+    const loaded = await loadPolicy(policyLookup(options, env));
+    loaded.warnings.forEach((message) => emit({ type: 'warning', message }));
+    return loaded;
+  });
+  const registriesD = once(async () => {
+    const loaded = await loadRegistriesD(registriesDLookup(options, env));
+    loaded.warnings.forEach((message) => emit({ type: 'warning', message }));
+    return loaded;
+  });
   return {
     options,
     policy: options.policy ?? configuredPullPolicy(configuredPolicy, settings.file),
@@ -61,7 +77,19 @@ export async function loadPullConfig(options: PullOptions): Promise<PullConfig> 
     env,
     settings,
     registriesConf,
+    trustPolicy,
+    registriesD,
   };
+}
+
+/** Where policy.json is looked for: `signaturePolicy`, HOIST_SIGNATURE_POLICY, the user's, the system's, hoist's. */
+export function policyLookup(options: Pick<PullOptions, 'signaturePolicy'>, env: NodeJS.ProcessEnv) {
+  return { env, shippedFile: join(shippedConfDir(), 'policy.json'), ...(options.signaturePolicy !== undefined ? { file: options.signaturePolicy } : {}) };
+}
+
+/** Where registries.d is looked for: `registriesD`, the user's, the system's, hoist's shipped one. */
+export function registriesDLookup(options: Pick<PullOptions, 'registriesD'>, env: NodeJS.ProcessEnv) {
+  return { env, shippedDir: shippedRegistriesDDir(), ...(options.registriesD !== undefined ? { dir: options.registriesD } : {}) };
 }
 
 export async function createPullContext(options: PullOptions): Promise<PullContext> {

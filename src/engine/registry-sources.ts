@@ -7,6 +7,7 @@ import { formatReference, type ImageReference } from '../reference/index.js';
 import type { NewImage } from '../store/index.js';
 import type { RegistrySourceOptions } from '../transports/docker.js';
 import type { PullContext } from './pull-context.js';
+import { registryAuthorizer, signatureStorageLoader } from './trust.js';
 
 /**
  * The HTTP stack, loaded only once a request is really made: undici alone costs ~200 ms of start-up
@@ -56,9 +57,15 @@ export async function copyFromSources(ref: ImageReference, conf: RegistriesConf,
     let opened;
     try {
       const { openRegistrySource } = await registryTransport();
-      opened = await openRegistrySource(source.reference, accessFor(source, primary, ctx, conf));
+      const signatureStorage = signatureStorageLoader(ctx, source.reference);
+      opened = await openRegistrySource(source.reference, {
+        ...accessFor(source, primary, ctx, conf),
+        signatureStorage,
+        onWarning: (message) => ctx.emit({ type: 'warning', message }),
+      });
       return await copyImage(opened, ctx.store, {
         platform: wantedPlatform(ctx.options.platform ?? {}),
+        authorize: registryAuthorizer(ctx, ref, opened, signatureStorage),
         maxParallel: ctx.maxParallel,
         onEvent: ctx.emit,
         ...(ctx.options.signal ? { signal: ctx.options.signal } : {}),

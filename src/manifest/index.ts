@@ -4,3 +4,4 @@ export * from './parse.js';
 export * from './image-config.js';
 export * from './platform.js';
 export * from './digest-bytes.js';
+export * from './signature.js';

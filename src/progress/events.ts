@@ -12,7 +12,9 @@ export type CopyEvent =
   | { type: 'blob-progress'; kind: BlobKind; digest: string; bytes: number; size: number }
   | { type: 'blob-done'; kind: BlobKind; digest: string; size: number; skipped: boolean }
   | { type: 'blob-wait'; kind: BlobKind; digest: string }
+  | { type: 'signatures-check' }
   | { type: 'manifest-write' }
+  | { type: 'signatures-store' }
   | { type: 'copy-done'; id: string }
   | { type: 'warning'; message: string };
 

@@ -1,4 +1,17 @@
 /** Short forms Podman uses in progress output. */
+import type { CopyEvent } from './events.js';
+
+/** The steps of a copy that Podman reports with one fixed line each, in its words. */
+const stepLines: Partial<Record<CopyEvent['type'], string>> = {
+  'copy-start': 'Getting image source signatures',
+  'signatures-check': 'Checking if image destination supports signatures',
+  'manifest-write': 'Writing manifest to image destination',
+  'signatures-store': 'Storing signatures',
+};
+
+export function stepLine(event: CopyEvent): string | undefined {
+  return stepLines[event.type];
+}
 
 /** `sha256:4abcf2066143…` → `4abcf2066143` */
 export function shortDigest(digest: string): string {
@@ -15,4 +28,14 @@ export function formatBytes(n: number): string {
     unit++;
   }
   return unit === 0 ? `${value}${units[0]}` : `${value.toFixed(1)}${units[unit]}`;
+}
+
+/**
+ * Messages quote untrusted bytes (registry replies, signed claims, file contents); a terminal must
+ * never receive their control characters raw (escape sequences could rewrite the screen). Line
+ * breaks stay: multi-error messages are several lines.
+ */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }

@@ -1,18 +1,21 @@
 import type { CopyEvent } from './events.js';
+import { printable, stepLine } from './format.js';
 
 /** Podman's non-TTY output: one line per step and per blob. */
 export function plainRenderer(write: (line: string) => void): (event: CopyEvent) => void {
   const started = new Set<string>();
   return (event) => {
+    const step = stepLine(event);
+    if (step !== undefined) {
+      write(step);
+      return;
+    }
     switch (event.type) {
       case 'trying':
         write(`Trying to pull ${event.reference}...`);
         break;
       case 'resolved':
         write(event.message);
-        break;
-      case 'copy-start':
-        write('Getting image source signatures');
         break;
       case 'blob-start':
         started.add(event.digest);
@@ -23,11 +26,8 @@ export function plainRenderer(write: (line: string) => void): (event: CopyEvent)
           write(`Copying ${event.kind === 'config' ? 'config' : 'blob'} ${event.digest} skipped: already exists`);
         }
         break;
-      case 'manifest-write':
-        write('Writing manifest to image destination');
-        break;
       case 'warning':
-        write(`Warning: ${event.message}`);
+        write(`Warning: ${printable(event.message)}`);
         break;
       default:
         break;

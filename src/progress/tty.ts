@@ -1,5 +1,5 @@
 import type { CopyEvent } from './events.js';
-import { formatBytes, shortDigest } from './format.js';
+import { formatBytes, printable, shortDigest, stepLine } from './format.js';
 
 interface BarState {
   label: string;
@@ -27,15 +27,17 @@ export class TtyRenderer {
   }
 
   readonly handle = (event: CopyEvent): void => {
+    const step = stepLine(event);
+    if (step !== undefined) {
+      this.#line(step);
+      return;
+    }
     switch (event.type) {
       case 'trying':
         this.#line(`Trying to pull ${event.reference}...`);
         break;
       case 'resolved':
         this.#line(event.message);
-        break;
-      case 'copy-start':
-        this.#line('Getting image source signatures');
         break;
       case 'blob-start':
         this.#bars.set(event.digest, {
@@ -68,11 +70,8 @@ export class TtyRenderer {
         this.#schedule();
         break;
       }
-      case 'manifest-write':
-        this.#line('Writing manifest to image destination');
-        break;
       case 'warning':
-        this.#line(`Warning: ${event.message}`);
+        this.#line(`Warning: ${printable(event.message)}`);
         break;
       case 'copy-done':
         this.finish();

@@ -11,3 +11,4 @@ export {
   type ImageReference,
 } from './reference.js';
 export { localImageName } from './local-name.js';
+export { dockerScopes } from './scopes.js';

@@ -4,7 +4,7 @@ import { findCredentials, type FoundCredentials } from '../config/auth/index.js'
 import { loadRegistryCerts } from '../config/certs/index.js';
 import { HoistError } from '../errors.js';
 import { dispatcherFor, type TlsSettings } from './agent.js';
-import { discard, type ResponseBody } from './body.js';
+import { discard, headerValue, type ResponseBody } from './body.js';
 import { bulkGet, type BulkBody } from './bulk-get.js';
 import type { Headers } from './http1-head.js';
 import { Authenticator } from './authenticator.js';
@@ -57,6 +57,11 @@ export class RegistryClient {
   /** The repository path in API URLs (`library/fedora`). */
   readonly path: string;
   readonly origin: string;
+  /**
+   * The `/v2/` ping answered `X-Registry-Supports-Signatures: 1` (OpenShift's signature API):
+   * simple-signing signatures then come from the registry instead of a lookaside.
+   */
+  readonly supportsSignatureExtension: boolean;
   readonly retry: RetryPolicy;
   readonly signal: AbortSignal | undefined;
   readonly #fetch: Fetch<ResponseBody>;
@@ -69,6 +74,7 @@ export class RegistryClient {
     domain: string;
     path: string;
     origin: string;
+    supportsSignatureExtension: boolean;
     dispatcher: Dispatcher;
     tls: TlsSettings;
     authenticator: Authenticator;
@@ -78,6 +84,7 @@ export class RegistryClient {
     this.path = init.path;
     this.repository = `${init.domain}/${init.path}`;
     this.origin = init.origin;
+    this.supportsSignatureExtension = init.supportsSignatureExtension;
     const { dispatcher, tls } = init;
     this.#fetch = (url, options) => request(url, { ...options, dispatcher });
     this.#bulkFetch = (url, { headers, signal }) => bulkGet(url, { headers, signal, tls });
@@ -101,7 +108,7 @@ export class RegistryClient {
     const tls: TlsSettings = { insecure: options.insecure === true, ...(certs !== undefined ? { certs } : {}) };
     const dispatcher = dispatcherFor(tls);
     const retry = retryPolicy(options);
-    const { origin, challenges } = await ping(host, domain, dispatcher, options, retry);
+    const { origin, challenges, supportsSignatureExtension } = await ping(host, domain, dispatcher, options, retry);
     let credentials: Promise<FoundCredentials | undefined> | undefined;
     const authenticator = new Authenticator(
       {
@@ -121,7 +128,7 @@ export class RegistryClient {
       },
       challenges,
     );
-    return new RegistryClient({ domain, path, origin, dispatcher, tls, authenticator, options });
+    return new RegistryClient({ domain, path, origin, supportsSignatureExtension, dispatcher, tls, authenticator, options });
   }
 
   /** `repository:<path>:pull`: the only access a pull needs. */
@@ -205,7 +212,7 @@ async function ping(
   dispatcher: Dispatcher,
   options: RegistrySourceOptions,
   retry: RetryPolicy,
-): Promise<{ origin: string; challenges: Challenge[] }> {
+): Promise<{ origin: string; challenges: Challenge[]; supportsSignatureExtension: boolean }> {
   const origins = candidateOrigins(host, options.insecure === true);
   for (const [i, origin] of origins.entries()) {
     const url = new URL('/v2/', origin);
@@ -220,7 +227,12 @@ async function ping(
         debug('ping %s → %d', url.href, response.statusCode);
         if (response.statusCode === 200 || response.statusCode === 401) {
           discard(response.body);
-          return { origin, challenges: response.statusCode === 401 ? parseChallenges(response.headers['www-authenticate']) : [] };
+          return {
+            origin,
+            challenges: response.statusCode === 401 ? parseChallenges(response.headers['www-authenticate']) : [],
+            // As containers/image: the header of the ping, 200 or 401 alike, decides.
+            supportsSignatureExtension: headerValue(response.headers['x-registry-supports-signatures']) === '1',
+          };
         }
         throw statusError({ kind: 'ping', registry: domain, name: domain }, response.statusCode, await readErrorBody(response.body), response.headers);
       });

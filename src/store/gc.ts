@@ -34,19 +34,20 @@ async function inFlightDigests(paths: StorePaths): Promise<Set<string>> {
   return digests;
 }
 
-/** Every blob a record needs: its manifest, config and layers. */
+/** Every blob a record needs: its manifest, config, layers and accepted signatures. */
 export async function blobsOf(paths: StorePaths, record: ImageRecord): Promise<string[]> {
   const bytes = await readFile(paths.blob(record.manifestDigest));
   const manifest = parseManifest(bytes, record.manifestMediaType, `stored manifest ${record.manifestDigest}`);
-  if (manifest.kind !== 'manifest') return [record.manifestDigest];
-  return [record.manifestDigest, manifest.config.digest, ...manifest.layers.map((l) => l.digest)];
+  const signatures = record.signatures ?? [];
+  if (manifest.kind !== 'manifest') return [record.manifestDigest, ...signatures];
+  return [record.manifestDigest, manifest.config.digest, ...manifest.layers.map((l) => l.digest), ...signatures];
 }
 
 /** Digests that must stay: every blob a record needs, and those of pulls in flight. */
 async function neededDigests(paths: StorePaths, records: readonly ImageRecord[]): Promise<Set<string>> {
   const keep = await inFlightDigests(paths);
   for (const record of records) {
-    for (const digest of await blobsOf(paths, record).catch(() => [record.manifestDigest])) keep.add(digest);
+    for (const digest of await blobsOf(paths, record).catch(() => [record.manifestDigest, ...(record.signatures ?? [])])) keep.add(digest);
   }
   return keep;
 }

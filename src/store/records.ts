@@ -9,6 +9,7 @@ export const Annotation = {
   pulled: 'dev.hoist.pulled',
   indexDigest: 'dev.hoist.index-digest',
   configDigest: 'dev.hoist.config-digest',
+  signatures: 'dev.hoist.signatures',
 } as const;
 
 /** One image in the store, gathered from all the index.json descriptors that point at its manifest. */
@@ -25,6 +26,11 @@ export interface ImageRecord {
   indexDigest?: string;
   pulled: string;
   platform?: Platform;
+  /**
+   * Digests of the signature blobs the policy accepted for this manifest (c/image's blob format,
+   * stored in blobs/ like any blob), kept so `hoist verify` can re-check them offline.
+   */
+  signatures?: string[];
 }
 
 interface IndexJson {
@@ -71,6 +77,7 @@ export function recordsFromIndex(index: IndexJson): ImageRecord[] {
         names: [],
         pulled: a[Annotation.pulled] ?? '',
         ...(a[Annotation.indexDigest] !== undefined ? { indexDigest: a[Annotation.indexDigest] } : {}),
+        ...(a[Annotation.signatures] ? { signatures: a[Annotation.signatures].split(',') } : {}),
         ...(d.platform !== undefined ? { platform: d.platform } : {}),
       };
       byManifest.set(d.digest, record);
@@ -87,6 +94,7 @@ function descriptorsFor(record: ImageRecord): Descriptor[] {
     [Annotation.configDigest]: record.configDigest,
     [Annotation.pulled]: record.pulled,
     ...(record.indexDigest !== undefined ? { [Annotation.indexDigest]: record.indexDigest } : {}),
+    ...(record.signatures?.length ? { [Annotation.signatures]: record.signatures.join(',') } : {}),
   };
   const names = record.names.length > 0 ? record.names : [undefined];
   return names.map((name) => ({

@@ -1,6 +1,6 @@
 import { open, readFile, rm, stat } from 'node:fs/promises';
 import { HoistError } from '../errors.js';
-import { MAX_MANIFEST_BYTES, parseImageConfig, parseManifest, type ImageConfig, type ParsedImageManifest } from '../manifest/index.js';
+import { MAX_MANIFEST_BYTES, parseImageConfig, parseManifest, signatureFromBlob, verifyBytes, type ImageConfig, type ParsedImageManifest, type Signature } from '../manifest/index.js';
 import { localImageName } from '../reference/index.js';
 import { blobExists, writeBlob, writeSmallBlob, type BlobReader, type BlobWriteOptions, type BlobWriteResult } from './blob-writer.js';
 import { blobsOf, collectGarbage, markInFlight, removeBlobsIfUnneeded } from './gc.js';
@@ -53,6 +53,17 @@ export class Store {
 
   writeSmallBlob(digest: string, bytes: Buffer): Promise<void> {
     return writeSmallBlob(this.paths, digest, bytes);
+  }
+
+  /** The stored signature blobs of an image, in the order they were accepted. */
+  async signaturesOf(record: Pick<ImageRecord, 'signatures'>): Promise<Signature[]> {
+    return Promise.all(
+      (record.signatures ?? []).map(async (digest) => {
+        const bytes = await this.readSmallBlob(digest);
+        verifyBytes(bytes, digest, `stored signature ${digest}`);
+        return signatureFromBlob(bytes, `stored signature ${digest}`);
+      }),
+    );
   }
 
   /** Reads a manifest- or config-sized blob; larger ones are refused rather than buffered. */
@@ -225,6 +236,15 @@ export class Store {
   }
 }
 
+/**
+ * Signatures are facts about the manifest: those verified for one name stay when the same manifest
+ * is pulled under another (each names the identity it was signed for).
+ */
+function mergedSignatures(existing: ImageRecord, target: ImageRecord): Pick<ImageRecord, 'signatures'> {
+  const all = [...new Set([...(existing.signatures ?? []), ...(target.signatures ?? [])])];
+  return all.length > 0 ? { signatures: all } : {};
+}
+
 function requireImage(records: readonly ImageRecord[], input: string): LookupMatch {
   const match = lookupImage(records, input);
   if (match === undefined) throw new HoistError('IMAGE_NOT_KNOWN', `${input}: image not known`);
@@ -235,7 +255,7 @@ function requireImage(records: readonly ImageRecord[], input: string): LookupMat
 function moveNames(records: readonly ImageRecord[], target: ImageRecord, names: readonly string[]): ImageRecord[] {
   const moving = new Set(names);
   const existing = records.find((r) => r.manifestDigest === target.manifestDigest);
-  const merged: ImageRecord = existing === undefined ? { ...target } : { ...existing, ...target, names: existing.names };
+  const merged: ImageRecord = existing === undefined ? { ...target } : { ...existing, ...target, names: existing.names, ...mergedSignatures(existing, target) };
   merged.names = [...merged.names.filter((n) => !moving.has(n)), ...moving];
   const others = records.filter((r) => r !== existing).map((r) => ({ ...r, names: r.names.filter((n) => !moving.has(n)) }));
   return existing === undefined ? [...others, merged] : records.map((r) => (r === existing ? merged : others.find((o) => o.manifestDigest === r.manifestDigest)!));

@@ -1,6 +1,6 @@
 import type { ChunkSink } from '../io/chunk-sink.js';
 import { HoistError } from '../errors.js';
-import { MAX_MANIFEST_BYTES, verifyBytes, digestBytes, type Descriptor } from '../manifest/index.js';
+import { MAX_MANIFEST_BYTES, MAX_SIGNATURE_BYTES, MAX_SIGNATURES, signatureFromBlob, verifyBytes, digestBytes, type Descriptor, type Signature } from '../manifest/index.js';
 import { parseDigest } from '../reference/index.js';
 import { DirectoryFiles } from './file-reader.js';
 import type { ImageSource, RawManifest } from './image-source.js';
@@ -27,6 +27,22 @@ class DirSource implements ImageSource {
     return { bytes, mediaType: '', digest: instanceDigest ?? digestBytes(bytes) };
   }
 
+  /**
+   * skopeo's `signature-N` files (`<hex>.signature-N` for an instance of an index), N = 1, 2, …
+   * until one is missing, as containers/image's dir transport numbers them.
+   */
+  async getSignatures(manifestDigest: string): Promise<Signature[]> {
+    const top = (await this.getManifest()).digest;
+    const prefix = manifestDigest === top ? '' : `${parseDigest(manifestDigest).hex}.`;
+    const signatures: Signature[] = [];
+    for (let n = 1; await this.files.exists(`${prefix}signature-${n}`); n++) {
+      if (n > MAX_SIGNATURES) throw new HoistError('INVALID_SOURCE', `${this.description}: more than ${MAX_SIGNATURES} signatures, assuming that's unreasonable`);
+      const name = `${prefix}signature-${n}`;
+      signatures.push(signatureFromBlob(await this.files.readSmall(name, MAX_SIGNATURE_BYTES), `${this.description}: ${name}`));
+    }
+    return signatures;
+  }
+
   readBlob(desc: Descriptor, sink: ChunkSink, options?: { signal?: AbortSignal }): Promise<void> {
     return this.files.read(dirBlobName(desc.digest), sink, options?.signal);
   }
@@ -37,6 +53,7 @@ class DirSource implements ImageSource {
 /** `dir:PATH` — skopeo's directory format. The image stays unnamed (known by its ID). */
 export const dirTransport: LocalTransport = {
   name: 'dir',
+  path: (reference) => reference,
   async open(path) {
     const files = new DirectoryFiles(path);
     const description = `dir:${path}`;

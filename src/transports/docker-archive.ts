@@ -63,6 +63,7 @@ function archiveManifestEntry(archive: TarArchive): TarEntry {
  */
 export const dockerArchiveTransport: LocalTransport = {
   name: 'docker-archive',
+  path: (reference) => splitPathAndReference(reference).path,
   async open(reference, context) {
     const { path, ref } = splitPathAndReference(reference);
     const description = `docker-archive:${reference}`;

@@ -1,5 +1,5 @@
 import type { ChunkSink } from '../io/chunk-sink.js';
-import type { Descriptor } from '../manifest/index.js';
+import type { Descriptor, Signature } from '../manifest/index.js';
 
 /** A manifest or index as a source holds it: the exact bytes (digests are over them) and type. */
 export interface RawManifest {
@@ -32,6 +32,11 @@ export interface ImageSource {
    * whatever arrives.
    */
   readBlob(desc: Descriptor, sink: ChunkSink, options?: BlobReadOptions): Promise<void>;
+  /**
+   * The signatures of manifest `digest` (an instance digest for an index), where this kind of
+   * source has them; sources without signatures omit it.
+   */
+  getSignatures?(digest: string, options?: BlobReadOptions): Promise<Signature[]>;
   /** Releases files, temp copies and connections. Safe to call more than once. */
   close(): Promise<void>;
 }

@@ -65,6 +65,7 @@ class SizeCheckedSource implements ImageSource {
  */
 export const ociArchiveTransport: LocalTransport = {
   name: 'oci-archive',
+  path: (reference) => splitPathAndReference(reference).path,
   async open(reference, context) {
     const { path, ref } = splitPathAndReference(reference);
     const archive = await TarArchive.open(path, context);

@@ -9,5 +9,7 @@ export interface TransportContext {
 /** A transport that reads images from the local filesystem (everything but the registry). */
 export interface LocalTransport {
   readonly name: string;
+  /** The file or directory `reference` reads, as written (parsing only, no I/O): policy.json scopes match it. */
+  path(reference: string): string;
   open(reference: string, context: TransportContext): Promise<OpenedSource>;
 }

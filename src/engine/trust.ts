@@ -1,0 +1,68 @@
+import { realpath } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { signatureStorageFor, type SignatureStorage } from '../config/registries-d/index.js';
+import type { RawManifest } from '../transports/image-source.js';
+import type { ImageSource, LocalTransport, TransportName } from '../transports/index.js';
+import { formatReference, type ImageReference } from '../reference/index.js';
+import type { Signature } from '../manifest/index.js';
+import { evaluatePolicy, requirementsFor, type ImageUnderPolicy, type PolicyIdentity } from '../trust/index.js';
+import type { PullConfig } from './pull-context.js';
+
+/** What copyImage asks before it reads a layer: may this manifest be used, and with which signatures. */
+export type Authorizer = (manifest: RawManifest) => Promise<Signature[]>;
+
+/**
+ * The policy check of a registry image. The identity is the logical reference (after short-name
+ * resolution), never the mirror it comes from; where its signatures live is decided for the
+ * endpoint that serves it (`storage`), as containers/image does.
+ */
+export function registryAuthorizer(ctx: PullConfig, logical: ImageReference, source: ImageSource, storage: () => Promise<SignatureStorage>): Authorizer {
+  const identity: PolicyIdentity = { transport: 'docker', reference: logical };
+  return async (manifest) => {
+    const policy = await ctx.trustPolicy();
+    let missingSignaturesHint: string | undefined;
+    const { requirements } = requirementsFor(policy, identity);
+    if (requirements.some((r) => r.type === 'sigstoreSigned')) {
+      const found = await storage();
+      if (!found.useSigstoreAttachments) {
+        missingSignaturesHint = `the policy wants sigstore signatures, but use-sigstore-attachments is not true for ${logical.domain} in registries.d (${found.from.useSigstoreAttachments}), so none were read`;
+        ctx.emit({ type: 'warning', message: missingSignaturesHint });
+      }
+    }
+    return check(ctx, { identity, name: `docker://${formatReference(logical)}`, manifest, source, ...(missingSignaturesHint !== undefined ? { missingSignaturesHint } : {}) });
+  };
+}
+
+/** Where a registry endpoint's signatures live: registries.d, read only once a policy needs signatures. */
+export function signatureStorageLoader(ctx: PullConfig, endpoint: ImageReference): () => Promise<SignatureStorage> {
+  let storage: Promise<SignatureStorage> | undefined;
+  return () => (storage ??= ctx.registriesD().then((config) => signatureStorageFor(config, endpoint, { env: ctx.env })));
+}
+
+/** The policy check of a local source: scopes match the resolved path of the file or directory. */
+export function localAuthorizer(ctx: PullConfig, transport: LocalTransport, reference: string, source: ImageSource): Authorizer {
+  return async (manifest) => {
+    const identity = await localIdentity(transport.name as Exclude<TransportName, 'docker'>, transport.path(reference));
+    return check(ctx, { identity, name: source.description, manifest, source });
+  };
+}
+
+/** containers/image matches the path with symlinks resolved ("paths must be absolute and contain no symlinks"). */
+export async function localIdentity(transport: Exclude<TransportName, 'docker'>, path: string): Promise<PolicyIdentity> {
+  const absolute = await realpath(path).catch(() => resolve(path));
+  return { transport, path: absolute };
+}
+
+async function check(
+  ctx: PullConfig,
+  image: Omit<ImageUnderPolicy, 'signatures'> & { source: ImageSource; manifest: RawManifest },
+): Promise<Signature[]> {
+  const policy = await ctx.trustPolicy();
+  const { source, ...rest } = image;
+  const signal = ctx.options.signal;
+  const verdict = await evaluatePolicy(policy, {
+    ...rest,
+    signatures: async () => (source.getSignatures === undefined ? [] : source.getSignatures(image.manifest.digest, signal === undefined ? {} : { signal })),
+  });
+  return verdict.accepted;
+}

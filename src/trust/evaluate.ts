@@ -1,0 +1,150 @@
+import type { Policy, Requirement, SignedIdentity } from '../config/policy/index.js';
+import { HoistError } from '../errors.js';
+import { digestBytes, SIGSTORE_SIGNATURE_MEDIA_TYPE, type Signature, type SigstoreSignature } from '../manifest/index.js';
+import { isValidDigest, parseDigest, type ImageReference } from '../reference/index.js';
+import { identityMatches } from './identity.js';
+import { loadKeyMaterial } from './keys.js';
+import { SignatureRejection } from './rejection.js';
+import { requirementsFor, type PolicyIdentity } from './scope.js';
+import { verifySigstoreWithKeys } from './sigstore.js';
+import { verifySimpleSigning } from './simple-signing.js';
+
+/** One single-platform image as the policy sees it, before any of its layers is read. */
+export interface ImageUnderPolicy {
+  identity: PolicyIdentity;
+  /** `transport:name` as containers/image prints it, e.g. `docker://quay.io/ns/app:1`. */
+  name: string;
+  /** The instance manifest chosen for the platform: signatures are over its digest. */
+  manifest: { bytes: Buffer; digest: string };
+  /** Reads the image's signatures; called only when a requirement verifies signatures. */
+  signatures(): Promise<Signature[]>;
+  /** Said with "no signature exists" when the source could not have supplied one (e.g. attachments off). */
+  missingSignaturesHint?: string;
+}
+
+export interface PolicyVerdict {
+  /** The signatures some requirement accepted, to keep with the image. */
+  accepted: Signature[];
+  scopeLabel: string;
+}
+
+/** True when the requirement list would read signatures (so callers can skip loading where they live). */
+export function verifiesSignatures(requirements: readonly Requirement[]): boolean {
+  return requirements.some((r) => r.type === 'signedBy' || r.type === 'sigstoreSigned');
+}
+
+/**
+ * containers/image's IsRunningImageAllowed: every requirement of the applicable list must accept
+ * the image, in order, and the first refusal is the answer, as `Source image rejected: <reason>`.
+ * Key files that cannot be used are configuration errors, not refusals: they name the file.
+ */
+export async function evaluatePolicy(policy: Policy, image: ImageUnderPolicy): Promise<PolicyVerdict> {
+  const { requirements, scopeLabel } = requirementsFor(policy, image.identity);
+  const accepted = new Set<Signature>();
+  let signatures: Promise<Signature[]> | undefined;
+  const read = () => (signatures ??= image.signatures());
+  for (const requirement of requirements) {
+    const reason = await refusal(requirement, image, read, accepted);
+    if (reason !== undefined) {
+      const noSignature = reason.startsWith(NO_SIGNATURE);
+      throw new HoistError('POLICY_REJECTED', `Source image rejected: ${reason}`, {
+        hint: noSignature && image.missingSignaturesHint !== undefined ? image.missingSignaturesHint : `the policy is ${scopeLabel} in ${policy.file}`,
+      });
+    }
+  }
+  return { accepted: [...accepted], scopeLabel };
+}
+
+const NO_SIGNATURE = 'A signature was required, but no signature exists';
+
+/** Why `requirement` refuses the image, or undefined when it accepts (adding what it verified to `accepted`). */
+async function refusal(requirement: Requirement, image: ImageUnderPolicy, read: () => Promise<Signature[]>, accepted: Set<Signature>): Promise<string | undefined> {
+  switch (requirement.type) {
+    case 'insecureAcceptAnything':
+      return undefined;
+    case 'reject':
+      return `Running image ${image.name} is rejected by policy.`;
+    case 'signedBaseLayer':
+      return 'signedBaseLayer not implemented yet!';
+    case 'signedBy': {
+      if (requirement.keyType !== 'GPGKeys' && requirement.keyType !== 'signedByGPGKeys') return `Unimplemented "keyType" value "${requirement.keyType}"`;
+      const keyrings = await loadKeyMaterial(requirement.keys);
+      const verify = (sig: Signature) => (sig.format === 'simple-signing' ? verifySimpleSigning(sig.blob, keyrings).then((r) => r.claims) : undefined);
+      return acceptSignatures(await read(), verify, requirement.signedIdentity, image, accepted, (skipped) => `${skipped} sigstore signatures`);
+    }
+    case 'sigstoreSigned': {
+      const { trust } = requirement;
+      if (trust.kind !== 'keys') return `sigstoreSigned with "${trust.kind}" is not supported by hoist (only keyPath, keyPaths, keyData and keyDatas are)`;
+      const keys = await loadKeyMaterial(trust.keys);
+      const rekorKeys = requirement.rekorPublicKeys === undefined ? undefined : await loadKeyMaterial(requirement.rekorPublicKeys);
+      const verify = (sig: Signature) => (isSigstoreSignature(sig) ? Promise.resolve(verifySigstoreWithKeys(sig, keys, rekorKeys).claims) : undefined);
+      const all = await read();
+      const attachments = all.filter((s) => s.format === 'sigstore' && s.mimeType !== SIGSTORE_SIGNATURE_MEDIA_TYPE).length;
+      return acceptSignatures(all, verify, requirement.signedIdentity, image, accepted, (skipped) => `${skipped - attachments} non-sigstore signatures, ${attachments} sigstore non-signature attachments`);
+    }
+  }
+}
+
+function isSigstoreSignature(sig: Signature): sig is SigstoreSignature {
+  return sig.format === 'sigstore' && sig.mimeType === SIGSTORE_SIGNATURE_MEDIA_TYPE;
+}
+
+interface Claims {
+  dockerManifestDigest: string;
+  dockerReference: string;
+}
+
+/**
+ * One accepted signature is enough. Every signature is still checked, so that all that verify
+ * are kept with the image. `verify` returns undefined for a signature of another format.
+ */
+async function acceptSignatures(
+  signatures: readonly Signature[],
+  verify: (sig: Signature) => Promise<Claims> | undefined,
+  rule: SignedIdentity,
+  image: ImageUnderPolicy,
+  accepted: Set<Signature>,
+  skippedText: (skipped: number) => string,
+): Promise<string | undefined> {
+  const reasons: string[] = [];
+  let skipped = 0;
+  let any = false;
+  for (const sig of signatures) {
+    const verifying = verify(sig);
+    if (verifying === undefined) {
+      skipped++;
+      continue;
+    }
+    try {
+      checkClaims(await verifying, rule, image);
+      accepted.add(sig);
+      any = true;
+    } catch (err) {
+      if (!(err instanceof SignatureRejection)) throw err;
+      reasons.push(err.message);
+    }
+  }
+  if (any) return undefined;
+  if (reasons.length === 0) return skipped === 0 ? NO_SIGNATURE : `${NO_SIGNATURE} (${skippedText(skipped)})`;
+  if (reasons.length === 1) return reasons[0];
+  return `None of the signatures were accepted, reasons: ${reasons.join('; ')}`;
+}
+
+/** The digest first (a signature for other bytes says nothing), then the identity. */
+function checkClaims(claims: Claims, rule: SignedIdentity, image: ImageUnderPolicy): void {
+  const { dockerManifestDigest: digest, dockerReference } = claims;
+  if (!isValidDigest(digest) || digestBytes(image.manifest.bytes, parseDigest(digest).algorithm) !== digest) {
+    throw new SignatureRejection(`Signature for digest ${printable(digest)} does not match`);
+  }
+  const reference: ImageReference | undefined = image.identity.transport === 'docker' ? image.identity.reference : undefined;
+  if (!identityMatches(rule, reference, dockerReference)) {
+    throw new SignatureRejection(`Signature for identity ${JSON.stringify(printable(dockerReference))} is not accepted`);
+  }
+}
+
+/** Signed claims are the signer's bytes: cut and strip control characters before they reach a terminal. */
+function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.slice(0, 300).replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+}
+

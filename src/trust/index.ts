@@ -1,0 +1,3 @@
+export { evaluatePolicy, verifiesSignatures, type ImageUnderPolicy, type PolicyVerdict } from './evaluate.js';
+export { requirementsFor, scopeCandidates, type ApplicableRequirements, type PolicyIdentity } from './scope.js';
+export { identityMatches } from './identity.js';
