@@ -96,12 +96,14 @@ function reader(base: URL, relative: (n: number) => string, options: LookasideOp
 }
 
 /**
- * As containers/image: the base's path, a slash, then `relative` (so a trailing slash in the base
- * gives `//`, which file systems and most servers read as one). Query and fragment stay.
+ * The base's path, a slash, then `relative`; query and fragment stay. containers/image joins the
+ * same way but keeps a trailing slash of the base (`…/sigs//repo`); hoist drops it, because a path
+ * that starts with `//` reads as a host to some servers: a WHATWG URL's path is never empty, so
+ * `https://host` would otherwise become `https://host//repo`.
  */
 function urlBelow(base: URL, relative: string): URL {
   const url = new URL(base.href);
-  url.pathname = `${base.pathname}/${relative}`;
+  url.pathname = `${base.pathname.replace(/\/+$/, '')}/${relative}`;
   return url;
 }
 

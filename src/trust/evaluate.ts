@@ -77,7 +77,8 @@ async function refusal(requirement: Requirement, image: ImageUnderPolicy, read: 
       if (trust.kind !== 'keys') return `sigstoreSigned with "${trust.kind}" is not supported by hoist (only keyPath, keyPaths, keyData and keyDatas are)`;
       const keys = await loadKeyMaterial(trust.keys);
       const rekorKeys = requirement.rekorPublicKeys === undefined ? undefined : await loadKeyMaterial(requirement.rekorPublicKeys);
-      const verify = (sig: Signature) => (isSigstoreSignature(sig) ? Promise.resolve(verifySigstoreWithKeys(sig, keys, rekorKeys).claims) : undefined);
+      // Deferred into the promise, so that a refusal is a reason like any other (acceptSignatures).
+      const verify = (sig: Signature) => (isSigstoreSignature(sig) ? Promise.resolve().then(() => verifySigstoreWithKeys(sig, keys, rekorKeys).claims) : undefined);
       const all = await read();
       const attachments = all.filter((s) => s.format === 'sigstore' && s.mimeType !== SIGSTORE_SIGNATURE_MEDIA_TYPE).length;
       return acceptSignatures(all, verify, requirement.signedIdentity, image, accepted, (skipped) => `${skipped - attachments} non-sigstore signatures, ${attachments} sigstore non-signature attachments`);

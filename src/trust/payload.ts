@@ -20,8 +20,8 @@ export interface SignedClaims {
   dockerReference: string;
 }
 
-export const SIMPLE_SIGNING_TYPE = 'atomic container signature';
-export const COSIGN_SIGNATURE_TYPE = 'cosign container image signature';
+const SIMPLE_SIGNING_TYPE = 'atomic container signature';
+const COSIGN_SIGNATURE_TYPE = 'cosign container image signature';
 
 export function parseSimpleSigningPayload(bytes: Uint8Array): SignedClaims {
   return parsePayload(bytes, SIMPLE_SIGNING_TYPE, false);

@@ -13,7 +13,7 @@
  * every current gpg does by default.
  */
 import type * as OpenPGP from 'openpgp';
-import { MAX_SIGNATURE_BYTES } from '../manifest/signature.js';
+import { MAX_SIGNATURE_BYTES } from '../manifest/index.js';
 import { parseSimpleSigningPayload, type SignedClaims } from './payload.js';
 import { SignatureRejection } from './rejection.js';
 
@@ -68,8 +68,9 @@ export async function verifySimpleSigning(blob: Buffer, keyrings: readonly Buffe
     }
     throw new SignatureRejection(`signature error: ${text}`, { cause: err });
   });
-  // OpenPGP.js checks the key as it was when signing; gpgme and sequoia also refuse a key that has
-  // since expired or been revoked (a compromised key is revoked after the fact).
+  // OpenPGP.js checks the key as it was when signing. gpgme (podman's usual mechanism) also refuses
+  // a key that has since expired or been revoked (EXPKEYSIG, REVKEYSIG), and so does hoist: a
+  // compromised key is revoked after the fact.
   await primary.getSigningKey(signature.keyID, now, undefined, config).catch((err: unknown) => {
     throw new SignatureRejection(`signature by key ${keyFingerprint} is not accepted: ${messageOf(err)}`, { cause: err });
   });

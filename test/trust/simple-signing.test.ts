@@ -150,20 +150,20 @@ describe('verifySimpleSigning: rejected', () => {
   test('a key that has expired since it signed', async () => {
     const blob = await gpgSign(shortLived, PAYLOAD);
     assert.equal((await verifySimpleSigning(blob, [await ring(shortLived)])).keyFingerprint, shortLived.fingerprint);
-    await rejects(verifySimpleSigning(blob, [await ring(shortLived)], new Date(Date.now() + 3 * DAY)), new RegExp(`^signature by key ${shortLived.fingerprint} is not accepted: .*expired`, 'i'));
+    await rejects(verifySimpleSigning(blob, [await ring(shortLived)], new Date(Date.now() + 3 * DAY)), `signature by key ${shortLived.fingerprint} is not accepted: Primary key is expired`);
   });
 
   test('a corrupt signature (a flipped byte in the signature packet)', async () => {
     const blob = Buffer.from(await gpgSign(signer, PAYLOAD, { compression: 'none' }));
     blob[blob.length - 1]! ^= 0x01;
-    await rejects(verifySimpleSigning(blob, [await ring(signer)]), /^signature error: /);
+    await rejects(verifySimpleSigning(blob, [await ring(signer)]), 'signature error: Signature verification failed');
   });
 
   test('a modified payload (a flipped byte in the literal data)', async () => {
     const blob = Buffer.from(await gpgSign(signer, PAYLOAD, { compression: 'none' }));
     const at = blob.indexOf(Buffer.from(REFERENCE));
     blob[at]! ^= 0x01;
-    await rejects(verifySimpleSigning(blob, [await ring(signer)]), /^signature error: /);
+    await rejects(verifySimpleSigning(blob, [await ring(signer)]), 'signature error: Signed digest did not match');
   });
 
   test('the signature is checked before the JSON is read', async () => {

@@ -43,8 +43,17 @@ const YAML11_BOOLEANS: Record<string, boolean> = Object.fromEntries([
   ...['n', 'N', 'no', 'No', 'NO', 'off', 'Off', 'OFF'].map((word) => [word, false]),
 ]);
 
+/**
+ * yaml is CommonJS: Node's import() gives its named exports, but the CLI bundle's lazy chunk gives
+ * only `default` (esbuild's `export default require_dist()`), so both shapes are accepted.
+ */
+async function loadYaml(): Promise<Yaml> {
+  const loaded = (await import('yaml')) as Yaml & { default?: Yaml };
+  return typeof loaded.parseDocument === 'function' ? loaded : loaded.default!;
+}
+
 export async function parseRegistriesDFile(text: string, file: string): Promise<RegistriesDFile> {
-  const yaml = await import('yaml');
+  const yaml = await loadYaml();
   const lines = new yaml.LineCounter();
   const doc = yaml.parseDocument(text, { lineCounter: lines, prettyErrors: false });
   const walk = new Walk(yaml, doc, lines, file);

@@ -1,0 +1,353 @@
+import assert from 'node:assert/strict';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { runHoist, type RunResult } from '../helpers/cli.js';
+import { createGpgKey, stopGpgAgent, type GpgKey } from '../helpers/gpg.js';
+import { buildImage, buildIndex, writeDirImage, writeOciLayout } from '../helpers/images.js';
+import { pushImage } from '../helpers/push.js';
+import { startRegistry, type RegistryHandle } from '../helpers/registry.js';
+import { lookasidePath, makeCosignKey, serveDirectory, signWithSkopeo, writeCosignAttachment, writeRegistriesD, type CosignKey, type LookasideServer, type SkopeoSignedImage } from '../helpers/signed-images.js';
+import { storeSnapshot } from '../helpers/tmp.js';
+import { Store } from '../../src/store/index.js';
+import { insecure, makeSandbox, type Sandbox } from '../engine/support.js';
+
+// `hoist pull` under containers-policy.json, with signatures made by the peers' own tools: skopeo
+// `copy --sign-by` with a GnuPG key into a lookaside, and cosign-format attachments in the registry.
+
+const signedImage = buildImage({ layers: [{ 'etc/signed': 'signed by skopeo\n' }] });
+const unsigned = buildImage({ layers: [{ 'etc/unsigned': 'nobody signed this\n' }] });
+const elsewhereImage = buildImage({ layers: [{ 'etc/other': 'signed for another name\n' }] });
+const mirrored = buildImage({ layers: [{ 'etc/mirror': 'served by a mirror\n' }] });
+const cosigned = buildImage({ layers: [{ 'etc/cosign': 'signed the cosign way\n' }] });
+const amd64 = buildImage({ architecture: 'amd64', layers: [{ 'etc/arch': 'amd64\n' }] });
+const arm64 = buildImage({ architecture: 'arm64', variant: 'v8', layers: [{ 'etc/arch': 'arm64\n' }] });
+const multi = buildIndex([amd64, arm64]);
+
+let sandbox: Sandbox;
+let registry: RegistryHandle;
+let signer: GpgKey;
+let stranger: GpgKey;
+let lookaside: string;
+let server: LookasideServer;
+let signed: SkopeoSignedImage;
+let cosignKey: CosignKey;
+let conf: string;
+let rdFile: string;
+let rdHttp: string;
+let rdSigstore: string;
+let host: string;
+let serial = 0;
+
+const work = async () => {
+  const dir = join(sandbox.dir, `w${++serial}`);
+  await mkdir(dir, { recursive: true });
+  return dir;
+};
+
+before(async () => {
+  sandbox = await makeSandbox();
+  registry = await startRegistry();
+  host = registry.host;
+  signer = await createGpgKey(await work());
+  stranger = await createGpgKey(await work(), { userId: 'stranger <s@hoist.invalid>' });
+  lookaside = join(sandbox.dir, 'lookaside');
+  signed = await signWithSkopeo({ registry, repository: 'trust/app', tag: '1', image: signedImage, signer, lookaside, work: await work() });
+  await pushImage(registry, 'trust/unsigned', unsigned, '1');
+  await signWithSkopeo({ registry, repository: 'trust/elsewhere', tag: '1', image: elsewhereImage, signer, lookaside, work: await work(), signIdentity: `${host}/trust/original:1` });
+  // A mirror serves `HOST/mirror-src/app` at `HOST/mirror-dst/app`; the signature names the logical name.
+  await signWithSkopeo({ registry, repository: 'mirror-dst/app', tag: '1', image: mirrored, signer, lookaside, work: await work(), signIdentity: `${host}/logical/app:1` });
+  await signWithSkopeo({ registry, repository: 'trust/multi', tag: '1', image: multi, signer, lookaside, work: await work(), sign: [amd64.manifest.digest] });
+  cosignKey = await makeCosignKey(join(sandbox.dir, 'cosign.pub'));
+  await pushImage(registry, 'trust/cosigned', cosigned, '1');
+  await writeCosignAttachment(registry, 'trust/cosigned', cosigned.manifest.digest, [{ key: cosignKey }]);
+  server = await serveDirectory(lookaside);
+  rdFile = await writeRegistriesD(join(sandbox.dir, 'rd-file'), { [host]: { lookaside: `file://${lookaside}` } });
+  rdHttp = await writeRegistriesD(join(sandbox.dir, 'rd-http'), { [host]: { lookaside: server.base } });
+  rdSigstore = await writeRegistriesD(join(sandbox.dir, 'rd-sigstore'), { [host]: { lookaside: `file://${lookaside}`, 'use-sigstore-attachments': true } });
+  conf = await sandbox.conf(
+    'registries.conf',
+    `${insecure(host)}\n[[registry]]\nprefix = "${host}/logical/app"\nlocation = "${host}/logical/app"\ninsecure = true\n[[registry.mirror]]\nlocation = "${host}/mirror-dst/app"\ninsecure = true\n`,
+  );
+});
+after(async () => {
+  await server?.close();
+  await registry?.stop();
+  if (signer) await stopGpgAgent(signer);
+  if (stranger) await stopGpgAgent(stranger);
+  await sandbox?.remove();
+});
+
+/** policy.json: insecureAcceptAnything by default, these docker scopes as given. */
+async function policy(docker: Record<string, unknown[]>, extra: Record<string, Record<string, unknown[]>> = {}): Promise<string> {
+  const file = join(sandbox.dir, `policy-${++serial}.json`);
+  await writeFile(file, JSON.stringify({ default: [{ type: 'insecureAcceptAnything' }], transports: { docker, ...extra } }));
+  return file;
+}
+
+const gpgBy = (key: GpgKey, signedIdentity?: object) => ({ type: 'signedBy', keyType: 'GPGKeys', keyPath: key.publicKeyFile, ...(signedIdentity ? { signedIdentity } : {}) });
+
+function hoist(root: string, args: string[], policyFile: string, registriesD = rdFile): Promise<RunResult> {
+  const pullFlags = args[0] === 'pull' ? ['--registries-conf', conf, '--alias-cache', sandbox.aliasCache(), '--retry', '0', '--registries.d', registriesD] : [];
+  return runHoist(['--root', root, args[0]!, ...pullFlags, '--signature-policy', policyFile, ...args.slice(1)], { env: sandbox.cliEnv });
+}
+
+function assertOk(result: RunResult): void {
+  assert.equal(result.status, 0, `hoist failed: ${result.stderr}`);
+}
+
+/** A refusal: one Error line, exit 125, nothing on stdout, the store exactly as before. */
+async function assertRefused(root: string, run: () => Promise<RunResult>, message: string): Promise<string> {
+  const errorLine = await assertRefusedAny(root, run);
+  assert.equal(errorLine, `Error: ${message}`);
+  return errorLine;
+}
+
+/** Like assertRefused, for messages that carry run-specific parts: returns the Error line. */
+async function assertRefusedAny(root: string, run: () => Promise<RunResult>): Promise<string> {
+  const before = await storeSnapshot(root);
+  const result = await run();
+  assert.equal(result.status, 125, result.stderr);
+  assert.equal(result.stdout, '');
+  assert.ok(!result.stderr.includes('    at '), 'no stack trace');
+  assert.deepEqual(await storeSnapshot(root), before, 'a refused image leaves the store as it was');
+  return result.stderr.split('\n').find((l) => l.startsWith('Error: ')) ?? result.stderr;
+}
+
+/** An existing, empty store: "as it was" is then the store, not its absence. */
+async function emptyRoot(): Promise<string> {
+  const root = sandbox.root();
+  await Store.open(root);
+  return root;
+}
+
+/** A store that already holds an image, so "as it was" is not trivially an empty store. */
+async function seededRoot(): Promise<string> {
+  const root = sandbox.root();
+  assertOk(await hoist(root, ['pull', '-q', `${host}/trust/unsigned:1`], await policy({})));
+  return root;
+}
+
+describe('hoist pull under a signature policy', () => {
+  test('a skopeo-signed image is accepted, reports Podman\'s steps, and keeps its signature for hoist verify', async () => {
+    const root = await emptyRoot();
+    const p = await policy({ [`${host}/trust`]: [gpgBy(signer)] });
+    const result = await hoist(root, ['pull', '--progress', 'plain', `${host}/trust/app:1`], p);
+    assertOk(result);
+    assert.equal(result.stdout.trim(), signedImage.config.digest.slice(7));
+    const lines = result.stderr.split('\n');
+    const order = ['Getting image source signatures', 'Checking if image destination supports signatures', 'Writing manifest to image destination', 'Storing signatures'].map((l) => lines.indexOf(l));
+    assert.ok(order.every((i, n) => i >= 0 && (n === 0 || i > order[n - 1]!)), result.stderr);
+    const index = JSON.parse(await readFile(join(root, 'index.json'), 'utf8')) as { manifests: { annotations: Record<string, string> }[] };
+    const sigDigests = index.manifests[0]!.annotations['dev.hoist.signatures']!.split(',');
+    assert.equal(sigDigests.length, 1);
+    // Stored in c/image's blob format: the very bytes skopeo wrote.
+    const stored = await readFile(join(root, 'blobs', 'sha256', sigDigests[0]!.slice(7)));
+    assert.deepEqual(stored, await readFile(lookasidePath(lookaside, 'trust/app', signed.digest, 1)));
+
+    const verified = await hoist(root, ['verify', `${host}/trust/app:1`], p);
+    assertOk(verified);
+    assert.equal(verified.stdout, `${host}/trust/app:1: accepted by transports.docker."${host}/trust" (1 signature verified)\n`);
+    // The policy changes: the same stored image, offline, is now refused.
+    const stricter = await policy({ [`${host}/trust`]: [gpgBy(stranger)] });
+    const refused = await hoist(root, ['verify', `${host}/trust/app:1`], stricter);
+    assert.equal(refused.status, 125);
+    assert.match(refused.stdout, /rejected: signature by key [0-9A-F]+ is not accepted|rejected: Key not found/);
+  });
+
+  test('the lookaside is read over HTTP as over file://', async () => {
+    const root = await emptyRoot();
+    assertOk(await hoist(root, ['pull', '-q', `${host}/trust/app:1`], await policy({ [host]: [gpgBy(signer)] }), rdHttp));
+    assert.ok(server.requests.some((p) => p.endsWith(`trust/app@${signed.digest.replace(':', '=')}/signature-1`)), server.requests.join('\n'));
+  });
+
+  test('an unsigned image is refused with no layer downloaded', async () => {
+    const root = await emptyRoot();
+    const p = await policy({ [host]: [gpgBy(signer)] });
+    await assertRefused(root, () => hoist(root, ['pull', '-q', `${host}/trust/unsigned:1`], p), 'Source image rejected: A signature was required, but no signature exists');
+  });
+
+  test('a signature by another key is refused', async () => {
+    const root = await seededRoot();
+    const p = await policy({ [host]: [gpgBy(stranger)] });
+    const message = await assertRefusedAny(root, () => hoist(root, ['pull', '-q', `${host}/trust/app:1`], p));
+    assert.match(message, /^Error: Source image rejected: (Key not found for key ID|signature by key)/);
+  });
+
+  test('a signature for another repository is refused by default, accepted by remapIdentity and exactRepository', async () => {
+    const name = `${host}/trust/elsewhere:1`;
+    const root = await emptyRoot();
+    await assertRefused(root, async () => hoist(root, ['pull', '-q', name], await policy({ [host]: [gpgBy(signer)] })), `Source image rejected: Signature for identity "${host}/trust/original:1" is not accepted`);
+    assertOk(await hoist(root, ['pull', '-q', name], await policy({ [host]: [gpgBy(signer, { type: 'remapIdentity', prefix: `${host}/trust/elsewhere`, signedPrefix: `${host}/trust/original` })] })));
+    assertOk(await hoist(sandbox.root(), ['pull', '-q', name], await policy({ [host]: [gpgBy(signer, { type: 'exactRepository', dockerRepository: `${host}/trust/original` })] })));
+    // matchRepository compares repositories: original is not elsewhere.
+    const root2 = await emptyRoot();
+    await assertRefused(root2, async () => hoist(root2, ['pull', '-q', name], await policy({ [host]: [gpgBy(signer, { type: 'matchRepository' })] })), `Source image rejected: Signature for identity "${host}/trust/original:1" is not accepted`);
+  });
+
+  test('matchRepository accepts a signature for another tag of the repository', async () => {
+    const root = await emptyRoot();
+    // trust/app:1 is signed as trust/app:1; pulled as trust/app@digest, repo match suffices by default…
+    assertOk(await hoist(root, ['pull', '-q', `${host}/trust/app@${signed.digest}`], await policy({ [host]: [gpgBy(signer)] })));
+    // …and matchExact needs the signed tag itself, which a digest pull does not have.
+    const root2 = await emptyRoot();
+    await assertRefused(root2, async () => hoist(root2, ['pull', '-q', `${host}/trust/app@${signed.digest}`], await policy({ [host]: [gpgBy(signer, { type: 'matchExact' })] })), `Source image rejected: Signature for identity "${host}/trust/app:1" is not accepted`);
+    assertOk(await hoist(root2, ['pull', '-q', `${host}/trust/app@${signed.digest}`], await policy({ [host]: [gpgBy(signer, { type: 'matchRepository' })] })));
+  });
+
+  test('only the most specific scope applies: reject for one repository, signatures for the rest', async () => {
+    const p = await policy({ [`${host}/trust/unsigned`]: [{ type: 'reject' }], [host]: [gpgBy(signer)] });
+    const root = await emptyRoot();
+    await assertRefused(root, () => hoist(root, ['pull', '-q', `${host}/trust/unsigned:1`], p), `Source image rejected: Running image docker://${host}/trust/unsigned:1 is rejected by policy.`);
+    assertOk(await hoist(root, ['pull', '-q', `${host}/trust/app:1`], p));
+  });
+
+  test('a multi-platform image is accepted when the chosen instance is signed, refused for an unsigned instance', async () => {
+    const p = await policy({ [host]: [gpgBy(signer)] });
+    const root = await emptyRoot();
+    const result = await hoist(root, ['pull', '-q', '--platform', 'linux/amd64', `${host}/trust/multi:1`], p);
+    assertOk(result);
+    assert.equal(result.stdout.trim(), amd64.config.digest.slice(7));
+    await assertRefused(root, () => hoist(root, ['pull', '-q', '--platform', 'linux/arm64/v8', `${host}/trust/multi:1`], p), 'Source image rejected: A signature was required, but no signature exists');
+  });
+
+  test('through a mirror, the policy and the signature use the logical name, the lookaside the mirror', async () => {
+    const root = await emptyRoot();
+    const p = await policy({ [`${host}/logical`]: [gpgBy(signer)], [host]: [{ type: 'reject' }] });
+    const result = await hoist(root, ['pull', '-q', `${host}/logical/app:1`], p);
+    assertOk(result);
+    assert.equal(result.stdout.trim(), mirrored.config.digest.slice(7));
+  });
+
+  test('sigstore attachments signed with a cosign key: accepted by sigstoreSigned, refused with a hint when attachments are off', async () => {
+    const p = await policy({ [host]: [{ type: 'sigstoreSigned', keyPath: cosignKey.publicKeyFile, signedIdentity: { type: 'matchRepository' } }] });
+    const root = await emptyRoot();
+    assertOk(await hoist(root, ['pull', '-q', `${host}/trust/cosigned:1`], p, rdSigstore));
+    assertOk(await hoist(root, ['verify', `${host}/trust/cosigned:1`], p));
+    const root2 = await emptyRoot();
+    await assertRefused(root2, () => hoist(root2, ['pull', '-q', `${host}/trust/cosigned:1`], p, rdFile), 'Source image rejected: A signature was required, but no signature exists');
+    const hinted = await hoist(root2, ['pull', '-q', `${host}/trust/cosigned:1`], p, rdFile);
+    assert.match(hinted.stderr, /\nHint: the policy wants sigstore signatures, but use-sigstore-attachments is not true/);
+    // The default identity needs the tag, which cosign never signs.
+    const root3 = await emptyRoot();
+    const exact = await policy({ [host]: [{ type: 'sigstoreSigned', keyPath: cosignKey.publicKeyFile }] });
+    await assertRefused(root3, () => hoist(root3, ['pull', '-q', `${host}/trust/cosigned:1`], exact, rdSigstore), `Source image rejected: Signature for identity "${host}/trust/cosigned" is not accepted`);
+    const wrong = await makeCosignKey(join(sandbox.dir, 'wrong-cosign.pub'));
+    const other = await policy({ [host]: [{ type: 'sigstoreSigned', keyPath: wrong.publicKeyFile, signedIdentity: { type: 'matchRepository' } }] });
+    const result = await hoist(sandbox.root(), ['pull', '-q', `${host}/trust/cosigned:1`], other, rdSigstore);
+    assert.equal(result.status, 125);
+    assert.match(result.stderr, /^Error: Source image rejected: cryptographic signature verification failed/m);
+  });
+
+  test('oci: and docker-archive: carry no signatures: signedBy refuses them with the upstream words', async () => {
+    const dir = await work();
+    await writeOciLayout(join(dir, 'layout'), [{ top: unsigned.manifest, refName: 'v1' }], unsigned.blobs.values());
+    const p = await policy({}, { oci: { '': [gpgBy(signer)] } });
+    const root = await emptyRoot();
+    await assertRefused(root, () => hoist(root, ['pull', '-q', `oci:${join(dir, 'layout')}:v1`], p), 'Source image rejected: A signature was required, but no signature exists');
+    // Scopes of path transports are resolved paths: a policy for another directory does not apply.
+    const elsewhere = await policy({}, { oci: { '/nonexistent/layouts': [{ type: 'reject' }] } });
+    assertOk(await hoist(root, ['pull', '-q', `oci:${join(dir, 'layout')}:v1`], elsewhere));
+  });
+
+  test('dir: signature-N files are verified like a lookaside', async () => {
+    const dir = join(await work(), 'img');
+    await writeDirImage(dir, signedImage);
+    await writeFile(join(dir, 'signature-1'), await readFile(lookasidePath(lookaside, 'trust/app', signed.digest, 1)));
+    const accepted = await policy({}, { dir: { '': [gpgBy(signer, { type: 'exactReference', dockerReference: `${host}/trust/app:1` })] } });
+    assertOk(await hoist(sandbox.root(), ['pull', '-q', `dir:${dir}`], accepted));
+    const root = await emptyRoot();
+    await assertRefused(root, async () => hoist(root, ['pull', '-q', `dir:${dir}`], await policy({}, { dir: { '': [gpgBy(signer)] } })), `Source image rejected: Signature for identity "${host}/trust/app:1" is not accepted`);
+  });
+
+  test('a corrupt signature, a lookaside that answers 500, and a signature over 4 MiB are refused cleanly', async () => {
+    const bad = join(sandbox.dir, 'bad-lookaside');
+    const file = lookasidePath(bad, 'trust/app', signed.digest, 1);
+    await mkdir(join(file, '..'), { recursive: true });
+    const good = await readFile(lookasidePath(lookaside, 'trust/app', signed.digest, 1));
+    const corrupt = Buffer.from(good);
+    corrupt[corrupt.length - 20] ^= 0xff;
+    await writeFile(file, corrupt);
+    const rdBad = await writeRegistriesD(join(sandbox.dir, 'rd-bad'), { [host]: { lookaside: `file://${bad}` } });
+    const p = await policy({ [host]: [gpgBy(signer)] });
+    const root = await seededRoot();
+    const corrupted = await assertRefusedAny(root, () => hoist(root, ['pull', '-q', `${host}/trust/app:1`], p, rdBad));
+    assert.match(corrupted, /^Error: Source image rejected: /);
+
+    await writeFile(file, Buffer.alloc(4 * 1024 * 1024 + 1, 0xa3));
+    const large = await assertRefusedAny(root, () => hoist(root, ['pull', '-q', `${host}/trust/app:1`], p, rdBad));
+    assert.match(large, /larger than 4194304 bytes/);
+
+    server.forceStatus(500);
+    try {
+      const failed = await assertRefusedAny(root, () => hoist(root, ['pull', '-q', `${host}/trust/app:1`], p, rdHttp));
+      assert.match(failed, /reading signature from http:\/\/127\.0\.0\.1:\d+\/trust\/app@sha256=[0-9a-f]{64}\/signature-1: status 500/);
+    } finally {
+      server.forceStatus(undefined);
+    }
+  });
+
+  test('an expired key refuses its signatures', async () => {
+    const old = await createGpgKey(await work(), { at: new Date(Date.now() - 10 * 86400_000), expires: '2d' });
+    try {
+      const signedByOld = await signWithSkopeo({ registry, repository: 'trust/expired', tag: '1', image: buildImage({ layers: [{ 'etc/x': 'expired\n' }] }), signer: old, lookaside, work: await work() }).catch((err: Error) => err);
+      // GnuPG itself refuses to sign with an expired key: that is the peer's answer, and the test's.
+      if (signedByOld instanceof Error) {
+        assert.match(signedByOld.message, /expired|unusable|No secret key|signing failed/i);
+        return;
+      }
+      const root = await emptyRoot();
+      const message = await assertRefusedAny(root, async () => hoist(root, ['pull', '-q', `${host}/trust/expired:1`], await policy({ [host]: [gpgBy(old)] })));
+      assert.match(message, /expired/i);
+    } finally {
+      await stopGpgAgent(old);
+    }
+  });
+
+  test('a malformed policy.json and a malformed registries.d each fail with one error naming the file and key', async () => {
+    const bad = join(sandbox.dir, 'bad-policy.json');
+    await writeFile(bad, '{"default": [{"type": "insecureAcceptAnything"}],\n "transports": {"docker": {"x": [{"type": "signedBy", "keyType": "GPGKeys", "keypath": "/k"}]}}}');
+    const root = await emptyRoot();
+    const r1 = await hoist(root, ['pull', '-q', `${host}/trust/app:1`], bad);
+    assert.equal(r1.status, 125);
+    assert.match(r1.stderr.split('\n')[0]!, new RegExp(`^Error: ${bad.replace(/[.]/g, '\\.')}:2:\\d+: transports\\.docker\\.x\\[0\\]: Unknown key "keypath"$`));
+    const rd = join(sandbox.dir, 'bad-rd');
+    await mkdir(rd, { recursive: true });
+    await writeFile(join(rd, 'x.yaml'), `docker:\n  ${host}:\n    use-sigstore-attachments: "yes please"\n`);
+    const r2 = await hoist(root, ['pull', '-q', `${host}/trust/app:1`], await policy({ [host]: [gpgBy(signer)] }), rd);
+    assert.equal(r2.status, 125);
+    assert.match(r2.stderr.split('\n')[0]!, /^Error: .*x\.yaml:3:\d+: docker\."127\.0\.0\.1:\d+"\.use-sigstore-attachments: must be a boolean/);
+    // Under the default policy registries.d is never read, so the same broken directory does not matter.
+    assertOk(await hoist(root, ['pull', '-q', `${host}/trust/app:1`], await policy({}), rd));
+  });
+
+  test('a missing keyPath and a private key in its place are said plainly', async () => {
+    const root = await emptyRoot();
+    const missing = await hoist(root, ['pull', '-q', `${host}/trust/app:1`], await policy({ [host]: [{ type: 'signedBy', keyType: 'GPGKeys', keyPath: '/nonexistent/key.gpg' }] }));
+    assert.equal(missing.status, 125);
+    assert.match(missing.stderr, /^Error: .*keyPath.*\/nonexistent\/key\.gpg.*(no such file|does not exist)/m);
+    const secret = join(sandbox.dir, 'cosign.key');
+    await writeFile(secret, cosignKey.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    const priv = await hoist(root, ['pull', '-q', `${host}/trust/cosigned:1`], await policy({ [host]: [{ type: 'sigstoreSigned', keyPath: secret, signedIdentity: { type: 'matchRepository' } }] }), rdSigstore);
+    assert.equal(priv.status, 125);
+    assert.match(priv.stderr, /^Error: .*private key/m);
+  });
+
+  test('hoist trust show explains the entry that decides and where signatures are read, without pulling', async () => {
+    const p = await policy({ [`${host}/trust`]: [gpgBy(signer)], [host]: [{ type: 'sigstoreSigned', keyPath: '/nonexistent/cosign.pub' }] });
+    const shown = await runHoist(['trust', 'show', '--format', 'json', '--signature-policy', p, '--registries.d', rdFile, '--registries-conf', conf, `${host}/trust/app:1`], { env: sandbox.cliEnv });
+    assertOk(shown);
+    const e = JSON.parse(shown.stdout) as { policyFile: string; images: { scope: string; requirements: { type: string }[]; signatureSources: { lookaside: string; useSigstoreAttachments: boolean }[]; problems: string[] }[] };
+    assert.equal(e.policyFile, p);
+    assert.equal(e.images[0]!.scope, `transports.docker."${host}/trust"`);
+    assert.deepEqual(e.images[0]!.requirements.map((r) => r.type), ['signedBy']);
+    assert.equal(e.images[0]!.signatureSources[0]!.lookaside, `file://${lookaside}`);
+    assert.deepEqual(e.images[0]!.problems, []);
+    const other = await runHoist(['trust', 'show', '--signature-policy', p, '--registries.d', rdFile, '--registries-conf', conf, `${host}/trust2/x:1`], { env: sandbox.cliEnv });
+    assertOk(other);
+    assert.match(other.stdout, /decided by: transports\.docker\."127\.0\.0\.1:\d+"/);
+    assert.match(other.stdout, /problem: the policy wants sigstore signatures, but use-sigstore-attachments is not true/);
+    assert.match(other.stdout, /problem: .*\/nonexistent\/cosign\.pub/);
+  });
+});
+
