@@ -1,5 +1,5 @@
 import type { RegistriesConf } from '../config/registries/index.js';
-import { HoistError, MultiError } from '../errors.js';
+import { HoistError, isHoistError, MultiError } from '../errors.js';
 import { isCustomPlatform, samePlatform, wantedPlatform } from '../manifest/index.js';
 import { formatReference, imageIdPrefix, normalizeImageId, parseReferenceParts, type ImageReference } from '../reference/index.js';
 import { aliasCachePath, aliasToRecord, readAliasCache, recordAlias, resolveShortName, terminalPrompt, type Resolution } from '../shortnames/index.js';
@@ -77,10 +77,16 @@ async function decideAndCopy(input: string, ctx: PullContext): Promise<PulledIma
     return [await pullCandidates(input, await resolve(name, conf, ctx), conf, policy, ctx)];
   } catch (err) {
     // As libimage: `newer` keeps the local image when the registry cannot tell or serve a newer one.
-    if (policy !== 'newer' || !useLocal || ctx.options.signal?.aborted) throw err;
+    // Not when the trust policy refused the newer image: the tag now names an image the user's
+    // policy rejects, which a script must hear about as a failure, not as a warning.
+    if (policy !== 'newer' || !useLocal || ctx.options.signal?.aborted || refusedByPolicy(err)) throw err;
     ctx.emit({ type: 'warning', message: `cannot check ${name} for a newer image; using the local image: ${(err as Error).message}` });
     return present();
   }
+}
+
+function refusedByPolicy(err: unknown): boolean {
+  return isHoistError(err, 'POLICY_REJECTED') || (err instanceof MultiError && err.errors.some(refusedByPolicy));
 }
 
 async function resolve(input: string, conf: RegistriesConf, ctx: PullContext): Promise<Resolution & { cacheFile: string }> {

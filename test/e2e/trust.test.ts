@@ -3,13 +3,15 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runHoist, type RunResult } from '../helpers/cli.js';
-import { createGpgKey, stopGpgAgent, type GpgKey } from '../helpers/gpg.js';
+import { createGpgKey, gpgSign, simpleSigningPayload, stopGpgAgent, type GpgKey } from '../helpers/gpg.js';
 import { buildImage, buildIndex, writeDirImage, writeOciLayout } from '../helpers/images.js';
 import { pushImage } from '../helpers/push.js';
 import { startRegistry, type RegistryHandle } from '../helpers/registry.js';
 import { lookasidePath, makeCosignKey, serveDirectory, signWithSkopeo, writeCosignAttachment, writeRegistriesD, type CosignKey, type LookasideServer, type SkopeoSignedImage } from '../helpers/signed-images.js';
 import { storeSnapshot } from '../helpers/tmp.js';
 import { Store } from '../../src/store/index.js';
+import { pull } from '../../src/engine/index.js';
+import { isHoistError } from '../../src/errors.js';
 import { insecure, makeSandbox, type Sandbox } from '../engine/support.js';
 
 // `hoist pull` under containers-policy.json, with signatures made by the peers' own tools: skopeo
@@ -26,6 +28,10 @@ const multi = buildIndex([amd64, arm64]);
 
 let sandbox: Sandbox;
 let registry: RegistryHandle;
+/** A second registry, so that a short name has two search registries. */
+let registry2: RegistryHandle;
+let shortConf: string;
+let rdBoth: string;
 let signer: GpgKey;
 let stranger: GpgKey;
 let lookaside: string;
@@ -61,6 +67,14 @@ before(async () => {
   cosignKey = await makeCosignKey(join(sandbox.dir, 'cosign.pub'));
   await pushImage(registry, 'trust/cosigned', cosigned, '1');
   await writeCosignAttachment(registry, 'trust/cosigned', cosigned.manifest.digest, [{ key: cosignKey }]);
+  registry2 = await startRegistry();
+  await pushImage(registry, 'short/app', unsigned, '1');
+  await signWithSkopeo({ registry: registry2, repository: 'short/app', tag: '1', image: signedImage, signer, lookaside, work: await work() });
+  rdBoth = await writeRegistriesD(join(sandbox.dir, 'rd-both'), { [host]: { lookaside: `file://${lookaside}` }, [registry2.host]: { lookaside: `file://${lookaside}` } });
+  shortConf = await sandbox.conf(
+    'short.conf',
+    `unqualified-search-registries = ["${host}", "${registry2.host}"]\nshort-name-mode = "permissive"\n${insecure(host, registry2.host)}`,
+  );
   server = await serveDirectory(lookaside);
   rdFile = await writeRegistriesD(join(sandbox.dir, 'rd-file'), { [host]: { lookaside: `file://${lookaside}` } });
   rdHttp = await writeRegistriesD(join(sandbox.dir, 'rd-http'), { [host]: { lookaside: server.base } });
@@ -73,6 +87,7 @@ before(async () => {
 after(async () => {
   await server?.close();
   await registry?.stop();
+  await registry2?.stop();
   if (signer) await stopGpgAgent(signer);
   if (stranger) await stopGpgAgent(stranger);
   await sandbox?.remove();
@@ -287,18 +302,28 @@ describe('hoist pull under a signature policy', () => {
     }
   });
 
-  test('an expired key refuses its signatures', async () => {
-    const old = await createGpgKey(await work(), { at: new Date(Date.now() - 10 * 86400_000), expires: '2d' });
+  test('a key that has expired, and a signature that has, refuse the image', async () => {
+    const image = buildImage({ layers: [{ 'etc/x': 'signed long ago\n' }] });
+    await pushImage(registry, 'trust/expired', image, '1');
+    const days = (n: number) => new Date(Date.now() - n * 86400_000);
+    // A key made 10 days ago that expired after 2, and a signature it made while it was valid.
+    const old = await createGpgKey(await work(), { at: days(10), expires: '2d' });
+    const file = lookasidePath(lookaside, 'trust/expired', image.manifest.digest, 1);
+    await mkdir(join(file, '..'), { recursive: true });
     try {
-      const signedByOld = await signWithSkopeo({ registry, repository: 'trust/expired', tag: '1', image: buildImage({ layers: [{ 'etc/x': 'expired\n' }] }), signer: old, lookaside, work: await work() }).catch((err: Error) => err);
-      // GnuPG itself refuses to sign with an expired key: that is the peer's answer, and the test's.
-      if (signedByOld instanceof Error) {
-        assert.match(signedByOld.message, /expired|unusable|No secret key|signing failed/i);
-        return;
-      }
+      await writeFile(file, await gpgSign(old, simpleSigningPayload(image.manifest.digest, `${host}/trust/expired:1`), { at: days(9) }));
       const root = await emptyRoot();
       const message = await assertRefusedAny(root, async () => hoist(root, ['pull', '-q', `${host}/trust/expired:1`], await policy({ [host]: [gpgBy(old)] })));
-      assert.match(message, /expired/i);
+      assert.match(message, /^Error: Source image rejected: signature by key [0-9A-F]{40} is not accepted: Primary key is expired/);
+      // A key that never expires, whose signature was made 9 days ago to expire after a day.
+      const lasting = await createGpgKey(await work(), { at: days(10) });
+      try {
+        await writeFile(file, await gpgSign(lasting, simpleSigningPayload(image.manifest.digest, `${host}/trust/expired:1`), { at: days(9), expires: '1d' }));
+      } finally {
+        await stopGpgAgent(lasting);
+      }
+      const expired = await assertRefusedAny(root, async () => hoist(root, ['pull', '-q', `${host}/trust/expired:1`], await policy({ [host]: [gpgBy(lasting)] })));
+      assert.match(expired, /^Error: Source image rejected: Signature expired on \d{4}-\d\d-\d\d /);
     } finally {
       await stopGpgAgent(old);
     }
@@ -331,6 +356,54 @@ describe('hoist pull under a signature policy', () => {
     const priv = await hoist(root, ['pull', '-q', `${host}/trust/cosigned:1`], await policy({ [host]: [{ type: 'sigstoreSigned', keyPath: secret, signedIdentity: { type: 'matchRepository' } }] }), rdSigstore);
     assert.equal(priv.status, 125);
     assert.match(priv.stderr, /^Error: .*private key/m);
+  });
+
+  test('--policy always re-checks the policy, and so does newer when the tag has moved', async () => {
+    const image = buildImage({ layers: [{ 'etc/moving': 'first\n' }] });
+    const moved = await signWithSkopeo({ registry, repository: 'trust/moving', tag: '1', image, signer, lookaside, work: await work() });
+    const root = await emptyRoot();
+    const strict = await policy({ [host]: [gpgBy(signer)] });
+    assertOk(await hoist(root, ['pull', '-q', `${host}/trust/moving:1`], strict));
+    await assertRefusedAny(root, async () => hoist(root, ['pull', '-q', '--policy', 'always', `${host}/trust/moving:1`], await policy({ [host]: [gpgBy(stranger)] })));
+    // Unchanged: `newer` asks for the digest only, and keeps the image it verified.
+    const same = await hoist(root, ['pull', '-q', '--policy', 'newer', `${host}/trust/moving:1`], strict);
+    assertOk(same);
+    assert.equal(same.stdout.trim(), image.config.digest.slice(7));
+    // The tag moves to an unsigned image: newer fetches it, and the policy refuses it.
+    await pushImage(registry, 'trust/moving', unsigned, '1');
+    await assertRefused(root, () => hoist(root, ['pull', '-q', '--policy', 'newer', `${host}/trust/moving:1`], strict), 'Source image rejected: A signature was required, but no signature exists');
+    assert.ok(moved.signedDigests.includes(image.manifest.digest));
+  });
+
+  test('with several short-name candidates, a refused candidate is a failed one and the next is tried', async () => {
+    const root = await emptyRoot();
+    const p = await policy({ [host]: [gpgBy(signer)], [registry2.host]: [gpgBy(signer)] });
+    const result = await runHoist(
+      ['--root', root, 'pull', '--registries-conf', shortConf, '--alias-cache', sandbox.aliasCache(), '--retry', '0', '--registries.d', rdBoth, '--signature-policy', p, '--progress', 'plain', 'short/app:1'],
+      { env: sandbox.cliEnv },
+    );
+    assertOk(result);
+    assert.equal(result.stdout.trim(), signedImage.config.digest.slice(7));
+    assert.match(result.stderr, new RegExp(`Trying to pull ${host}/short/app:1\\.\\.\\.`));
+    assert.match(result.stderr, new RegExp(`Trying to pull ${registry2.host}/short/app:1\\.\\.\\.`));
+    const images = JSON.parse((await runHoist(['--root', root, 'images', '--format', 'json'], { env: sandbox.cliEnv })).stdout) as { Names: string[] }[];
+    assert.deepEqual(images.map((i) => i.Names), [[`${registry2.host}/short/app:1`]]);
+  });
+
+  test('the library refuses with a typed POLICY_REJECTED error, and rmi removes kept signatures with the image', async () => {
+    const store = await Store.open(await emptyRoot());
+    const options = { store, env: sandbox.env, registriesConf: conf, aliasCache: sandbox.aliasCache(), registriesD: rdFile, isTTY: false, registry: { retry: 0 } };
+    await assert.rejects(
+      pull(`${host}/trust/unsigned:1`, { ...options, signaturePolicy: await policy({ [host]: [gpgBy(signer)] }) }),
+      (err: unknown) => isHoistError(err, 'POLICY_REJECTED') && err.message === 'Source image rejected: A signature was required, but no signature exists',
+    );
+    const [pulled] = await pull(`${host}/trust/app:1`, { ...options, signaturePolicy: await policy({ [host]: [gpgBy(signer)] }) });
+    const record = (await store.images()).find((r) => r.id === pulled!.id)!;
+    assert.equal(record.signatures?.length, 1);
+    const blob = join(store.root, 'blobs', 'sha256', record.signatures![0]!.slice(7));
+    await readFile(blob);
+    await store.remove([`${host}/trust/app:1`]);
+    await assert.rejects(readFile(blob), { code: 'ENOENT' });
   });
 
   test('hoist trust show explains the entry that decides and where signatures are read, without pulling', async () => {
