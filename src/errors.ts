@@ -83,3 +83,29 @@ export function abortError(signal: AbortSignal): HoistError {
   const reason: unknown = signal.reason;
   return isHoistError(reason) ? reason : new HoistError('ABORTED', 'operation aborted', { cause: reason });
 }
+
+// Untrusted text in messages. Messages quote bytes hoist did not write (registry replies, file
+// contents, signed claims); control and format characters among them (C0, DEL, C1, bidirectional
+// overrides, zero-width characters, line separators) could drive a terminal or hide text, so
+// messages show them escaped. One definition, for every folder.
+const UNPRINTABLE = /[\p{Cc}\p{Cf}\u2028\u2029]/gu;
+
+/** `text` with every control or format character written as `\uXXXX` (or `\u{XXXXX}`). */
+export function printable(text: string): string {
+  return text.replace(UNPRINTABLE, (char) => {
+    const code = char.codePointAt(0)!;
+    return code > 0xffff ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
+/** A double-quoted string, like Go's %q in upstream's messages, that never carries a raw control character. */
+export function quoted(text: string): string {
+  return printable(JSON.stringify(text));
+}
+
+/** At most `max` characters of `text`, with `…` when cut, never half a surrogate pair. */
+export function clipped(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const head = text.slice(0, /[\ud800-\udbff]/.test(text[max - 1]!) ? max - 1 : max);
+  return `${head}…`;
+}

@@ -1,6 +1,6 @@
 import createDebug from 'debug';
 import { HoistError, MultiError } from '../errors.js';
-import { printable } from '../progress/index.js';
+import { printableLines } from '../progress/index.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -22,13 +22,13 @@ export const EXIT_ERROR = 125;
  */
 export function printError(err: unknown): void {
   if (err instanceof HoistError) {
-    process.stderr.write(`Error: ${printable(err.message)}\n`);
-    if (err.hint !== undefined) process.stderr.write(`Hint: ${printable(err.hint)}\n`);
+    process.stderr.write(`Error: ${printableLines(err.message)}\n`);
+    if (err.hint !== undefined) process.stderr.write(`Hint: ${printableLines(err.hint)}\n`);
     if (stackTraces) process.stderr.write(`${err.stack ?? ''}\n${err instanceof MultiError ? '' : formatCause(err.cause)}`);
     return;
   }
   const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`Error: ${printable(message)}\n`);
+  process.stderr.write(`Error: ${printableLines(message)}\n`);
   if (stackTraces && err instanceof Error) process.stderr.write(`${err.stack ?? ''}\n`);
 }
 

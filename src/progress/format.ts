@@ -1,4 +1,5 @@
 /** Short forms Podman uses in progress output. */
+import { printable } from '../errors.js';
 import type { CopyEvent } from './events.js';
 
 /** The steps of a copy that Podman reports with one fixed line each, in its words. */
@@ -31,11 +32,9 @@ export function formatBytes(n: number): string {
 }
 
 /**
- * Messages quote untrusted bytes (registry replies, signed claims, file contents); a terminal must
- * never receive their control characters raw (escape sequences could rewrite the screen). Line
- * breaks stay: multi-error messages are several lines.
+ * A message as the terminal may receive it: every line printable (errors.ts), line breaks kept,
+ * since multi-error messages are several lines.
  */
-export function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+export function printableLines(text: string): string {
+  return text.split('\n').map(printable).join('\n');
 }

@@ -1,5 +1,5 @@
 import type { CopyEvent } from './events.js';
-import { printable, stepLine } from './format.js';
+import { printableLines, stepLine } from './format.js';
 
 /** Podman's non-TTY output: one line per step and per blob. */
 export function plainRenderer(write: (line: string) => void): (event: CopyEvent) => void {
@@ -27,7 +27,7 @@ export function plainRenderer(write: (line: string) => void): (event: CopyEvent)
         }
         break;
       case 'warning':
-        write(`Warning: ${printable(event.message)}`);
+        write(`Warning: ${printableLines(event.message)}`);
         break;
       default:
         break;

@@ -1,5 +1,5 @@
 import type { CopyEvent } from './events.js';
-import { formatBytes, printable, shortDigest, stepLine } from './format.js';
+import { formatBytes, printableLines, shortDigest, stepLine } from './format.js';
 
 interface BarState {
   label: string;
@@ -71,7 +71,7 @@ export class TtyRenderer {
         break;
       }
       case 'warning':
-        this.#line(`Warning: ${printable(event.message)}`);
+        this.#line(`Warning: ${printableLines(event.message)}`);
         break;
       case 'copy-done':
         this.finish();

@@ -12,7 +12,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { STATUS_CODES } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { Dispatcher } from 'undici';
-import { abortError, HoistError } from '../errors.js';
+import { abortError, HoistError, printable } from '../errors.js';
 import { MAX_SIGNATURES, MAX_SIGNATURE_BYTES, signatureFromBlob, type Signature } from '../manifest/index.js';
 import { parseDigest, type ParsedDigest } from '../reference/index.js';
 import { dispatcherFor } from './agent.js';
@@ -263,7 +263,3 @@ function printableUrl(url: URL): string {
   return `${url.protocol}//${url.host}${url.pathname}`;
 }
 
-/** `text` with control characters (C0, DEL, C1) escaped, so that bytes from a server or a path cannot drive a terminal. */
-export function printable(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}

@@ -5,7 +5,7 @@
  * sigstore (cosign) attachments when registries.d enables them. Verifying them is trust/'s job.
  */
 import type { SignatureStorage } from '../config/registries-d/types.js';
-import { HoistError, isHoistError } from '../errors.js';
+import { HoistError, isHoistError, printable } from '../errors.js';
 import {
   MAX_SIGNATURES,
   MAX_SIGNATURE_BYTES,
@@ -19,7 +19,7 @@ import {
 import { parseDigest } from '../reference/index.js';
 import { readBounded } from './body.js';
 import type { RegistryClient } from './client.js';
-import { printable, readLookasideSignatures, type LookasideOptions } from './lookaside.js';
+import { readLookasideSignatures, type LookasideOptions } from './lookaside.js';
 import { fetchManifest, type FetchedManifest } from './manifests.js';
 import { networkError } from './network-errors.js';
 import { withRetries } from './retry.js';

@@ -1,5 +1,5 @@
 import type { Policy, Requirement, SignedIdentity } from '../config/policy/index.js';
-import { HoistError } from '../errors.js';
+import { clipped, HoistError, printable, quoted } from '../errors.js';
 import { digestBytes, SIGSTORE_SIGNATURE_MEDIA_TYPE, type Signature, type SigstoreSignature } from '../manifest/index.js';
 import { isValidDigest, parseDigest, type ImageReference } from '../reference/index.js';
 import { identityMatches } from './identity.js';
@@ -135,17 +135,14 @@ async function acceptSignatures(
 function checkClaims(claims: Claims, rule: SignedIdentity, image: ImageUnderPolicy): void {
   const { dockerManifestDigest: digest, dockerReference } = claims;
   if (!isValidDigest(digest) || digestBytes(image.manifest.bytes, parseDigest(digest).algorithm) !== digest) {
-    throw new SignatureRejection(`Signature for digest ${printable(digest)} does not match`);
+    throw new SignatureRejection(`Signature for digest ${claimText(digest)} does not match`);
   }
   const reference: ImageReference | undefined = image.identity.transport === 'docker' ? image.identity.reference : undefined;
   if (!identityMatches(rule, reference, dockerReference)) {
-    throw new SignatureRejection(`Signature for identity ${JSON.stringify(printable(dockerReference))} is not accepted`);
+    throw new SignatureRejection(`Signature for identity ${quoted(clipped(dockerReference, 300))} is not accepted`);
   }
 }
 
-/** Signed claims are the signer's bytes: cut and strip control characters before they reach a terminal. */
-function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.slice(0, 300).replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
-}
+/** Signed claims are the signer's bytes: cut, and control characters escaped, before a message shows them. */
+const claimText = (text: string) => printable(clipped(text, 300));
 

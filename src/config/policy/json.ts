@@ -1,3 +1,4 @@
+import { clipped, printable, quoted } from '../../errors.js';
 /**
  * A small strict JSON reader that keeps where every key and value sits. JSON.parse cannot serve
  * policy.json: it silently keeps the last of duplicated keys (containers/image rejects them, and a
@@ -59,31 +60,18 @@ export class JsonSyntaxError extends Error {
  * scope with a 255-character name and a sha512 digest is about 400), far below a flood.
  */
 const SHOWN_CHARS = 512;
-// Characters that would act on a terminal or reorder the text around them: C0 (JSON.stringify
-// escapes those), DEL, C1, line/paragraph separators, the bidirectional controls and the BOM.
-const UNSAFE = /[\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g;
-const C0 = /[\u0000-\u001f]/g;
-
-function cut(text: string, max: number): string {
-  if (text.length <= max) return text;
-  // Never leave half a surrogate pair behind.
-  const head = text.slice(0, /[\ud800-\udbff]/.test(text[max - 1]!) ? max - 1 : max);
-  return `${head}…`;
-}
-
-const unicodeEscape = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
 
 /**
  * A string from the file as a message may show it: quoted, every control character escaped, and
  * cut to SHOWN_CHARS (`"abc…"`), so a hostile file can neither drive the terminal nor flood it.
  */
 export function quoteForMessage(text: string): string {
-  return JSON.stringify(cut(text, SHOWN_CHARS)).replace(UNSAFE, unicodeEscape);
+  return quoted(clipped(text, SHOWN_CHARS));
 }
 
 /** Like quoteForMessage without the quotes, for text that merely contains file content (e.g. another module's message). */
 export function escapeForMessage(text: string, max = SHOWN_CHARS): string {
-  return cut(text, max).replace(C0, unicodeEscape).replace(UNSAFE, unicodeEscape);
+  return printable(clipped(text, max));
 }
 
 const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;

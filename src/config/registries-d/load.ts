@@ -12,8 +12,8 @@ import { access, open, opendir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import createDebug from 'debug';
-import { HoistError } from '../../errors.js';
-import { parseRegistriesDFile, printable, quoted, REGISTRIES_D_HINT, type RegistriesDFile } from './parse.js';
+import { HoistError, printable, quoted } from '../../errors.js';
+import { parseRegistriesDFile, REGISTRIES_D_HINT, type RegistriesDFile } from './parse.js';
 import type { LoadRegistriesDOptions, RegistriesD } from './types.js';
 
 export const SYSTEM_REGISTRIES_D = '/etc/containers/registries.d';

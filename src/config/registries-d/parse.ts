@@ -15,7 +15,7 @@
  * no file never loads a YAML parser.
  */
 import type { Document, LineCounter, Node as YamlNode, Pair, ParsedNode, YAMLMap } from 'yaml';
-import { HoistError } from '../../errors.js';
+import { HoistError, printable, quoted } from '../../errors.js';
 import { fileLocation } from '../toml.js';
 import type { SignatureStorageSection } from './types.js';
 
@@ -234,19 +234,3 @@ function keyLabel(path: string[]): string {
   return path.map((segment) => (/^[A-Za-z0-9_-]+$/.test(segment) ? segment : quoted(segment))).join('.');
 }
 
-// Control and format characters (C0, DEL, C1, bidi overrides, zero-width, line separators) could
-// rewrite a terminal line or hide text; messages show them escaped.
-const UNPRINTABLE = /[\p{Cc}\p{Cf}\u2028\u2029]/gu;
-
-/** `text` with every unprintable character written as `\uXXXX` (or `\u{XXXXX}`). */
-export function printable(text: string): string {
-  return text.replace(UNPRINTABLE, (char) => {
-    const code = char.codePointAt(0)!;
-    return code > 0xffff ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, '0')}`;
-  });
-}
-
-/** A double-quoted string, like Go's %q in upstream's messages, that never carries a raw control character. */
-export function quoted(text: string): string {
-  return printable(JSON.stringify(text));
-}
