@@ -1,10 +1,10 @@
 /**
  * hoist as a library: `import { pull, Store } from 'hoist'`.
  */
+export { explainTrust } from './engine/explain-trust.js';
+export { verifyStoredImage } from './engine/verify.js';
 export {
   pull,
-  explainTrust,
-  verifyStoredImage,
   type PullOptions,
   type PulledImage,
   type PullPolicy,

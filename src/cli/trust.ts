@@ -1,5 +1,5 @@
 import type { CommandSpec } from './command-spec.js';
-import { explainTrust, type ExplainedImage, type ExplainedRequirement, type TrustExplanation } from '../engine/index.js';
+import type { ExplainedImage, ExplainedRequirement, TrustExplanation } from '../engine/index.js';
 import { writeStdout } from './output.js';
 import type { GlobalArgs } from './store-option.js';
 
@@ -52,6 +52,7 @@ export const trustCommand: CommandSpec<TrustArgs> = {
     'registries-conf': { type: 'string', describe: 'registries.conf to read instead of the default ones' },
   },
   async handler(args) {
+    const { explainTrust } = await import('../engine/trust-entry.js');
     const explanation = await explainTrust(args.name, {
       ...(args['signature-policy'] !== undefined ? { signaturePolicy: args['signature-policy'] } : {}),
       ...(args['registries.d'] !== undefined ? { registriesD: args['registries.d'] } : {}),

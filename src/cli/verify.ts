@@ -1,5 +1,4 @@
 import type { CommandSpec } from './command-spec.js';
-import { verifyStoredImage } from '../engine/index.js';
 import { HoistError } from '../errors.js';
 import { writeStdout } from './output.js';
 import { openStore, type GlobalArgs } from './store-option.js';
@@ -19,6 +18,7 @@ export const verifyCommand: CommandSpec<VerifyArgs> = {
     'signature-policy': { type: 'string', describe: 'containers-policy.json to read instead of the default ones' },
   },
   async handler(args) {
+    const { verifyStoredImage } = await import('../engine/trust-entry.js');
     const store = await openStore(args);
     const results = [];
     for (const input of args.images) {

@@ -3,7 +3,6 @@ import { wantedPlatform } from '../manifest/index.js';
 import type { LocalTransport } from '../transports/index.js';
 import type { PulledImage } from './options.js';
 import type { PullContext } from './pull-context.js';
-import { localAuthorizer } from './trust.js';
 
 /**
  * Copies the image a local transport (oci, dir, archives) selects, named by the transport's rule.
@@ -13,6 +12,7 @@ export async function copyFromLocal(transport: LocalTransport, reference: string
   const { store, options } = ctx;
   const { source, names } = await transport.open(reference, { tmpDir: store.paths.tmp, ...(options.signal ? { signal: options.signal } : {}) });
   try {
+    const { localAuthorizer } = await import('./trust-entry.js');
     const image = await copyImage(source, store, {
       platform: wantedPlatform(options.platform ?? {}),
       authorize: localAuthorizer(ctx, transport, reference, source),

@@ -3,8 +3,7 @@ import { registriesDPath, signatureStorageFor } from '../config/registries-d/ind
 import { HoistError } from '../errors.js';
 import { parseImageName, localTransport } from '../transports/index.js';
 import { formatReference, parseReference } from '../reference/index.js';
-import { loadKeyMaterial } from '../trust/keys.js';
-import { requirementsFor, type PolicyIdentity } from '../trust/index.js';
+import { loadKeyMaterial, requirementsFor, type PolicyIdentity } from '../trust/index.js';
 import { explainResolution } from './explain.js';
 import type { PullOptions } from './options.js';
 import { loadPullConfig, registriesDLookup, type PullConfig } from './pull-context.js';

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { loadRegistriesConf, type RegistriesConf } from '../config/registries/index.js';
 import { loadSettings, type Settings } from '../config/settings.js';
-import { loadPolicy, type Policy } from '../config/policy/index.js';
-import { loadRegistriesD, type RegistriesD } from '../config/registries-d/index.js';
+import type { Policy } from '../config/policy/index.js';
+import type { RegistriesD } from '../config/registries-d/index.js';
 import { shippedConfDir, shippedRegistriesDDir } from '../config/shipped.js';
 import { DEFAULT_MAX_PARALLEL } from '../copy/index.js';
 import { HoistError } from '../errors.js';
@@ -60,11 +60,13 @@ export async function loadPullConfig(options: PullOptions): Promise<PullConfig> 
   });
   const { policy: configuredPolicy, maxParallelDownloads } = settings;
   const trustPolicy = once(async () => {
+    const { loadPolicy } = await import('./trust-entry.js');
     const loaded = await loadPolicy(policyLookup(options, env));
     loaded.warnings.forEach((message) => emit({ type: 'warning', message }));
     return loaded;
   });
   const registriesD = once(async () => {
+    const { loadRegistriesD } = await import('./trust-entry.js');
     const loaded = await loadRegistriesD(registriesDLookup(options, env));
     loaded.warnings.forEach((message) => emit({ type: 'warning', message }));
     return loaded;

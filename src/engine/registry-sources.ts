@@ -7,7 +7,6 @@ import { formatReference, type ImageReference } from '../reference/index.js';
 import type { NewImage } from '../store/index.js';
 import type { RegistrySourceOptions } from '../transports/docker.js';
 import type { PullContext } from './pull-context.js';
-import { registryAuthorizer, signatureStorageLoader } from './trust.js';
 
 /**
  * The HTTP stack, loaded only once a request is really made: undici alone costs ~200 ms of start-up
@@ -56,7 +55,7 @@ export async function copyFromSources(ref: ImageReference, conf: RegistriesConf,
   for (const source of sources) {
     let opened;
     try {
-      const { openRegistrySource } = await registryTransport();
+      const [{ openRegistrySource }, { registryAuthorizer, signatureStorageLoader }] = await Promise.all([registryTransport(), import('./trust-entry.js')]);
       const signatureStorage = signatureStorageLoader(ctx, source.reference);
       opened = await openRegistrySource(source.reference, {
         ...accessFor(source, primary, ctx, conf),

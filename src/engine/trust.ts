@@ -25,7 +25,7 @@ export function registryAuthorizer(ctx: PullConfig, logical: ImageReference, sou
     if (requirements.some((r) => r.type === 'sigstoreSigned')) {
       const found = await storage();
       if (!found.useSigstoreAttachments) {
-        missingSignaturesHint = `the policy wants sigstore signatures, but use-sigstore-attachments is not true for ${logical.domain} in registries.d (${found.from.useSigstoreAttachments}), so none were read`;
+        missingSignaturesHint = `the policy wants sigstore signatures, but use-sigstore-attachments is not true in registries.d for the registry serving ${formatReference(logical)} (${found.from.useSigstoreAttachments}), so none were read`;
         ctx.emit({ type: 'warning', message: missingSignaturesHint });
       }
     }

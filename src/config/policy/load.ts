@@ -18,6 +18,7 @@ const debug = createDebug('hoist:config');
 
 export const DEFAULT_SYSTEM_POLICY_FILE = '/etc/containers/policy.json';
 const USER_POLICY_FILE = join('.config', 'containers', 'policy.json');
+const READ_PIECE = 64 * 1024;
 
 export interface PolicyLookup {
   /** `--signature-policy`: this file and no other. */
@@ -75,17 +76,20 @@ async function readPolicyFile({ file, named }: Chosen): Promise<string> {
     throw new HoistError('INVALID_CONFIG', missing ? `policy file ${shown} does not exist` : `reading policy file ${shown}: ${(err as Error).message}`, { hint, cause: err });
   }
   try {
-    const buffer = Buffer.allocUnsafe(MAX_JSON_BYTES + 1);
+    // Pieces of READ_PIECE, not one MAX_JSON_BYTES buffer: every pull reads this (usually tiny) file.
+    const pieces: Buffer[] = [];
     let length = 0;
     let bytesRead: number;
     do {
-      ({ bytesRead } = await handle.read(buffer, length, buffer.length - length, null));
+      const piece = Buffer.allocUnsafe(READ_PIECE);
+      ({ bytesRead } = await handle.read(piece, 0, READ_PIECE, null));
+      pieces.push(piece.subarray(0, bytesRead));
       length += bytesRead;
     } while (bytesRead > 0 && length <= MAX_JSON_BYTES);
     if (length > MAX_JSON_BYTES) {
       throw new HoistError('INVALID_CONFIG', `policy file ${shown} is larger than ${MAX_JSON_BYTES / 1024 / 1024} MiB`, { hint });
     }
-    return buffer.toString('utf8', 0, length);
+    return Buffer.concat(pieces, length).toString('utf8');
   } catch (err) {
     if (err instanceof HoistError) throw err;
     // EISDIR and the like surface here, at the first read.
