@@ -9,6 +9,9 @@ import { pushImage } from '../helpers/push.js';
 import { startRegistry, type RegistryHandle } from '../helpers/registry.js';
 import { lookasidePath, makeCosignKey, serveDirectory, signWithSkopeo, writeCosignAttachment, writeRegistriesD, type CosignKey, type LookasideServer, type SkopeoSignedImage } from '../helpers/signed-images.js';
 import { storeSnapshot } from '../helpers/tmp.js';
+import { directoryEntries, dockerArchive } from '../helpers/archives.js';
+import { makeTar } from '../helpers/tar.js';
+import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
 import { Store } from '../../src/store/index.js';
 import { pull } from '../../src/engine/index.js';
 import { isHoistError } from '../../src/errors.js';
@@ -36,6 +39,7 @@ let signer: GpgKey;
 let stranger: GpgKey;
 let lookaside: string;
 let server: LookasideServer;
+let proxy: FaultProxy;
 let signed: SkopeoSignedImage;
 let cosignKey: CosignKey;
 let conf: string;
@@ -76,15 +80,17 @@ before(async () => {
     `unqualified-search-registries = ["${host}", "${registry2.host}"]\nshort-name-mode = "permissive"\n${insecure(host, registry2.host)}`,
   );
   server = await serveDirectory(lookaside);
+  proxy = await startFaultProxy(registry);
   rdFile = await writeRegistriesD(join(sandbox.dir, 'rd-file'), { [host]: { lookaside: `file://${lookaside}` } });
   rdHttp = await writeRegistriesD(join(sandbox.dir, 'rd-http'), { [host]: { lookaside: server.base } });
   rdSigstore = await writeRegistriesD(join(sandbox.dir, 'rd-sigstore'), { [host]: { lookaside: `file://${lookaside}`, 'use-sigstore-attachments': true } });
   conf = await sandbox.conf(
     'registries.conf',
-    `${insecure(host)}\n[[registry]]\nprefix = "${host}/logical/app"\nlocation = "${host}/logical/app"\ninsecure = true\n[[registry.mirror]]\nlocation = "${host}/mirror-dst/app"\ninsecure = true\n`,
+    `${insecure(host, proxy.host)}\n[[registry]]\nprefix = "${host}/logical/app"\nlocation = "${host}/logical/app"\ninsecure = true\n[[registry.mirror]]\nlocation = "${host}/mirror-dst/app"\ninsecure = true\n`,
   );
 });
 after(async () => {
+  await proxy?.stop();
   await server?.close();
   await registry?.stop();
   await registry2?.stop();
@@ -178,8 +184,14 @@ describe('hoist pull under a signature policy', () => {
 
   test('an unsigned image is refused with no layer downloaded', async () => {
     const root = await emptyRoot();
-    const p = await policy({ [host]: [gpgBy(signer)] });
+    const p = await policy({ [host]: [gpgBy(signer)], [proxy.host]: [gpgBy(signer)] });
     await assertRefused(root, () => hoist(root, ['pull', '-q', `${host}/trust/unsigned:1`], p), 'Source image rejected: A signature was required, but no signature exists');
+    // Through a recording proxy: the manifest is read, no blob is.
+    const before = proxy.requests.length;
+    await assertRefused(root, () => hoist(root, ['pull', '-q', `${proxy.host}/trust/unsigned:1`], p), 'Source image rejected: A signature was required, but no signature exists');
+    const seen = proxy.requests.slice(before).map((r) => `${r.method} ${r.path}`);
+    assert.ok(seen.some((r) => r.startsWith('GET /v2/trust/unsigned/manifests/1')), seen.join('\n'));
+    assert.deepEqual(seen.filter((r) => r.includes('/blobs/')), []);
   });
 
   test('a signature by another key is refused', async () => {
@@ -260,6 +272,12 @@ describe('hoist pull under a signature policy', () => {
     const p = await policy({}, { oci: { '': [gpgBy(signer)] } });
     const root = await emptyRoot();
     await assertRefused(root, () => hoist(root, ['pull', '-q', `oci:${join(dir, 'layout')}:v1`], p), 'Source image rejected: A signature was required, but no signature exists');
+    // The same for the archives: docker-archive has only the "" scope, oci-archive path scopes.
+    await writeFile(join(dir, 'img.tar'), dockerArchive([{ image: unsigned, repoTags: ['x:1'] }]));
+    await writeFile(join(dir, 'layout.tar'), makeTar(await directoryEntries(join(dir, 'layout'))));
+    const archives = await policy({}, { 'docker-archive': { '': [gpgBy(signer)] }, 'oci-archive': { [dir]: [gpgBy(signer)] } });
+    await assertRefused(root, () => hoist(root, ['pull', '-q', `docker-archive:${join(dir, 'img.tar')}`], archives), 'Source image rejected: A signature was required, but no signature exists');
+    await assertRefused(root, () => hoist(root, ['pull', '-q', `oci-archive:${join(dir, 'layout.tar')}:v1`], archives), 'Source image rejected: A signature was required, but no signature exists');
     // Scopes of path transports are resolved paths: a policy for another directory does not apply.
     const elsewhere = await policy({}, { oci: { '/nonexistent/layouts': [{ type: 'reject' }] } });
     assertOk(await hoist(root, ['pull', '-q', `oci:${join(dir, 'layout')}:v1`], elsewhere));
