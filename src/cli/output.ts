@@ -36,6 +36,11 @@ function formatCause(cause: unknown): string {
   return cause instanceof Error ? `Caused by: ${cause.stack ?? cause.message}\n` : '';
 }
 
+/** A warning of a command that renders no progress (resolve, trust show), as the renderers print them. */
+export function printWarning(message: string): void {
+  process.stderr.write(`Warning: ${printableLines(message)}\n`);
+}
+
 export function writeStdout(line: string): void {
   process.stdout.write(`${line}\n`);
 }

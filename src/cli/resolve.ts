@@ -1,6 +1,6 @@
 import type { CommandSpec } from './command-spec.js';
 import { explainResolution, type Explanation } from '../engine/index.js';
-import { writeStdout } from './output.js';
+import { printWarning, writeStdout } from './output.js';
 import type { GlobalArgs } from './store-option.js';
 
 interface ResolveArgs extends GlobalArgs {
@@ -49,7 +49,7 @@ export const resolveCommand: CommandSpec<ResolveArgs> = {
       ...(args['registries-conf'] !== undefined ? { registriesConf: args['registries-conf'] } : {}),
       ...(args['alias-cache'] !== undefined ? { aliasCache: args['alias-cache'] } : {}),
       onEvent: (e) => {
-        if (e.type === 'warning') process.stderr.write(`Warning: ${e.message}\n`);
+        if (e.type === 'warning') printWarning(e.message);
       },
     });
     writeStdout(args.format === 'json' ? JSON.stringify(explanation, null, 2) : render(explanation));

@@ -1,6 +1,6 @@
 import type { CommandSpec } from './command-spec.js';
 import type { ExplainedImage, ExplainedRequirement, TrustExplanation } from '../engine/index.js';
-import { writeStdout } from './output.js';
+import { printWarning, writeStdout } from './output.js';
 import type { GlobalArgs } from './store-option.js';
 
 interface TrustArgs extends GlobalArgs {
@@ -58,7 +58,7 @@ export const trustCommand: CommandSpec<TrustArgs> = {
       ...(args['registries.d'] !== undefined ? { registriesD: args['registries.d'] } : {}),
       ...(args['registries-conf'] !== undefined ? { registriesConf: args['registries-conf'] } : {}),
       onEvent: (e) => {
-        if (e.type === 'warning') process.stderr.write(`Warning: ${e.message}\n`);
+        if (e.type === 'warning') printWarning(e.message);
       },
     });
     writeStdout(args.format === 'json' ? JSON.stringify(explanation, null, 2) : render(explanation));

@@ -21,14 +21,12 @@ export interface ApplicableRequirements {
  * specific entries are ignored: lists are never merged.
  */
 export function requirementsFor(policy: Policy, identity: PolicyIdentity): ApplicableRequirements {
-  const scopes = policy.transports[identity.transport];
+  const scopes = policy.transports[identity.transport] ?? {};
   const tried: string[] = [];
-  if (scopes !== undefined) {
-    for (const scope of [...scopeCandidates(identity), '']) {
-      tried.push(scope);
-      const requirements = scopes[scope];
-      if (requirements !== undefined) return { requirements, scopeLabel: `transports.${identity.transport}.${JSON.stringify(scope)}`, tried };
-    }
+  for (const scope of [...scopeCandidates(identity), '']) {
+    tried.push(scope);
+    const requirements = scopes[scope];
+    if (requirements !== undefined) return { requirements, scopeLabel: `transports.${identity.transport}.${JSON.stringify(scope)}`, tried };
   }
   return { requirements: policy.default, scopeLabel: 'default', tried };
 }
