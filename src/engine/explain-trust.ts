@@ -119,8 +119,8 @@ async function requirementProblems(requirement: Requirement): Promise<string[]> 
     keySets.push(requirement.keys);
   }
   if (requirement.type === 'sigstoreSigned') {
-    if (requirement.trust.kind !== 'keys') return [`sigstoreSigned with "${requirement.trust.kind}" is not supported by hoist`];
-    keySets.push(requirement.trust.keys);
+    const { trust } = requirement;
+    keySets.push(trust.kind === 'keys' ? trust.keys : trust.kind === 'fulcio' ? [trust.ca] : [trust.caRoots, ...(trust.caIntermediates === undefined ? [] : [trust.caIntermediates])]);
     if (requirement.rekorPublicKeys !== undefined) keySets.push(requirement.rekorPublicKeys);
   }
   const problems: string[] = [];

@@ -1,12 +1,13 @@
-import type { Policy, Requirement, SignedIdentity } from '../config/policy/index.js';
+import type { KeySource, Policy, Requirement, SignedIdentity } from '../config/policy/index.js';
 import { clipped, HoistError, printable, quoted } from '../errors.js';
 import { digestBytes, SIGSTORE_SIGNATURE_MEDIA_TYPE, type Signature, type SigstoreSignature } from '../manifest/index.js';
 import { isValidDigest, parseDigest, type ImageReference } from '../reference/index.js';
+import { loadCaCertificates, loadIntermediateCertificates } from './certificate-bundles.js';
 import { identityMatches } from './identity.js';
 import { loadKeyMaterial } from './keys.js';
 import { SignatureRejection } from './rejection.js';
 import { requirementsFor, type PolicyIdentity } from './scope.js';
-import { verifySigstoreWithKeys } from './sigstore.js';
+import { verifySigstoreWithFulcio, verifySigstoreWithKeys, verifySigstoreWithPki, type SigstoreVerification } from './sigstore.js';
 import { verifySimpleSigning } from './simple-signing.js';
 
 /** One single-platform image as the policy sees it, before any of its layers is read. */
@@ -73,15 +74,40 @@ async function refusal(requirement: Requirement, image: ImageUnderPolicy, read: 
       return acceptSignatures(await read(), verify, requirement.signedIdentity, image, accepted, (skipped) => `${skipped} sigstore signatures`);
     }
     case 'sigstoreSigned': {
-      const { trust } = requirement;
-      if (trust.kind !== 'keys') return `sigstoreSigned with "${trust.kind}" is not supported by hoist (only keyPath, keyPaths, keyData and keyDatas are)`;
-      const keys = await loadKeyMaterial(trust.keys);
-      const rekorKeys = requirement.rekorPublicKeys === undefined ? undefined : await loadKeyMaterial(requirement.rekorPublicKeys);
+      const verifySigstore = await sigstoreVerifier(requirement);
       // Deferred into the promise, so that a refusal is a reason like any other (acceptSignatures).
-      const verify = (sig: Signature) => (isSigstoreSignature(sig) ? Promise.resolve().then(() => verifySigstoreWithKeys(sig, keys, rekorKeys).claims) : undefined);
+      const verify = (sig: Signature) => (isSigstoreSignature(sig) ? Promise.resolve().then(() => verifySigstore(sig).claims) : undefined);
       const all = await read();
       const attachments = all.filter((s) => s.format === 'sigstore' && s.mimeType !== SIGSTORE_SIGNATURE_MEDIA_TYPE).length;
       return acceptSignatures(all, verify, requirement.signedIdentity, image, accepted, (skipped) => `${skipped - attachments} non-sigstore signatures, ${attachments} sigstore non-signature attachments`);
+    }
+  }
+}
+
+/**
+ * What the requirement trusts, read before any signature is (keys, CA certificates, Rekor keys),
+ * bound into the check for one signature.
+ */
+async function sigstoreVerifier(requirement: Extract<Requirement, { type: 'sigstoreSigned' }>): Promise<(sig: SigstoreSignature) => SigstoreVerification> {
+  const { trust } = requirement;
+  const load = (sources: KeySource[] | undefined) => (sources === undefined ? undefined : loadKeyMaterial(sources));
+  switch (trust.kind) {
+    case 'keys': {
+      const keys = await loadKeyMaterial(trust.keys);
+      const rekorKeys = await load(requirement.rekorPublicKeys);
+      return (sig) => verifySigstoreWithKeys(sig, keys, rekorKeys);
+    }
+    case 'fulcio': {
+      const caCertificates = await loadCaCertificates(trust.ca, 'error loading Fulcio CA certificates');
+      const rekorKeys = (await load(requirement.rekorPublicKeys)) ?? [];
+      const root = { caCertificates, oidcIssuer: trust.oidcIssuer, subjectEmail: trust.subjectEmail };
+      return (sig) => verifySigstoreWithFulcio(sig, root, rekorKeys);
+    }
+    case 'pki': {
+      const caRoots = await loadCaCertificates(trust.caRoots, 'error loading PKI CA Roots certificates');
+      const caIntermediates = trust.caIntermediates === undefined ? [] : await loadIntermediateCertificates(trust.caIntermediates);
+      const root = { caRoots, caIntermediates, subjectEmail: trust.subjectEmail, subjectHostname: trust.subjectHostname };
+      return (sig) => verifySigstoreWithPki(sig, root);
     }
   }
 }

@@ -1,26 +1,34 @@
 /**
- * Verifies a sigstore (cosign) signature against public keys, with node:crypto alone, as
- * c/image's policy_eval_sigstore.go and signature/internal/sigstore_payload.go do for
- * `sigstoreSigned` with keyPath/keyPaths/keyData/keyDatas (Fulcio and PKI are handled elsewhere):
+ * Verifies a sigstore (cosign) signature, with node:crypto alone, as c/image's
+ * policy_eval_sigstore.go and signature/internal/sigstore_payload.go do for `sigstoreSigned`:
  *
  * 1. every configured key must load, or nothing is tried (so a broken fallback key is found
  *    before it is needed);
  * 2. the signature annotation must be there;
- * 3. with Rekor keys, the SET must be the log's and record this signature by one of the keys,
- *    which is then the only key tried;
+ * 3. the key to verify with: with public keys and Rekor keys, the one the SET records; with
+ *    public keys alone, any of them; with Fulcio or PKI, the leaf certificate's, once fulcio.ts or
+ *    pki.ts has accepted the certificate;
  * 4. the base64 signature must verify over the raw payload (SHA-256);
  * 5. only then is the payload JSON parsed.
  */
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { quoteForMessage } from '../config/policy/json.js';
 import { SIGSTORE_SIGNATURE_MEDIA_TYPE, type SigstoreSignature } from '../manifest/index.js';
+import { DerError, readElement, readElements, TAG } from './der.js';
+import { verifyFulcioCertificate, type FulcioTrustRoot } from './fulcio.js';
 import { parseCosignPayload, type SignedClaims } from './payload.js';
 import { decodeBase64, decodePem } from './pem.js';
+import { verifyPkiCertificate, type PkiTrustRoot } from './pki.js';
 import { verifyRekorSet } from './rekor-set.js';
 import { SignatureRejection } from './rejection.js';
+import { GO_CURVES } from './x509.js';
 
 export const SIGSTORE_SIGNATURE_ANNOTATION = 'dev.cosignproject.cosign/signature';
 export const SIGSTORE_SET_ANNOTATION = 'dev.sigstore.cosign/bundle';
+/** The signer's certificate (PEM), for Fulcio and PKI. */
+export const SIGSTORE_CERTIFICATE_ANNOTATION = 'dev.sigstore.cosign/certificate';
+/** The rest of its chain (PEM): intermediates, then the root. */
+export const SIGSTORE_CHAIN_ANNOTATION = 'dev.sigstore.cosign/chain';
 
 export interface SigstoreVerification {
   claims: SignedClaims;
@@ -33,18 +41,57 @@ export interface SigstoreVerification {
  * Every refusal is a SignatureRejection.
  */
 export function verifySigstoreWithKeys(signature: SigstoreSignature, publicKeys: readonly Buffer[], rekorPublicKeys?: readonly Buffer[]): SigstoreVerification {
-  // Upstream never gets here with other attachments: it counts them as "sigstore non-signature attachments".
-  if (signature.mimeType !== SIGSTORE_SIGNATURE_MEDIA_TYPE) {
-    throw new SignatureRejection(`not a sigstore signature: an attachment of MIME type ${quoteForMessage(signature.mimeType)}`);
-  }
+  requireSignature(signature);
   if (publicKeys.length === 0) throw new SignatureRejection('Need at least one public key to verify the sigstore payload, but got 0');
   const keys = publicKeys.map((pem, i) => parsePublicKey(pem, `parsing public key ${i + 1}`));
   const rekorKeys = rekorPublicKeys?.map((pem, i) => parseRekorKey(pem, i + 1));
 
-  const base64Signature = signature.annotations[SIGSTORE_SIGNATURE_ANNOTATION];
-  if (base64Signature === undefined) throw new SignatureRejection(`missing ${SIGSTORE_SIGNATURE_ANNOTATION} annotation`);
+  const base64Signature = annotation(signature, SIGSTORE_SIGNATURE_ANNOTATION);
   const candidates = rekorKeys === undefined ? keys : [loggedKey(signature, keys, rekorKeys, base64Signature)];
+  return verifiedClaims(signature, base64Signature, candidates);
+}
 
+/**
+ * `trust`: the policy's Fulcio CA certificates, OIDC issuer and email; `rekorPublicKeys` (PEM,
+ * ECDSA) are mandatory. The signature must carry its certificate, chain and SET (fulcio.ts).
+ */
+export function verifySigstoreWithFulcio(signature: SigstoreSignature, trust: FulcioTrustRoot, rekorPublicKeys: readonly Buffer[]): SigstoreVerification {
+  requireSignature(signature);
+  const rekorKeys = rekorPublicKeys.map((pem, i) => parseRekorKey(pem, i + 1));
+  // The policy parser refuses fulcio without Rekor keys; only a library caller could get here.
+  if (rekorKeys.length === 0) throw new SignatureRejection('Internal inconsistency: Fulcio CA specified without a Rekor public key');
+  const base64Signature = annotation(signature, SIGSTORE_SIGNATURE_ANNOTATION);
+  const set = annotation(signature, SIGSTORE_SET_ANNOTATION);
+  const certificate = annotation(signature, SIGSTORE_CERTIFICATE_ANNOTATION);
+  const chain = signature.annotations[SIGSTORE_CHAIN_ANNOTATION];
+  const key = verifyFulcioCertificate(trust, { rekorKeys, set, certificate, chain, base64Signature, payload: signature.payload });
+  return verifiedClaims(signature, base64Signature, [certificateKey(key)]);
+}
+
+/** `trust`: the policy's PKI roots, intermediates and subject; the signature must carry its certificate (pki.ts). */
+export function verifySigstoreWithPki(signature: SigstoreSignature, trust: PkiTrustRoot): SigstoreVerification {
+  requireSignature(signature);
+  const base64Signature = annotation(signature, SIGSTORE_SIGNATURE_ANNOTATION);
+  const certificate = annotation(signature, SIGSTORE_CERTIFICATE_ANNOTATION);
+  const key = verifyPkiCertificate(trust, certificate, signature.annotations[SIGSTORE_CHAIN_ANNOTATION]);
+  return verifiedClaims(signature, base64Signature, [certificateKey(key)]);
+}
+
+/** Upstream never gets here with other attachments: it counts them as "sigstore non-signature attachments". */
+function requireSignature(signature: SigstoreSignature): void {
+  if (signature.mimeType !== SIGSTORE_SIGNATURE_MEDIA_TYPE) {
+    throw new SignatureRejection(`not a sigstore signature: an attachment of MIME type ${quoteForMessage(signature.mimeType)}`);
+  }
+}
+
+function annotation(signature: SigstoreSignature, name: string): string {
+  const value = signature.annotations[name];
+  if (value === undefined) throw new SignatureRejection(`missing ${name} annotation`);
+  return value;
+}
+
+/** Steps 4 and 5: the signature over the payload by one of `candidates`, then the payload's claims. */
+function verifiedClaims(signature: SigstoreSignature, base64Signature: string, candidates: readonly KeyObject[]): SigstoreVerification {
   const raw = decodeBase64(base64Signature);
   if (raw === undefined) throw new SignatureRejection('base64 decoding: illegal base64 data');
   const failures: string[] = [];
@@ -56,10 +103,16 @@ export function verifySigstoreWithKeys(signature: SigstoreSignature, publicKeys:
   throw new SignatureRejection(`cryptographic signature verification failed: ${failures.join(', ')}`);
 }
 
+/** A certificate's key, if sigstore's LoadVerifier can verify with it (x509.ts has checked EC curves). */
+function certificateKey(key: KeyObject): KeyObject {
+  const kind = key.asymmetricKeyType;
+  if (kind !== 'ec' && kind !== 'rsa' && kind !== 'ed25519') throw new SignatureRejection('unsupported public key type');
+  return key;
+}
+
 /** The first key the SET records; the SET holds one key, so the others cannot match. */
 function loggedKey(signature: SigstoreSignature, keys: readonly KeyObject[], rekorKeys: readonly KeyObject[], base64Signature: string): KeyObject {
-  const set = signature.annotations[SIGSTORE_SET_ANNOTATION];
-  if (set === undefined) throw new SignatureRejection(`missing ${SIGSTORE_SET_ANNOTATION} annotation`);
+  const set = annotation(signature, SIGSTORE_SET_ANNOTATION);
   const failures: string[] = [];
   for (const key of keys) {
     try {
@@ -94,9 +147,6 @@ function parsePublicKey(pem: Buffer, context: string): KeyObject {
   if (kind !== 'ec' && kind !== 'rsa' && kind !== 'ed25519') throw new SignatureRejection(`${context}: unsupported public key type`);
   return key;
 }
-
-/** The curves Go's x509 parses (P-224, P-256, P-384, P-521), by OpenSSL's names. */
-const GO_CURVES = new Set(['secp224r1', 'prime256v1', 'secp384r1', 'secp521r1']);
 
 function parseRekorKey(pem: Buffer, index: number): KeyObject {
   const key = parsePublicKey(pem, `parsing Rekor public key ${index}`);
@@ -133,27 +183,12 @@ function verifies(algorithm: string | null, data: Buffer, key: Parameters<typeof
 
 /** `SEQUENCE { INTEGER, INTEGER }` in DER at the start of `sig`, which is what Go's asn1.Unmarshal accepts there. */
 function isDerEcdsaSignature(sig: Buffer): boolean {
-  const sequence = readTlv(sig, 0);
-  if (sequence === undefined || sequence.tag !== 0x30) return false;
-  const r = readTlv(sig, sequence.start);
-  if (r === undefined || r.tag !== 0x02 || r.end > sequence.end) return false;
-  const s = readTlv(sig, r.end);
-  return s !== undefined && s.tag === 0x02 && s.end === sequence.end;
-}
-
-/** One DER tag-length-value at `at` (definite lengths up to 2 bytes, plenty for a signature). */
-function readTlv(bytes: Buffer, at: number): { tag: number; start: number; end: number } | undefined {
-  const tag = bytes[at];
-  const first = bytes[at + 1];
-  if (tag === undefined || first === undefined) return undefined;
-  let length = first;
-  let start = at + 2;
-  if (first & 0x80) {
-    const octets = first & 0x7f;
-    if (octets === 0 || octets > 2 || start + octets > bytes.length) return undefined;
-    length = bytes.readUIntBE(start, octets);
-    start += octets;
+  try {
+    const { element } = readElement(sig);
+    const parts = element.tag === TAG.SEQUENCE ? readElements(element.content) : [];
+    return parts.length === 2 && parts.every((part) => part.tag === TAG.INTEGER);
+  } catch (err) {
+    if (err instanceof DerError) return false;
+    throw err;
   }
-  const end = start + length;
-  return end <= bytes.length ? { tag, start, end } : undefined;
 }

@@ -161,6 +161,11 @@ export interface CosignSignatureSpec {
   identity?: string;
   /** `critical.image.docker-manifest-digest`; default the signed digest. */
   manifestDigest?: string;
+  /**
+   * More layer annotations (a certificate, its chain, a Rekor bundle), made from the payload and
+   * its base64 signature, which a Rekor bundle must record.
+   */
+  annotations?: (signed: { payload: Buffer; signature: string }) => Record<string, string>;
 }
 
 export interface CosignAttachment {
@@ -207,7 +212,12 @@ export async function writeCosignAttachment(registry: RegistryHandle, repository
       schemaVersion: 2,
       mediaType: OCI_MANIFEST,
       config: { mediaType: OCI_CONFIG, size: config.size, digest: config.digest },
-      layers: layers.map((l) => ({ mediaType: COSIGN_SIGNATURE_LAYER, size: l.payload.size, digest: l.payload.digest, annotations: { [COSIGN_SIGNATURE_ANNOTATION]: l.signature } })),
+      layers: layers.map((l, i) => ({
+        mediaType: COSIGN_SIGNATURE_LAYER,
+        size: l.payload.size,
+        digest: l.payload.digest,
+        annotations: { [COSIGN_SIGNATURE_ANNOTATION]: l.signature, ...signatures[i]!.annotations?.({ payload: l.payload.data, signature: l.signature }) },
+      })),
     }),
     OCI_MANIFEST,
   );

@@ -4,8 +4,8 @@ import { describe, test } from 'node:test';
 import { parseJsonObject } from '../../src/config/policy/json.js';
 import { SIGSTORE_SIGNATURE_MEDIA_TYPE, type SigstoreSignature } from '../../src/manifest/signature.js';
 import { canonicalJson } from '../../src/trust/canonical-json.js';
-import { SignatureRejection } from '../../src/trust/rejection.js';
 import { SIGSTORE_SET_ANNOTATION, SIGSTORE_SIGNATURE_ANNOTATION, verifySigstoreWithKeys } from '../../src/trust/sigstore.js';
+import { assertSignatureRejected } from '../helpers/rejections.js';
 
 const DIGEST = `sha256:${'c'.repeat(64)}`;
 const REPOSITORY = 'registry.example/ns/app';
@@ -42,15 +42,6 @@ function signed(key: Pair, payload = cosignPayload(), extra: Record<string, stri
   return signature(payload, { [SIGSTORE_SIGNATURE_ANNOTATION]: cosignSign(payload, key), ...extra });
 }
 
-function rejects(verify: () => unknown, message: string | RegExp): void {
-  assert.throws(verify, (err: unknown) => {
-    assert.ok(err instanceof SignatureRejection, `not a SignatureRejection: ${String(err)}`);
-    if (typeof message === 'string') assert.equal(err.message, message);
-    else assert.match(err.message, message);
-    return true;
-  });
-}
-
 const CLAIMS = { claims: { dockerManifestDigest: DIGEST, dockerReference: REPOSITORY } };
 const ASN1_FAILURE = 'invalid signature when validating ASN.1 encoded signature';
 
@@ -83,26 +74,26 @@ describe('verifySigstoreWithKeys: public keys', () => {
   });
 
   test('a signature by another key', () => {
-    rejects(() => verifySigstoreWithKeys(signed(wrong), [key.publicPem]), `cryptographic signature verification failed: ${ASN1_FAILURE}`);
+    assertSignatureRejected(() => verifySigstoreWithKeys(signed(wrong), [key.publicPem]), `cryptographic signature verification failed: ${ASN1_FAILURE}`);
   });
 
   test('every key failing gives every reason', () => {
-    rejects(() => verifySigstoreWithKeys(signed(pair()), [key.publicPem, wrong.publicPem]), `cryptographic signature verification failed: ${ASN1_FAILURE}, ${ASN1_FAILURE}`);
+    assertSignatureRejected(() => verifySigstoreWithKeys(signed(pair()), [key.publicPem, wrong.publicPem]), `cryptographic signature verification failed: ${ASN1_FAILURE}, ${ASN1_FAILURE}`);
   });
 
   test('a payload changed after signing', () => {
     const sig = signed(key);
     sig.payload = Buffer.from(sig.payload.toString().replace(REPOSITORY, 'registry.example/ns/evil'));
-    rejects(() => verifySigstoreWithKeys(sig, [key.publicPem]), `cryptographic signature verification failed: ${ASN1_FAILURE}`);
+    assertSignatureRejected(() => verifySigstoreWithKeys(sig, [key.publicPem]), `cryptographic signature verification failed: ${ASN1_FAILURE}`);
   });
 
   test('IEEE P1363 (r‖s) signatures verify too, as sigstore accepts them', () => {
     const payload = cosignPayload();
     const sig = signature(payload, { [SIGSTORE_SIGNATURE_ANNOTATION]: cosignSign(payload, key, 'ieee-p1363') });
     assert.deepEqual(verifySigstoreWithKeys(sig, [key.publicPem]), CLAIMS);
-    rejects(() => verifySigstoreWithKeys(sig, [wrong.publicPem]), 'cryptographic signature verification failed: invalid signature when validating IEEE_P1363 encoded signature');
+    assertSignatureRejected(() => verifySigstoreWithKeys(sig, [wrong.publicPem]), 'cryptographic signature verification failed: invalid signature when validating IEEE_P1363 encoded signature');
     const odd = signature(payload, { [SIGSTORE_SIGNATURE_ANNOTATION]: Buffer.alloc(63, 1).toString('base64') });
-    rejects(() => verifySigstoreWithKeys(odd, [key.publicPem]), 'cryptographic signature verification failed: ecdsa: Invalid IEEE_P1363 encoded bytes');
+    assertSignatureRejected(() => verifySigstoreWithKeys(odd, [key.publicPem]), 'cryptographic signature verification failed: ecdsa: Invalid IEEE_P1363 encoded bytes');
   });
 
   test('P-384 and P-521 keys', () => {
@@ -118,31 +109,31 @@ describe('verifySigstoreWithKeys: public keys', () => {
     const pkcs1 = Buffer.from(createPublicKey(rsa.publicPem).export({ type: 'pkcs1', format: 'pem' }) as string);
     assert.match(pkcs1.toString(), /^-----BEGIN RSA PUBLIC KEY-----/);
     assert.deepEqual(verifySigstoreWithKeys(signed(rsa), [pkcs1]), CLAIMS);
-    rejects(() => verifySigstoreWithKeys(signed(pair('rsa')), [rsa.publicPem]), 'cryptographic signature verification failed: crypto/rsa: verification error');
+    assertSignatureRejected(() => verifySigstoreWithKeys(signed(pair('rsa')), [rsa.publicPem]), 'cryptographic signature verification failed: crypto/rsa: verification error');
   });
 
   test('Ed25519 keys', () => {
     const ed = pair('ed25519');
     assert.deepEqual(verifySigstoreWithKeys(signed(ed), [ed.publicPem]), CLAIMS);
-    rejects(() => verifySigstoreWithKeys(signed(pair('ed25519')), [ed.publicPem]), 'cryptographic signature verification failed: failed to verify signature');
+    assertSignatureRejected(() => verifySigstoreWithKeys(signed(pair('ed25519')), [ed.publicPem]), 'cryptographic signature verification failed: failed to verify signature');
   });
 
   test('the payload is parsed only after the signature verified, and strictly', () => {
-    rejects(() => verifySigstoreWithKeys(signed(key, cosignPayload({ extra: 1 })), [key.publicPem]), 'Unknown key "extra"');
-    rejects(() => verifySigstoreWithKeys(signed(wrong, Buffer.from('{"critical": not json')), [key.publicPem]), `cryptographic signature verification failed: ${ASN1_FAILURE}`);
-    rejects(() => verifySigstoreWithKeys(signed(key, Buffer.from('{"critical":{},"critical":{}}')), [key.publicPem]), 'Duplicate key "critical"');
+    assertSignatureRejected(() => verifySigstoreWithKeys(signed(key, cosignPayload({ extra: 1 })), [key.publicPem]), 'Unknown key "extra"');
+    assertSignatureRejected(() => verifySigstoreWithKeys(signed(wrong, Buffer.from('{"critical": not json')), [key.publicPem]), `cryptographic signature verification failed: ${ASN1_FAILURE}`);
+    assertSignatureRejected(() => verifySigstoreWithKeys(signed(key, Buffer.from('{"critical":{},"critical":{}}')), [key.publicPem]), 'Duplicate key "critical"');
     const simple = Buffer.from(cosignPayload().toString().replace('cosign container image signature', 'atomic container signature'));
-    rejects(() => verifySigstoreWithKeys(signed(key, simple), [key.publicPem]), 'Unrecognized signature type atomic container signature');
+    assertSignatureRejected(() => verifySigstoreWithKeys(signed(key, simple), [key.publicPem]), 'Unrecognized signature type atomic container signature');
   });
 
   test('the signature annotation must be there, in base64', () => {
-    rejects(() => verifySigstoreWithKeys(signature(cosignPayload(), {}), [key.publicPem]), 'missing dev.cosignproject.cosign/signature annotation');
-    rejects(() => verifySigstoreWithKeys(signature(cosignPayload(), { [SIGSTORE_SIGNATURE_ANNOTATION]: 'not base64!' }), [key.publicPem]), 'base64 decoding: illegal base64 data');
+    assertSignatureRejected(() => verifySigstoreWithKeys(signature(cosignPayload(), {}), [key.publicPem]), 'missing dev.cosignproject.cosign/signature annotation');
+    assertSignatureRejected(() => verifySigstoreWithKeys(signature(cosignPayload(), { [SIGSTORE_SIGNATURE_ANNOTATION]: 'not base64!' }), [key.publicPem]), 'base64 decoding: illegal base64 data');
   });
 
   test('another attachment type is not a signature', () => {
     const sbom = signature(cosignPayload(), { [SIGSTORE_SIGNATURE_ANNOTATION]: cosignSign(cosignPayload(), key) }, 'application/spdx+json');
-    rejects(() => verifySigstoreWithKeys(sbom, [key.publicPem]), 'not a sigstore signature: an attachment of MIME type "application/spdx+json"');
+    assertSignatureRejected(() => verifySigstoreWithKeys(sbom, [key.publicPem]), 'not a sigstore signature: an attachment of MIME type "application/spdx+json"');
   });
 });
 
@@ -151,31 +142,31 @@ describe('verifySigstoreWithKeys: every configured key must load (as upstream)',
   const good = () => signed(key);
 
   test('a broken second key fails even though the first verifies', () => {
-    rejects(() => verifySigstoreWithKeys(good(), [key.publicPem, Buffer.from('garbage')]), 'parsing public key 2: PEM decoding failed');
+    assertSignatureRejected(() => verifySigstoreWithKeys(good(), [key.publicPem, Buffer.from('garbage')]), 'parsing public key 2: PEM decoding failed');
   });
 
   test('a private key is not a public key', () => {
     const pem = Buffer.from(key.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string);
-    rejects(() => verifySigstoreWithKeys(good(), [pem]), 'parsing public key 1: unknown Public key PEM file type: PRIVATE KEY. Are you passing the correct public key?');
+    assertSignatureRejected(() => verifySigstoreWithKeys(good(), [pem]), 'parsing public key 1: unknown Public key PEM file type: PRIVATE KEY. Are you passing the correct public key?');
   });
 
   test('a GnuPG key is not a cosign key', () => {
-    rejects(() => verifySigstoreWithKeys(good(), [Buffer.from([0x99, 0x01, 0x0d, 0x04])]), 'parsing public key 1: PEM decoding failed');
+    assertSignatureRejected(() => verifySigstoreWithKeys(good(), [Buffer.from([0x99, 0x01, 0x0d, 0x04])]), 'parsing public key 1: PEM decoding failed');
   });
 
   test('a corrupt PEM body', () => {
-    rejects(() => verifySigstoreWithKeys(good(), [Buffer.from('-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n')]), /^parsing public key 1: /);
+    assertSignatureRejected(() => verifySigstoreWithKeys(good(), [Buffer.from('-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n')]), /^parsing public key 1: /);
   });
 
   test('key types and curves sigstore cannot verify with', () => {
     const x25519 = Buffer.from(generateKeyPairSync('x25519').publicKey.export({ type: 'spki', format: 'pem' }) as string);
-    rejects(() => verifySigstoreWithKeys(good(), [x25519]), 'parsing public key 1: unsupported public key type');
+    assertSignatureRejected(() => verifySigstoreWithKeys(good(), [x25519]), 'parsing public key 1: unsupported public key type');
     const k1 = Buffer.from(generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).publicKey.export({ type: 'spki', format: 'pem' }) as string);
-    rejects(() => verifySigstoreWithKeys(good(), [k1]), 'parsing public key 1: x509: unsupported elliptic curve');
+    assertSignatureRejected(() => verifySigstoreWithKeys(good(), [k1]), 'parsing public key 1: x509: unsupported elliptic curve');
   });
 
   test('no keys at all', () => {
-    rejects(() => verifySigstoreWithKeys(good(), []), 'Need at least one public key to verify the sigstore payload, but got 0');
+    assertSignatureRejected(() => verifySigstoreWithKeys(good(), []), 'Need at least one public key to verify the sigstore payload, but got 0');
   });
 });
 
@@ -218,7 +209,7 @@ describe('verifySigstoreWithKeys: with a Rekor key', () => {
   });
 
   test('a SET signed by another log', () => {
-    rejects(
+    assertSignatureRejected(
       () => verifySigstoreWithKeys(withBundle(rekorBundle(pair(), signer, base64Signature, payload)), [signer.publicPem], [rekor.publicPem]),
       'No public key verified against the RekorSET: cryptographic signature verification of Rekor SET failed',
     );
@@ -226,7 +217,7 @@ describe('verifySigstoreWithKeys: with a Rekor key', () => {
 
   test('a SET whose Payload changed after the log signed it', () => {
     const bundle = rekorBundle(rekor, signer, base64Signature, payload).replace('1700000000', '1700000001');
-    rejects(() => verifySigstoreWithKeys(withBundle(bundle), [signer.publicPem], [rekor.publicPem]), 'No public key verified against the RekorSET: cryptographic signature verification of Rekor SET failed');
+    assertSignatureRejected(() => verifySigstoreWithKeys(withBundle(bundle), [signer.publicPem], [rekor.publicPem]), 'No public key verified against the RekorSET: cryptographic signature verification of Rekor SET failed');
   });
 
   test('a log entry for another key, signature or payload', () => {
@@ -240,38 +231,38 @@ describe('verifySigstoreWithKeys: with a Rekor key', () => {
       [{ publicKey: Buffer.concat([signer.publicPem, Buffer.from('\n')]) }, 'publicKey in Rekor SET has trailing data'],
     ];
     for (const [entry, reason] of cases) {
-      rejects(() => verifySigstoreWithKeys(withBundle(rekorBundle(rekor, signer, base64Signature, payload, entry)), [signer.publicPem], [rekor.publicPem]), `No public key verified against the RekorSET: ${reason}`);
+      assertSignatureRejected(() => verifySigstoreWithKeys(withBundle(rekorBundle(rekor, signer, base64Signature, payload, entry)), [signer.publicPem], [rekor.publicPem]), `No public key verified against the RekorSET: ${reason}`);
     }
   });
 
   test('only the key the SET names is tried; every key failing gives every reason', () => {
     const sig = withBundle(rekorBundle(rekor, signer, base64Signature, payload));
     const reason = 'publicKey in Rekor SET does not match';
-    rejects(() => verifySigstoreWithKeys(sig, [pair().publicPem, pair().publicPem], [rekor.publicPem]), `No public key verified against the RekorSET: ${reason}, ${reason}`);
+    assertSignatureRejected(() => verifySigstoreWithKeys(sig, [pair().publicPem, pair().publicPem], [rekor.publicPem]), `No public key verified against the RekorSET: ${reason}, ${reason}`);
   });
 
   test('the SET annotation must be there when a Rekor key is configured', () => {
-    rejects(() => verifySigstoreWithKeys(signature(payload, { [SIGSTORE_SIGNATURE_ANNOTATION]: base64Signature }), [signer.publicPem], [rekor.publicPem]), 'missing dev.sigstore.cosign/bundle annotation');
+    assertSignatureRejected(() => verifySigstoreWithKeys(signature(payload, { [SIGSTORE_SIGNATURE_ANNOTATION]: base64Signature }), [signer.publicPem], [rekor.publicPem]), 'missing dev.sigstore.cosign/bundle annotation');
   });
 
   test('the SET is read strictly', () => {
     const bundle = JSON.parse(rekorBundle(rekor, signer, base64Signature, payload)) as Record<string, unknown>;
     const extra = JSON.stringify({ ...bundle, Extra: 1 });
-    rejects(() => verifySigstoreWithKeys(withBundle(extra), [signer.publicPem], [rekor.publicPem]), 'No public key verified against the RekorSET: Unknown key "Extra"');
-    rejects(() => verifySigstoreWithKeys(withBundle('{}'), [signer.publicPem], [rekor.publicPem]), /^No public key verified against the RekorSET: Key "(SignedEntryTimestamp|Payload)" missing in a JSON object$/);
+    assertSignatureRejected(() => verifySigstoreWithKeys(withBundle(extra), [signer.publicPem], [rekor.publicPem]), 'No public key verified against the RekorSET: Unknown key "Extra"');
+    assertSignatureRejected(() => verifySigstoreWithKeys(withBundle('{}'), [signer.publicPem], [rekor.publicPem]), /^No public key verified against the RekorSET: Key "(SignedEntryTimestamp|Payload)" missing in a JSON object$/);
   });
 
   test('Rekor keys must load and be ECDSA', () => {
     const sig = withBundle(rekorBundle(rekor, signer, base64Signature, payload));
-    rejects(() => verifySigstoreWithKeys(sig, [signer.publicPem], [rekor.publicPem, Buffer.from('x')]), 'parsing Rekor public key 2: PEM decoding failed');
-    rejects(() => verifySigstoreWithKeys(sig, [signer.publicPem], [pair('ed25519').publicPem]), 'Rekor public key 1 is not using ECDSA');
+    assertSignatureRejected(() => verifySigstoreWithKeys(sig, [signer.publicPem], [rekor.publicPem, Buffer.from('x')]), 'parsing Rekor public key 2: PEM decoding failed');
+    assertSignatureRejected(() => verifySigstoreWithKeys(sig, [signer.publicPem], [pair('ed25519').publicPem]), 'Rekor public key 1 is not using ECDSA');
   });
 
   test('a real cosign signature and Rekor SET (containers/image fixture)', () => {
     const sig = signature(Buffer.from(UPSTREAM.payload, 'base64'), { [SIGSTORE_SIGNATURE_ANNOTATION]: UPSTREAM.signature, [SIGSTORE_SET_ANNOTATION]: UPSTREAM.bundle });
     const claims = { dockerManifestDigest: 'sha256:0489474da8ea22426ece86ace6c1c0026ab2fd3cdfbbd62b7e94650266c37d9a', dockerReference: '192.168.64.2:5000/cosign-signed/key-1' };
     assert.deepEqual(verifySigstoreWithKeys(sig, [Buffer.from(UPSTREAM.signerKey)], [Buffer.from(UPSTREAM.rekorKey)]), { claims });
-    rejects(() => verifySigstoreWithKeys(sig, [Buffer.from(UPSTREAM.signerKey)], [signer.publicPem]), 'No public key verified against the RekorSET: cryptographic signature verification of Rekor SET failed');
+    assertSignatureRejected(() => verifySigstoreWithKeys(sig, [Buffer.from(UPSTREAM.signerKey)], [signer.publicPem]), 'No public key verified against the RekorSET: cryptographic signature verification of Rekor SET failed');
   });
 });
 
