@@ -16,7 +16,6 @@
 import type { KeyObject } from 'node:crypto';
 import { quoteForMessage } from '../config/policy/json.js';
 import { DerError, readElement, stringOf } from './der.js';
-import { asObject, exactFields, integerOf, parseDocument } from './json-fields.js';
 import { decodePem } from './pem.js';
 import { verifyRekorSet } from './rekor-set.js';
 import { SignatureRejection } from './rejection.js';
@@ -48,28 +47,19 @@ export function verifyFulcioCertificate(trust: FulcioTrustRoot, signature: Fulci
   const pem = decodePem(certificate);
   if (pem === undefined) throw new SignatureRejection('public key or cert to be matched against publicKey in Rekor SET is not in PEM format');
   if (pem.rest.length !== 0) throw new SignatureRejection('public key or cert to be matched against publicKey in Rekor SET has trailing data');
-  verifyRekorSet({ rekorKeys, set, signerKeyDer: pem.der, base64Signature, payload });
+  const integratedTime = verifyRekorSet({ rekorKeys, set, signerKeyDer: pem.der, base64Signature, payload });
 
   const intermediates = annotationIntermediates(chain);
   const leaf = annotationLeaf(certificate);
   // Upstream matches SANs itself, so a critical SAN Go would leave unhandled (one without emails,
   // DNS names, IPs or URIs) is no reason to refuse the chain; the email check decides.
   const unhandledCriticalExtensions = leaf.unhandledCriticalExtensions.filter((oid) => oid !== OID.subjectAltName);
-  verifyLeaf({ ...leaf, unhandledCriticalExtensions }, { roots: trust.caCertificates, intermediates, at: integratedTime(set) * 1000 });
+  verifyLeaf({ ...leaf, unhandledCriticalExtensions }, { roots: trust.caCertificates, intermediates, at: integratedTime * 1000 });
 
   const issuer = fulcioIssuer(leaf);
   if (!issuer.equals(Buffer.from(trust.oidcIssuer, 'utf8'))) throw new SignatureRejection(`Unexpected Fulcio OIDC issuer ${quoteForMessage(issuer.toString('utf8'))}`);
   requireEmail(leaf, trust.subjectEmail);
   return leaf.publicKey;
-}
-
-/**
- * The SET's integratedTime (Unix seconds). verifyRekorSet has accepted the SET, so its shape is
- * known; the value read here is the one the log signed (canonicalization keeps every value).
- */
-function integratedTime(set: string): number {
-  const { Payload } = exactFields(parseDocument(Buffer.from(set, 'utf8')), ['SignedEntryTimestamp', 'Payload']);
-  return integerOf(exactFields(asObject(Payload), ['body', 'integratedTime', 'logIndex', 'logID']).integratedTime);
 }
 
 /** Fulcio's issuer extensions: v1 holds the URL's bytes as they are, v2 a DER string. */

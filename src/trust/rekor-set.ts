@@ -27,8 +27,12 @@ export interface RekorSetInput {
   payload: Buffer;
 }
 
-/** Throws a SignatureRejection unless the SET is the log's and records exactly this signature. */
-export function verifyRekorSet(input: RekorSetInput): void {
+/**
+ * Throws a SignatureRejection unless the SET is the log's and records exactly this signature;
+ * returns the entry's integratedTime (Unix seconds), read from the verified bytes, as upstream's
+ * VerifyRekorSET returns it.
+ */
+export function verifyRekorSet(input: RekorSetInput): number {
   const top = exactFields(parseDocument(Buffer.from(input.set, 'utf8')), ['SignedEntryTimestamp', 'Payload']);
   const setSignature = bytesOf(top.SignedEntryTimestamp);
   let canonical: Buffer;
@@ -42,17 +46,18 @@ export function verifyRekorSet(input: RekorSetInput): void {
   }
 
   // From here on, only the verified canonical bytes are read.
-  const body = within('parsing Rekor SET payload', () => {
+  const { body, integratedTime } = within('parsing Rekor SET payload', () => {
     const payload = exactFields(parseDocument(canonical), ['body', 'integratedTime', 'logIndex', 'logID']);
-    integerOf(payload.integratedTime);
+    const time = integerOf(payload.integratedTime);
     integerOf(payload.logIndex);
     stringOf(payload.logID);
-    return bytesOf(payload.body);
+    return { body: bytesOf(payload.body), integratedTime: time };
   });
   const spec = hashedRekordSpec(body);
   checkPublicKey(spec, input.signerKeyDer);
   checkSignature(spec, input.base64Signature);
   checkPayloadHash(spec, input.payload);
+  return integratedTime;
 }
 
 const HASHEDREKORD_KIND = 'hashedrekord';

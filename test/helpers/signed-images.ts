@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, normalize, sep } from 'node:path';
-import type { RunResult } from './cli.js';
+import { run, type RunResult } from './cli.js';
 import type { GpgKey } from './gpg.js';
 import { blobOf, OCI_CONFIG, OCI_MANIFEST, writeOciLayout, type Blob, type FixtureImage, type FixtureIndex } from './images.js';
 import { pushBlob, pushManifest } from './push.js';
@@ -278,25 +277,13 @@ export async function opensslVerifies(publicKeyFile: string, signatureFile: stri
   throw new Error(`openssl dgst failed (${result.status}): ${result.stdout}${result.stderr}`);
 }
 
-/**
- * Like cli.ts run(), but with stdin closed from the start: run() writes to the child's stdin, and a
- * program that exits at once (openssl) makes that write fail with an uncaught EPIPE.
- */
-function runTool(command: string, args: readonly string[], env: Record<string, string | undefined>, missing: string): Promise<RunResult> {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env };
-  for (const [key, value] of Object.entries(env)) {
-    if (value === undefined) delete childEnv[key];
-    else childEnv[key] = value;
+/** cli.ts run(), with a missing tool reported as `missing` says (a failed test, never a skip). */
+async function runTool(command: string, args: readonly string[], env: Record<string, string | undefined>, missing: string): Promise<RunResult> {
+  try {
+    return await run(command, args, { env });
+  } catch (err) {
+    throw (err as NodeJS.ErrnoException).code === 'ENOENT' ? new Error(missing) : err;
   }
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-    child.on('error', (err: NodeJS.ErrnoException) => reject(err.code === 'ENOENT' ? new Error(missing) : err));
-    child.on('close', (status, signal) => resolve({ status, signal, stdout, stderr }));
-  });
 }
 
 async function exists(path: string): Promise<boolean> {
