@@ -154,9 +154,9 @@ async function pullOne(
   const local = (await ctx.store.images()).find((r) => r.names.includes(name));
   const complete = local !== undefined && (await ctx.store.isComplete(local));
   if (policy === 'missing' && complete) return { image: pulledFrom(local), result: 'present' };
-  if (policy === 'newer' && complete && isWantedInstance(local, ctx)) {
+  if (policy === 'newer' && complete && isWantedInstance(local, name, ctx)) {
     const digest = await remoteDigest(ref, conf, ctx);
-    if (digest !== undefined && digest === (local.indexDigest ?? local.manifestDigest)) {
+    if (digest !== undefined && digest === (local.indexDigests[name] ?? local.manifestDigest)) {
       return { image: pulledFrom(local), result: 'up-to-date' };
     }
   }
@@ -173,8 +173,8 @@ async function pullOne(
  * An image chosen from an index is the one wanted only if it is for the wanted platform: an
  * unchanged index digest says nothing about a local instance of another platform.
  */
-function isWantedInstance(local: ImageRecord, ctx: PullContext): boolean {
-  if (local.indexDigest === undefined) return true;
+function isWantedInstance(local: ImageRecord, name: string, ctx: PullContext): boolean {
+  if (local.indexDigests[name] === undefined) return true;
   return local.platform !== undefined && samePlatform(local.platform, wantedPlatform(ctx.options.platform ?? {}));
 }
 

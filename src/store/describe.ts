@@ -27,13 +27,14 @@ export interface ImageInfo {
 
 export async function describeImage(store: Store, record: ImageRecord): Promise<ImageInfo> {
   const [manifest, config] = await Promise.all([store.manifestOf(record), store.configOf(record)]);
-  const repos = [...new Set(record.names.map((n) => repositoryName(parseReference(n))))];
-  const digests = [record.manifestDigest, ...(record.indexDigest !== undefined ? [record.indexDigest] : [])];
+  // Each name's own digests: the manifest's, and the index it was pulled from (if it was).
+  const repoDigests = record.names.flatMap((n) => [record.manifestDigest, ...(record.indexDigests[n] !== undefined ? [record.indexDigests[n]!] : [])].map((d) => `${repositoryName(parseReference(n))}@${d}`));
+  const indexDigest = record.names.length > 0 ? record.indexDigests[record.names[0]!] : undefined;
   return {
     Id: record.id,
-    Digest: record.indexDigest ?? record.manifestDigest,
+    Digest: indexDigest ?? record.manifestDigest,
     RepoTags: record.names.filter((n) => !n.includes('@')),
-    RepoDigests: repos.flatMap((repo) => digests.map((d) => `${repo}@${d}`)),
+    RepoDigests: [...new Set(repoDigests)],
     Names: record.names,
     Created: config.created,
     Architecture: config.architecture,
@@ -44,7 +45,7 @@ export async function describeImage(store: Store, record: ImageRecord): Promise<
     Config: config.config,
     RootFS: config.rootfs,
     ManifestType: record.manifestMediaType,
-    IndexDigest: record.indexDigest,
+    IndexDigest: indexDigest,
     Pulled: record.pulled,
     Dangling: record.names.length === 0,
   };

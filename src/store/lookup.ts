@@ -72,8 +72,7 @@ function findByReference(records: readonly ImageRecord[], ref: ImageReference): 
   if (exact !== undefined) return { record: exact, name: full };
   if (ref.digest === undefined) return undefined;
   const repo = repositoryName(ref);
-  const record = records.find(
-    (r) => (r.manifestDigest === ref.digest || r.indexDigest === ref.digest) && r.names.some((n) => repositoryName(parseReference(n)) === repo),
-  );
+  // `repo@digest`: a name of that repository whose manifest, or whose own index, has the digest.
+  const record = records.find((r) => r.names.some((n) => repositoryName(parseReference(n)) === repo && (r.manifestDigest === ref.digest || r.indexDigests[n] === ref.digest)));
   return record === undefined ? undefined : { record };
 }

@@ -22,8 +22,11 @@ export interface ImageRecord {
   manifestSize: number;
   /** Full names, e.g. docker.io/library/fedora:latest; empty for a dangling image. */
   names: string[];
-  /** The digest of the index the manifest was chosen from, for registry pulls of an index. */
-  indexDigest?: string;
+  /**
+   * For each name pulled from a multi-platform index, the digest of that index (what `newer`
+   * compares). Per name: two names may share a manifest but not the index it came from.
+   */
+  indexDigests: Record<string, string>;
   pulled: string;
   platform?: Platform;
   /**
@@ -75,15 +78,18 @@ export function recordsFromIndex(index: IndexJson): ImageRecord[] {
         manifestMediaType: d.mediaType,
         manifestSize: d.size,
         names: [],
+        indexDigests: {},
         pulled: a[Annotation.pulled] ?? '',
-        ...(a[Annotation.indexDigest] !== undefined ? { indexDigest: a[Annotation.indexDigest] } : {}),
         ...(a[Annotation.signatures] ? { signatures: a[Annotation.signatures].split(',') } : {}),
         ...(d.platform !== undefined ? { platform: d.platform } : {}),
       };
       byManifest.set(d.digest, record);
     }
     const name = a[Annotation.refName];
-    if (name !== undefined) record.names.push(name);
+    if (name === undefined) continue;
+    record.names.push(name);
+    const indexDigest = a[Annotation.indexDigest];
+    if (indexDigest !== undefined) record.indexDigests[name] = indexDigest;
   }
   return [...byManifest.values()];
 }
@@ -93,7 +99,6 @@ function descriptorsFor(record: ImageRecord): Descriptor[] {
   const base: Record<string, string> = {
     [Annotation.configDigest]: record.configDigest,
     [Annotation.pulled]: record.pulled,
-    ...(record.indexDigest !== undefined ? { [Annotation.indexDigest]: record.indexDigest } : {}),
     ...(record.signatures?.length ? { [Annotation.signatures]: record.signatures.join(',') } : {}),
   };
   const names = record.names.length > 0 ? record.names : [undefined];
@@ -102,7 +107,15 @@ function descriptorsFor(record: ImageRecord): Descriptor[] {
     digest: record.manifestDigest,
     size: record.manifestSize,
     ...(record.platform !== undefined ? { platform: record.platform } : {}),
-    annotations: name === undefined ? base : { ...base, [Annotation.refName]: name, [Annotation.containerdName]: name },
+    annotations:
+      name === undefined
+        ? base
+        : {
+            ...base,
+            [Annotation.refName]: name,
+            [Annotation.containerdName]: name,
+            ...(record.indexDigests[name] !== undefined ? { [Annotation.indexDigest]: record.indexDigests[name] } : {}),
+          },
   }));
 }
 

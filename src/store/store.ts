@@ -10,7 +10,8 @@ import { lookupImage, type LookupMatch } from './lookup.js';
 import { indexWithRecords, readIndex, recordsFromIndex, writeIndex, type ImageRecord } from './records.js';
 import type { ExpectedBlob } from './verifying-sink.js';
 
-export type NewImage = Omit<ImageRecord, 'names' | 'pulled'>;
+/** A copied image before it is recorded: `indexDigest` is the index it was chosen from, if any, a fact of the names it is given. */
+export type NewImage = Omit<ImageRecord, 'names' | 'pulled' | 'indexDigests'> & { indexDigest?: string };
 
 export interface RemoveResult {
   untagged: string[];
@@ -147,14 +148,15 @@ export class Store {
     return withStoreLock(this.paths, async () => {
       const index = await readIndex(this.paths);
       const records = recordsFromIndex(index);
-      const record: ImageRecord = { ...image, names: [], pulled: new Date().toISOString() };
+      const { indexDigest, ...facts } = image;
+      const record: ImageRecord = { ...facts, names: [], indexDigests: {}, pulled: new Date().toISOString() };
       const missing = await this.#missingBlobs(record);
       if (missing.length > 0) {
         throw new HoistError('STORE_CORRUPT', `cannot record image ${image.id}: blob ${missing[0]} vanished from the store`, {
           hint: 'another process removed it meanwhile; pull again',
         });
       }
-      const updated = moveNames(records, record, names);
+      const updated = moveNames(records, record, names, indexDigest);
       await writeIndex(this.paths, indexWithRecords(index, updated));
       return updated.find((r) => r.manifestDigest === record.manifestDigest)!;
     });
@@ -245,18 +247,30 @@ function mergedSignatures(existing: ImageRecord, target: ImageRecord): Pick<Imag
   return all.length > 0 ? { signatures: all } : {};
 }
 
+function withoutNames(indexDigests: Record<string, string>, names: ReadonlySet<string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(indexDigests).filter(([name]) => !names.has(name)));
+}
+
 function requireImage(records: readonly ImageRecord[], input: string): LookupMatch {
   const match = lookupImage(records, input);
   if (match === undefined) throw new HoistError('IMAGE_NOT_KNOWN', `${input}: image not known`);
   return match;
 }
 
-/** Gives `names` to `target` (merged with an existing record of the same manifest), taking them from any other image. */
-function moveNames(records: readonly ImageRecord[], target: ImageRecord, names: readonly string[]): ImageRecord[] {
+/**
+ * Gives `names` to `target` (merged with an existing record of the same manifest), taking them from
+ * any other image. The names moved get `indexDigest` (or none); the names already there keep theirs.
+ */
+function moveNames(records: readonly ImageRecord[], target: ImageRecord, names: readonly string[], indexDigest?: string): ImageRecord[] {
   const moving = new Set(names);
   const existing = records.find((r) => r.manifestDigest === target.manifestDigest);
-  const merged: ImageRecord = existing === undefined ? { ...target } : { ...existing, ...target, names: existing.names, ...mergedSignatures(existing, target) };
+  const merged: ImageRecord =
+    existing === undefined ? { ...target } : { ...existing, ...target, names: existing.names, indexDigests: existing.indexDigests, ...mergedSignatures(existing, target) };
   merged.names = [...merged.names.filter((n) => !moving.has(n)), ...moving];
-  const others = records.filter((r) => r !== existing).map((r) => ({ ...r, names: r.names.filter((n) => !moving.has(n)) }));
+  merged.indexDigests = withoutNames(merged.indexDigests, moving);
+  if (indexDigest !== undefined) for (const name of moving) merged.indexDigests[name] = indexDigest;
+  const others = records
+    .filter((r) => r !== existing)
+    .map((r) => ({ ...r, names: r.names.filter((n) => !moving.has(n)), indexDigests: withoutNames(r.indexDigests, moving) }));
   return existing === undefined ? [...others, merged] : records.map((r) => (r === existing ? merged : others.find((o) => o.manifestDigest === r.manifestDigest)!));
 }

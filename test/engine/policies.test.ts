@@ -32,6 +32,8 @@ before(async () => {
   await pushImage(registry, 'pol/app', app, '1');
   await pushImage(registry, 'pol/moving', app, '1');
   await pushIndex(registry, 'pol/multi', multi, '1');
+  // The host's instance of pol/multi, also pushed on its own: two names, one manifest.
+  await pushImage(registry, 'pol/tiny', hostImage, '1');
   conf = await sandbox.conf('registries.conf', insecure(proxy.host));
 });
 after(async () => {
@@ -160,10 +162,33 @@ describe('newer', () => {
     await assert.rejects(pull(name('pol/app:1'), options(await sandbox.store(), { policy: 'newer' })), /503|unavailable|injected/i);
   });
 
+  test('two names that share a manifest keep their own index digests (issue 11, defect 1)', async () => {
+    const store = await storeWith(name('pol/tiny:1'));
+    await pull(name('pol/multi:1'), options(store));
+    const record = await store.lookup(name('pol/tiny:1'));
+    assert.deepEqual(record?.names, [name('pol/tiny:1'), name('pol/multi:1')]);
+    // pol/tiny was pulled as a plain manifest: it has no index digest, pol/multi has its own.
+    assert.deepEqual(record?.indexDigests, { [name('pol/multi:1')]: multi.index.digest });
+    const listed = JSON.parse((await runHoist(['--root', store.root, 'images', '--format', 'json'])).stdout) as { Digest: string; RepoDigests: string[] }[];
+    assert.equal(listed[0]!.Digest, hostImage.manifest.digest);
+    assert.ok(listed[0]!.RepoDigests.includes(`${name('pol/multi')}@${multi.index.digest}`));
+    assert.ok(!listed[0]!.RepoDigests.includes(`${name('pol/tiny')}@${multi.index.digest}`));
+    // And so `newer` finds each name up to date, with one HEAD each and nothing downloaded.
+    proxy.requests.length = 0;
+    const events = capture();
+    await pull(name('pol/tiny:1'), options(store, { policy: 'newer', onEvent: events.onEvent }));
+    await pull(name('pol/multi:1'), options(store, { policy: 'newer', onEvent: events.onEvent }));
+    assert.equal(manifestHeads().length, 2);
+    assert.deepEqual(manifestGets(), []);
+    assert.deepEqual(blobGets(), []);
+    const results = (await store.readEvents()).slice(-2).map((e) => e.result);
+    assert.deepEqual(results, ['up-to-date', 'up-to-date']);
+  });
+
   test('for an index, the recorded index digest is compared', async () => {
     const store = await storeWith(name('pol/multi:1'));
     const record = await store.lookup(name('pol/multi:1'));
-    assert.equal(record?.indexDigest, multi.index.digest);
+    assert.equal(record?.indexDigests[name('pol/multi:1')], multi.index.digest);
     assert.equal(record?.manifestDigest, hostImage.manifest.digest);
     const [image] = await pull(name('pol/multi:1'), options(store, { policy: 'newer' }));
     assert.equal(image!.id, hostImage.id);

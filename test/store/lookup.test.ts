@@ -13,6 +13,7 @@ function record(id: string, names: string[], extra: Partial<ImageRecord> = {}): 
     manifestMediaType: 'application/vnd.oci.image.manifest.v1+json',
     manifestSize: 100,
     names,
+    indexDigests: {},
     pulled: '',
     ...extra,
   };
@@ -20,7 +21,8 @@ function record(id: string, names: string[], extra: Partial<ImageRecord> = {}): 
 
 const local = record(hex('abc1'), ['localhost/foo:latest']);
 const hub = record(hex('abc2'), ['docker.io/library/foo:latest', 'docker.io/library/baz:latest']);
-const quay = record(hex('def1'), ['quay.io/team/bar:1'], { indexDigest: `sha256:${hex('1d')}` });
+const quayIndex = `sha256:${hex('1d')}`;
+const quay = record(hex('def1'), ['quay.io/team/bar:1'], { indexDigests: { 'quay.io/team/bar:1': quayIndex } });
 const dangling = record(hex('fed1'), []);
 const records = [hub, local, quay, dangling];
 
@@ -45,7 +47,7 @@ const found: Array<[input: string, search: string[], want: ImageRecord | undefin
   ['ab', [], undefined], // too short to be an ID prefix, and no such name
   // name@digest, by manifest or index digest, within the named repository only.
   [`quay.io/team/bar@${quay.manifestDigest}`, [], quay],
-  [`team/bar@${quay.indexDigest}`, ['quay.io'], quay],
+  [`team/bar@${quayIndex}`, ['quay.io'], quay],
   [`foo@${quay.manifestDigest}`, [], undefined],
 ];
 

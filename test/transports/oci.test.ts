@@ -108,7 +108,7 @@ describe('oci: multi-platform indexes', () => {
       const [pulled] = await pull(`oci:${path}:multi`, { store, onEvent: (e) => events.push(e.type) });
       assert.equal(pulled!.id, native.id);
       const record = await store.lookup('hello:multi');
-      assert.equal(record?.indexDigest, index.digest);
+      assert.equal(record?.indexDigests['localhost/hello:multi'], index.digest);
       assert.equal(record?.manifestDigest, native.manifest.digest);
       assert.equal(await store.hasBlob(s390x.config.digest), false, 'the other platform is not copied');
       assert.deepEqual([events[0], events.at(-2), events.at(-1)], ['copy-start', 'manifest-write', 'copy-done']);
