@@ -3,7 +3,7 @@ import { registriesDPath, signatureStorageFor } from '../config/registries-d/ind
 import { HoistError } from '../errors.js';
 import { parseImageName, localTransport } from '../transports/index.js';
 import { formatReference, parseReference } from '../reference/index.js';
-import { loadKeyMaterial, requirementsFor, type PolicyIdentity } from '../trust/index.js';
+import { loadKeyMaterial, requirementsFor, verifiesSignatures, type PolicyIdentity } from '../trust/index.js';
 import { explainResolution } from './explain.js';
 import type { PullOptions } from './options.js';
 import { loadPullConfig, registriesDLookup, type PullConfig } from './pull-context.js';
@@ -68,7 +68,7 @@ export async function explainTrust(input: string | undefined, options: Omit<Pull
   const local = localTransport(transport);
   if (local !== undefined) {
     const identity = await localIdentity(local.name as Exclude<typeof transport, 'docker'>, local.path(reference));
-    return { ...base, images: [await explainImage(ctx, policy, identity, `${transport}:${identity.transport === 'docker' ? '' : identity.path}`, [])] };
+    return { ...base, images: [await explainImage(ctx, policy, identity, `${transport}:${identity.path}`, [])] };
   }
   const name = input.startsWith('docker://') ? formatReference(parseReference(reference)) : reference;
   const resolution = await explainResolution(name, options);
@@ -85,7 +85,7 @@ async function explainImage(ctx: PullConfig, policy: Policy, identity: PolicyIde
   const problems: string[] = [];
   const signatureSources: ExplainedSignatureSource[] = [];
   const wantsSigstore = requirements.some((r) => r.type === 'sigstoreSigned');
-  const wantsSignatures = wantsSigstore || requirements.some((r) => r.type === 'signedBy');
+  const wantsSignatures = verifiesSignatures(requirements);
   if (identity.transport === 'docker' && wantsSignatures) {
     const config = await ctx.registriesD();
     for (const source of sources) {

@@ -31,7 +31,8 @@ export interface PullContext extends PullConfig {
   store: Store;
 }
 
-function once<T>(load: () => Promise<T>): () => Promise<T> {
+/** A loader that runs once; every later call gets the same promise. */
+export function once<T>(load: () => Promise<T>): () => Promise<T> {
   let promise: Promise<T> | undefined;
   return () => (promise ??= load());
 }
@@ -44,32 +45,32 @@ function configuredPullPolicy(value: string | undefined, file: string): PullPoli
   }
 }
 
+/** A configuration just read, its warnings passed on as warning events. */
+function reported<T extends { warnings: readonly string[] }>(loaded: T, emit: EventListener): T {
+  loaded.warnings.forEach((message) => emit({ type: 'warning', message }));
+  return loaded;
+}
+
 export async function loadPullConfig(options: PullOptions): Promise<PullConfig> {
   const env = options.env ?? process.env;
   const emit: EventListener = options.onEvent ?? (() => undefined);
-  const settings = await loadSettings({ env, shippedFile: join(shippedConfDir(), 'hoist.toml') });
-  settings.warnings.forEach((message) => emit({ type: 'warning', message }));
+  const settings = reported(await loadSettings({ env, shippedFile: join(shippedConfDir(), 'hoist.toml') }), emit);
   const registriesConf = once(async () => {
     const conf = await loadRegistriesConf({
       env,
       shippedFile: join(shippedConfDir(), 'registries.conf'),
       ...(options.registriesConf !== undefined ? { file: options.registriesConf } : {}),
     });
-    conf.warnings.forEach((message) => emit({ type: 'warning', message }));
-    return conf;
+    return reported(conf, emit);
   });
   const { policy: configuredPolicy, maxParallelDownloads } = settings;
   const trustPolicy = once(async () => {
     const { loadPolicy } = await import('./trust-entry.js');
-    const loaded = await loadPolicy(policyLookup(options, env));
-    loaded.warnings.forEach((message) => emit({ type: 'warning', message }));
-    return loaded;
+    return reported(await loadPolicy(policyLookup(options, env)), emit);
   });
   const registriesD = once(async () => {
     const { loadRegistriesD } = await import('./trust-entry.js');
-    const loaded = await loadRegistriesD(registriesDLookup(options, env));
-    loaded.warnings.forEach((message) => emit({ type: 'warning', message }));
-    return loaded;
+    return reported(await loadRegistriesD(registriesDLookup(options, env)), emit);
   });
   return {
     options,

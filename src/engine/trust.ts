@@ -6,7 +6,7 @@ import type { ImageSource, LocalTransport, TransportName } from '../transports/i
 import { formatReference, type ImageReference } from '../reference/index.js';
 import type { Signature } from '../manifest/index.js';
 import { evaluatePolicy, requirementsFor, type ImageUnderPolicy, type PolicyIdentity } from '../trust/index.js';
-import type { PullConfig } from './pull-context.js';
+import { once, type PullConfig } from './pull-context.js';
 
 /** What copyImage asks before it reads a layer: may this manifest be used, and with which signatures. */
 export type Authorizer = (manifest: RawManifest) => Promise<Signature[]>;
@@ -35,8 +35,7 @@ export function registryAuthorizer(ctx: PullConfig, logical: ImageReference, sou
 
 /** Where a registry endpoint's signatures live: registries.d, read only once a policy needs signatures. */
 export function signatureStorageLoader(ctx: PullConfig, endpoint: ImageReference): () => Promise<SignatureStorage> {
-  let storage: Promise<SignatureStorage> | undefined;
-  return () => (storage ??= ctx.registriesD().then((config) => signatureStorageFor(config, endpoint, { env: ctx.env })));
+  return once(async () => signatureStorageFor(await ctx.registriesD(), endpoint, { env: ctx.env }));
 }
 
 /** The policy check of a local source: scopes match the resolved path of the file or directory. */
@@ -48,7 +47,7 @@ export function localAuthorizer(ctx: PullConfig, transport: LocalTransport, refe
 }
 
 /** containers/image matches the path with symlinks resolved ("paths must be absolute and contain no symlinks"). */
-export async function localIdentity(transport: Exclude<TransportName, 'docker'>, path: string): Promise<PolicyIdentity> {
+export async function localIdentity(transport: Exclude<TransportName, 'docker'>, path: string): Promise<Extract<PolicyIdentity, { path: string }>> {
   const absolute = await realpath(path).catch(() => resolve(path));
   return { transport, path: absolute };
 }

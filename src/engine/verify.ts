@@ -2,7 +2,7 @@ import { HoistError } from '../errors.js';
 import { verifyBytes } from '../manifest/index.js';
 import { parseReference } from '../reference/index.js';
 import type { Store } from '../store/index.js';
-import { evaluatePolicy } from '../trust/index.js';
+import { judgePolicy } from '../trust/index.js';
 import type { PullOptions } from './options.js';
 import { loadPullConfig } from './pull-context.js';
 
@@ -41,18 +41,17 @@ export async function verifyStoredImage(input: string, store: Store, options: Pi
   const names = match.name !== undefined ? [match.name] : record.names.length > 0 ? record.names : [undefined];
   const results: VerifiedName[] = [];
   for (const name of names) {
-    try {
-      const verdict = await evaluatePolicy(policy, {
-        identity: { transport: 'docker', reference: name === undefined ? undefined : parseReference(name) },
-        name: name === undefined ? `image ${record.id}` : `docker://${name}`,
-        manifest: { bytes, digest: record.manifestDigest },
-        signatures: async () => signatures,
-      });
-      results.push({ name, accepted: true, scope: verdict.scopeLabel, signatures: verdict.accepted.length });
-    } catch (err) {
-      if (!(err instanceof HoistError) || err.code !== 'POLICY_REJECTED') throw err;
-      results.push({ name, accepted: false, reason: err.message.replace(/^Source image rejected: /, ''), signatures: 0 });
-    }
+    const judgement = await judgePolicy(policy, {
+      identity: { transport: 'docker', reference: name === undefined ? undefined : parseReference(name) },
+      name: name === undefined ? `image ${record.id}` : `docker://${name}`,
+      manifest: { bytes, digest: record.manifestDigest },
+      signatures: async () => signatures,
+    });
+    results.push(
+      judgement.refusal === undefined
+        ? { name, accepted: true, scope: judgement.scopeLabel, signatures: judgement.accepted.length }
+        : { name, accepted: false, reason: judgement.refusal, scope: judgement.scopeLabel, signatures: 0 },
+    );
   }
   return { id: record.id, policyFile: policy.file, results };
 }

@@ -29,6 +29,9 @@ export interface PolicyVerdict {
   scopeLabel: string;
 }
 
+/** The policy's answer as data: accepted (with what it verified), or refused with the reason. */
+export type PolicyJudgement = { scopeLabel: string } & ({ accepted: Signature[]; refusal?: undefined } | { refusal: string; hint: string });
+
 /** True when the requirement list would read signatures (so callers can skip loading where they live). */
 export function verifiesSignatures(requirements: readonly Requirement[]): boolean {
   return requirements.some((r) => r.type === 'signedBy' || r.type === 'sigstoreSigned');
@@ -36,10 +39,10 @@ export function verifiesSignatures(requirements: readonly Requirement[]): boolea
 
 /**
  * containers/image's IsRunningImageAllowed: every requirement of the applicable list must accept
- * the image, in order, and the first refusal is the answer, as `Source image rejected: <reason>`.
- * Key files that cannot be used are configuration errors, not refusals: they name the file.
+ * the image, in order, and the first refusal is the answer. Key files that cannot be used are
+ * configuration errors (thrown), not refusals: they name the file.
  */
-export async function evaluatePolicy(policy: Policy, image: ImageUnderPolicy): Promise<PolicyVerdict> {
+export async function judgePolicy(policy: Policy, image: ImageUnderPolicy): Promise<PolicyJudgement> {
   const { requirements, scopeLabel } = requirementsFor(policy, image.identity);
   const accepted = new Set<Signature>();
   let signatures: Promise<Signature[]> | undefined;
@@ -48,12 +51,18 @@ export async function evaluatePolicy(policy: Policy, image: ImageUnderPolicy): P
     const reason = await refusal(requirement, image, read, accepted);
     if (reason !== undefined) {
       const noSignature = reason.startsWith(NO_SIGNATURE);
-      throw new HoistError('POLICY_REJECTED', `Source image rejected: ${reason}`, {
-        hint: noSignature && image.missingSignaturesHint !== undefined ? image.missingSignaturesHint : `the policy is ${scopeLabel} in ${policy.file}`,
-      });
+      const hint = noSignature && image.missingSignaturesHint !== undefined ? image.missingSignaturesHint : `the policy is ${scopeLabel} in ${policy.file}`;
+      return { scopeLabel, refusal: reason, hint };
     }
   }
   return { accepted: [...accepted], scopeLabel };
+}
+
+/** judgePolicy for a copy: a refusal is the pull's error, `Source image rejected: <reason>`. */
+export async function evaluatePolicy(policy: Policy, image: ImageUnderPolicy): Promise<PolicyVerdict> {
+  const judgement = await judgePolicy(policy, image);
+  if (judgement.refusal !== undefined) throw new HoistError('POLICY_REJECTED', `Source image rejected: ${judgement.refusal}`, { hint: judgement.hint });
+  return { accepted: judgement.accepted, scopeLabel: judgement.scopeLabel };
 }
 
 const NO_SIGNATURE = 'A signature was required, but no signature exists';
