@@ -4,6 +4,7 @@
  * ping announced it, else the lookaside when registries.d names one; then, independently, the
  * sigstore (cosign) attachments when registries.d enables them. Verifying them is trust/'s job.
  */
+import { isStrictBase64 } from '../base64.js';
 import type { SignatureStorage } from '../config/registries-d/types.js';
 import { HoistError, isHoistError, printable } from '../errors.js';
 import {
@@ -82,8 +83,6 @@ async function fetchExtensionSignatures(client: RegistryClient, digest: string, 
   return parseSignatureList(bytes, client.registry, name);
 }
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
 /** The simple-signing blobs of a signature list; entries of other versions or types are for other clients. */
 function parseSignatureList(bytes: Buffer, registry: string, name: string): Signature[] {
   const malformed = (why: string) => new HoistError('REGISTRY_ERROR', `${registry} sent a malformed signature list for ${name}: ${why}`);
@@ -107,7 +106,7 @@ function parseSignatureList(bytes: Buffer, registry: string, name: string): Sign
     const { schemaVersion, type, content } = entry as Record<string, unknown>;
     if (schemaVersion !== 2 || type !== 'atomic') continue;
     // Go's encoding/json reads []byte as strict padded base64; Buffer.from would skip junk silently.
-    if (typeof content !== 'string' || !BASE64.test(content)) throw malformed(`entry ${i} has no base64 content`);
+    if (typeof content !== 'string' || !isStrictBase64(content)) throw malformed(`entry ${i} has no base64 content`);
     signatures.push({ format: 'simple-signing', blob: Buffer.from(content, 'base64') });
   }
   return signatures;

@@ -9,7 +9,7 @@
  */
 import { JsonSyntaxError, parseJsonObject, quoteForMessage, type JsonObject, type JsonValue } from '../config/policy/json.js';
 import { SignatureRejection } from './rejection.js';
-import { decodeBase64 } from './pem.js';
+import { decodeStrictBase64 } from '../base64.js';
 
 /** Parses a JSON object; invalid UTF-8 becomes U+FFFD, as Go's decoder does with strings. */
 export function parseDocument(bytes: Uint8Array): JsonObject {
@@ -68,7 +68,7 @@ export function integerOf(value: JsonValue): number {
 
 /** Go decoding into a []byte: a standard base64 string (null is empty). */
 export function bytesOf(value: JsonValue): Buffer {
-  const decoded = decodeBase64(stringOf(value));
+  const decoded = decodeStrictBase64(stringOf(value));
   if (decoded === undefined) throw new SignatureRejection('illegal base64 data');
   return decoded;
 }

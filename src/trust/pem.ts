@@ -1,7 +1,9 @@
 /**
- * PEM and base64 read the way Go's encoding/pem and encoding/base64 (StdEncoding) read them, for
+ * PEM read the way Go's encoding/pem reads it (bodies as strict base64, src/base64.ts), for
  * cosign public keys and the keys inside Rekor entries: what upstream would refuse, hoist refuses.
  */
+
+import { decodeStrictBase64 } from '../base64.js';
 
 export interface PemBlock {
   /** The label, e.g. `PUBLIC KEY`. */
@@ -26,18 +28,10 @@ export function decodePem(text: string): PemBlock | undefined {
     if (end < 0) return undefined;
     // The END marker must start a line.
     if (end !== bodyStart && text[end - 1] !== '\n') continue;
-    const der = decodeBase64(text.slice(bodyStart, end).replace(/[ \t\r\n]/g, ''));
+    const der = decodeStrictBase64(text.slice(bodyStart, end).replace(/[ \t\r\n]/g, ''));
     if (der === undefined) continue;
     const rest = text.slice(end + `-----END ${type}-----`.length).replace(/^[ \t]*\r?\n/, '');
     return { type, der, rest };
   }
   return undefined;
-}
-
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
-/** Standard alphabet with padding; line breaks are ignored (as Go's decoder ignores \r and \n). */
-export function decodeBase64(text: string): Buffer | undefined {
-  const compact = text.replace(/[\r\n]/g, '');
-  return BASE64.test(compact) ? Buffer.from(compact, 'base64') : undefined;
 }

@@ -12,7 +12,8 @@ import { createHash, verify, type KeyObject } from 'node:crypto';
 import { quoteForMessage, type JsonObject } from '../config/policy/json.js';
 import { canonicalJson } from './canonical-json.js';
 import { asObject, bytesOf, exactFields, field, integerOf, parseDocument, stringOf, typeMismatch, within } from './json-fields.js';
-import { decodeBase64, decodePem } from './pem.js';
+import { decodeStrictBase64 } from '../base64.js';
+import { decodePem } from './pem.js';
 import { SignatureRejection } from './rejection.js';
 
 export interface RekorSetInput {
@@ -95,7 +96,7 @@ function checkPublicKey(spec: JsonObject | undefined, signerKeyDer: Buffer): voi
 }
 
 function checkSignature(spec: JsonObject | undefined, base64Signature: string): void {
-  const signature = decodeBase64(base64Signature);
+  const signature = decodeStrictBase64(base64Signature);
   if (signature === undefined) throw new SignatureRejection('decoding signature base64: illegal base64 data');
   // checkPublicKey has established that spec.signature is an object.
   const recorded = specBytes(objectField(spec, 'signature')!, 'content');

@@ -17,7 +17,8 @@ import { SIGSTORE_SIGNATURE_MEDIA_TYPE, type SigstoreSignature } from '../manife
 import { DerError, readElement, readElements, TAG } from './der.js';
 import { verifyFulcioCertificate, type FulcioTrustRoot } from './fulcio.js';
 import { parseCosignPayload, type SignedClaims } from './payload.js';
-import { decodeBase64, decodePem } from './pem.js';
+import { decodeStrictBase64 } from '../base64.js';
+import { decodePem } from './pem.js';
 import { verifyPkiCertificate, type PkiTrustRoot } from './pki.js';
 import { verifyRekorSet } from './rekor-set.js';
 import { SignatureRejection } from './rejection.js';
@@ -92,7 +93,7 @@ function annotation(signature: SigstoreSignature, name: string): string {
 
 /** Steps 4 and 5: the signature over the payload by one of `candidates`, then the payload's claims. */
 function verifiedClaims(signature: SigstoreSignature, base64Signature: string, candidates: readonly KeyObject[]): SigstoreVerification {
-  const raw = decodeBase64(base64Signature);
+  const raw = decodeStrictBase64(base64Signature);
   if (raw === undefined) throw new SignatureRejection('base64 decoding: illegal base64 data');
   const failures: string[] = [];
   for (const key of candidates) {

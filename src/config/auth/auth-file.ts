@@ -1,3 +1,4 @@
+import { isStrictBase64 } from '../../base64.js';
 import { readFile } from 'node:fs/promises';
 import { HoistError } from '../../errors.js';
 
@@ -20,7 +21,6 @@ export interface AuthFile {
   credsStore?: string;
 }
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 const HINT = 'fix or remove the file, or point --authfile at another one';
 
@@ -62,7 +62,7 @@ function authEntry(key: string, value: unknown, fail: (m: string) => HoistError)
   }
   const entry: AuthEntry = { key };
   const auth = (value.auth as string | undefined) ?? '';
-  if (!BASE64.test(auth)) throw fail(`${where}.auth: not valid base64`);
+  if (!isStrictBase64(auth)) throw fail(`${where}.auth: not valid base64`);
   const decoded = Buffer.from(auth, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   // As in Docker and containers/image, an `auth` without "user:" is skipped rather than fatal.

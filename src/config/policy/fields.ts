@@ -2,6 +2,7 @@
  * The reading machinery of the policy.json parser: messages and locations for one file (Context),
  * one JSON object checked against its allowed keys (Fields), typed objects and key material.
  */
+import { decodeStrictBase64 } from '../../base64.js';
 import { HoistError } from '../../errors.js';
 import { quoteForMessage as q, type JsonKind, type JsonMember, type JsonObject, type JsonPath, type JsonPosition, type JsonValue } from './json.js';
 import type { KeySource, PolicyLocation } from './types.js';
@@ -132,11 +133,7 @@ function keySource(ctx: Context, value: JsonValue, path: JsonPath, isData: boole
 
 /** Go's encoding/json reading a []byte: standard base64 with padding; line breaks are ignored. */
 function decodeBase64(ctx: Context, at: JsonPosition, path: JsonPath, text: string): Buffer {
-  const compact = text.replace(/[\r\n]/g, '');
-  if (!/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(compact)) {
-    ctx.fail(at, path, 'must be base64 (the standard alphabet, with padding)');
-  }
-  return Buffer.from(compact, 'base64');
+  return decodeStrictBase64(text) ?? ctx.fail(at, path, 'must be base64 (the standard alphabet, with padding)');
 }
 
 /** Reads `type`, then checks the object against that type's fields. */
