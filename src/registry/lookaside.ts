@@ -13,6 +13,7 @@ import { STATUS_CODES } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { Dispatcher } from 'undici';
 import { abortError, HoistError, printable } from '../errors.js';
+import { readAtMost } from '../io/read-at-most.js';
 import { MAX_SIGNATURES, MAX_SIGNATURE_BYTES, signatureFromBlob, type Signature } from '../manifest/index.js';
 import { parseDigest, type ParsedDigest } from '../reference/index.js';
 import { dispatcherFor } from './agent.js';
@@ -131,15 +132,10 @@ async function readSignatureFile(path: string, signal: AbortSignal | undefined):
     const stats = await handle.stat();
     if (!stats.isFile()) throw new HoistError('INVALID_SIGNATURE', `reading signature from ${where}: not a regular file`);
     if (stats.size > MAX_SIGNATURE_BYTES) throw tooLarge(where);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    // One byte past the limit is read, so that a file that grew since stat() is refused, not cut.
-    for await (const chunk of handle.createReadStream({ autoClose: false, end: MAX_SIGNATURE_BYTES })) {
-      size += (chunk as Buffer).length;
-      if (size > MAX_SIGNATURE_BYTES) throw tooLarge(where);
-      chunks.push(chunk as Buffer);
-    }
-    return { bytes: Buffer.concat(chunks, size), where };
+    // Read again under the limit: a file that grew since stat() is refused, not cut.
+    const bytes = await readAtMost(handle, MAX_SIGNATURE_BYTES);
+    if (bytes === undefined) throw tooLarge(where);
+    return { bytes, where };
   } catch (err) {
     throw err instanceof HoistError ? err : fileError(err, where);
   } finally {

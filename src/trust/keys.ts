@@ -11,6 +11,7 @@ import { open } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import type { KeySource } from '../config/policy/types.js';
 import { HoistError } from '../errors.js';
+import { readAtMost } from '../io/read-at-most.js';
 
 /** Public keys and keyrings are a few KiB; a bigger file is something else given by mistake. */
 export const MAX_KEY_BYTES = 1024 * 1024;
@@ -54,15 +55,9 @@ async function readKeyFile(path: string, what: string): Promise<Buffer> {
     throw readError(err, what, path);
   }
   try {
-    const buffer = Buffer.alloc(MAX_KEY_BYTES + 1);
-    let length = 0;
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-      if (length > MAX_KEY_BYTES) throw tooLarge(what);
-    }
-    return buffer.subarray(0, length);
+    const bytes = await readAtMost(handle, MAX_KEY_BYTES);
+    if (bytes === undefined) throw tooLarge(what);
+    return bytes;
   } catch (err) {
     if (err instanceof HoistError) throw err;
     throw readError(err, what, path);

@@ -10,6 +10,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import createDebug from 'debug';
 import { HoistError } from '../../errors.js';
+import { readAtMost } from '../../io/read-at-most.js';
 import { MAX_JSON_BYTES } from './json.js';
 import { parsePolicy } from './parse.js';
 import type { Policy } from './types.js';
@@ -18,7 +19,6 @@ const debug = createDebug('hoist:config');
 
 export const DEFAULT_SYSTEM_POLICY_FILE = '/etc/containers/policy.json';
 const USER_POLICY_FILE = join('.config', 'containers', 'policy.json');
-const READ_PIECE = 64 * 1024;
 
 export interface PolicyLookup {
   /** `--signature-policy`: this file and no other. */
@@ -64,7 +64,7 @@ function exists(path: string): Promise<boolean> {
   );
 }
 
-/** Reads at most MAX_JSON_BYTES + 1 bytes, so a huge file (or a device) is refused without being slurped. */
+/** The file's text, refused above MAX_JSON_BYTES without being read whole (a huge file, a device). */
 async function readPolicyFile({ file, named }: Chosen): Promise<string> {
   const hint = named === 'flag' ? 'check --signature-policy' : named === 'env' ? 'check HOIST_SIGNATURE_POLICY' : undefined;
   const shown = JSON.stringify(file);
@@ -76,20 +76,11 @@ async function readPolicyFile({ file, named }: Chosen): Promise<string> {
     throw new HoistError('INVALID_CONFIG', missing ? `policy file ${shown} does not exist` : `reading policy file ${shown}: ${(err as Error).message}`, { hint, cause: err });
   }
   try {
-    // Pieces of READ_PIECE, not one MAX_JSON_BYTES buffer: every pull reads this (usually tiny) file.
-    const pieces: Buffer[] = [];
-    let length = 0;
-    let bytesRead: number;
-    do {
-      const piece = Buffer.allocUnsafe(READ_PIECE);
-      ({ bytesRead } = await handle.read(piece, 0, READ_PIECE, null));
-      pieces.push(piece.subarray(0, bytesRead));
-      length += bytesRead;
-    } while (bytesRead > 0 && length <= MAX_JSON_BYTES);
-    if (length > MAX_JSON_BYTES) {
+    const bytes = await readAtMost(handle, MAX_JSON_BYTES);
+    if (bytes === undefined) {
       throw new HoistError('INVALID_CONFIG', `policy file ${shown} is larger than ${MAX_JSON_BYTES / 1024 / 1024} MiB`, { hint });
     }
-    return Buffer.concat(pieces, length).toString('utf8');
+    return bytes.toString('utf8');
   } catch (err) {
     if (err instanceof HoistError) throw err;
     // EISDIR and the like surface here, at the first read.

@@ -13,6 +13,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import createDebug from 'debug';
 import { HoistError, printable, quoted } from '../../errors.js';
+import { readAtMost } from '../../io/read-at-most.js';
 import { parseRegistriesDFile, REGISTRIES_D_HINT, type RegistriesDFile } from './parse.js';
 import type { LoadRegistriesDOptions, RegistriesD } from './types.js';
 
@@ -92,17 +93,11 @@ async function readConfigFile(file: string): Promise<string | undefined> {
     const info = await handle.stat();
     if (!info.isFile()) throw fail('not a regular file');
     if (info.size > MAX_REGISTRIES_D_FILE_BYTES) throw fail(`larger than ${MAX_REGISTRIES_D_FILE_BYTES} bytes`);
-    // Read one byte past the limit, in case the file grew after the stat.
-    const buffer = Buffer.allocUnsafe(MAX_REGISTRIES_D_FILE_BYTES + 1);
-    let length = 0;
-    while (length < buffer.length) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-    }
-    if (length > MAX_REGISTRIES_D_FILE_BYTES) throw fail(`larger than ${MAX_REGISTRIES_D_FILE_BYTES} bytes`);
+    // Read again under the limit, in case the file grew after the stat.
+    const bytes = await readAtMost(handle, MAX_REGISTRIES_D_FILE_BYTES);
+    if (bytes === undefined) throw fail(`larger than ${MAX_REGISTRIES_D_FILE_BYTES} bytes`);
     try {
-      return new TextDecoder('utf-8', { fatal: true }).decode(buffer.subarray(0, length));
+      return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
     } catch (err) {
       throw fail('not valid UTF-8', err);
     }
