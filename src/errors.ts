@@ -26,6 +26,7 @@ export type ErrorCode =
   | 'INVALID_CONFIG'
   | 'STORE_CORRUPT'
   | 'STORE_LOCKED'
+  | 'STORE_FULL'
   | 'UNAUTHORIZED'
   | 'DENIED'
   | 'MANIFEST_UNKNOWN'

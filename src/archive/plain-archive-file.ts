@@ -1,7 +1,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { abortError, HoistError } from '../errors.js';
@@ -58,7 +58,9 @@ export async function plainArchiveFile(path: string, options: PlainArchiveOption
 }
 
 async function gunzipToTemp(path: string, options: PlainArchiveOptions): Promise<PlainArchiveFile> {
-  const tmp = join(options.tmpDir, `archive-${randomUUID()}.tar`);
+  // Our pid in the name, as the store names its temp files: a copy a killed pull left is then removed
+  // by the next pull or rmi (store/tmp-files.ts).
+  const tmp = join(options.tmpDir, `archive-${process.pid}-${randomBytes(6).toString('hex')}.tar`);
   const remove = () => rm(tmp, { force: true });
   try {
     const sink = createWriteStream(tmp, { flags: 'wx', highWaterMark: 1 << 20 });

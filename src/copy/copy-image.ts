@@ -1,10 +1,11 @@
 import createDebug from 'debug';
-import { HoistError } from '../errors.js';
+import { HoistError, isHoistError } from '../errors.js';
 import {
   chooseInstance,
   formatPlatform,
   samePlatform,
   digestBytes,
+  MAX_MANIFEST_BYTES,
   signatureToBlob,
   parseImageConfig,
   parseManifest,
@@ -15,7 +16,7 @@ import {
 } from '../manifest/index.js';
 import type { ChunkSink } from '../io/chunk-sink.js';
 import type { BlobKind, EventListener } from '../progress/events.js';
-import type { NewImage, Store } from '../store/index.js';
+import type { ImageRecord, Store } from '../store/index.js';
 import type { ImageSource, RawManifest } from '../transports/image-source.js';
 import { runLimited } from './run-limited.js';
 
@@ -25,6 +26,8 @@ export const DEFAULT_MAX_PARALLEL = 6;
 
 export interface CopyOptions {
   platform: WantedPlatform;
+  /** Full names to record the image under (none: unnamed, known by ID). */
+  names: readonly string[];
   /**
    * Asked about the single-platform manifest chosen, before any other blob is read (the trust
    * policy): throws to refuse the image, else returns the signatures to keep with it.
@@ -36,19 +39,26 @@ export interface CopyOptions {
 }
 
 /**
- * Copies one image from any source into the store: picks the platform's instance of an index,
- * then copies config and layers (skipping stored ones; streamed, verified, in parallel), then the
- * manifest. It does not name the image: the caller commits the record.
+ * Copies one image from any source into the store and records it under `options.names`: picks the
+ * platform's instance of an index, then copies config and layers (skipping stored ones; streamed,
+ * verified, in parallel), then the manifest. From the first look at which blobs are stored to the
+ * record, the image's blobs are marked in flight, so a concurrent rmi cannot collect them. A
+ * failed copy keeps the blobs it verified (unnamed until an image needs them; rmi collects them).
  */
-export async function copyImage(source: ImageSource, store: Store, options: CopyOptions): Promise<NewImage> {
+export async function copyImage(source: ImageSource, store: Store, options: CopyOptions): Promise<ImageRecord> {
   const emit: EventListener = options.onEvent ?? (() => undefined);
   const top = await source.getManifest(undefined, signalOption(options.signal));
   const { raw, manifest, indexDigest, platform } = await selectInstance(source, top, options);
-  const signatures = (await options.authorize?.(raw)) ?? [];
+  if (manifest.config.size > MAX_MANIFEST_BYTES) {
+    throw new HoistError('INVALID_MANIFEST', `${source.description}: the config declares ${manifest.config.size} bytes, more than the ${MAX_MANIFEST_BYTES} an image config may have`);
+  }
+  const signatures = ((await options.authorize?.(raw)) ?? []).map((signature) => {
+    const blob = signatureToBlob(signature);
+    return { blob, digest: digestBytes(blob) };
+  });
   emit({ type: 'copy-start', source: source.description });
   if (signatures.length > 0) emit({ type: 'signatures-check' });
-  const endInFlight = await store.markInFlight([raw.digest, manifest.config.digest, ...manifest.layers.map((l) => l.digest)]);
-  const written: string[] = [];
+  const endInFlight = await store.markInFlight([raw.digest, manifest.config.digest, ...manifest.layers.map((l) => l.digest), ...signatures.map((s) => s.digest)]);
   try {
     const blobs: { desc: Descriptor; kind: BlobKind }[] = [
       { desc: manifest.config, kind: 'config' },
@@ -57,7 +67,7 @@ export async function copyImage(source: ImageSource, store: Store, options: Copy
     // The config goes first in line but not alone: waiting for it cost a round trip before any
     // layer started. Being small, it still lands first, and a bad one aborts the layers at once.
     await runLimited(
-      blobs.map((blob) => (signal: AbortSignal, release: () => void) => copyBlob(source, store, blob, { emit, signal, release }, written)),
+      blobs.map((blob) => (signal: AbortSignal, release: () => void) => copyBlob(source, store, blob, { emit, signal, release })),
       options.maxParallel ?? DEFAULT_MAX_PARALLEL,
       options.signal,
     );
@@ -71,9 +81,9 @@ export async function copyImage(source: ImageSource, store: Store, options: Copy
     }
     emit({ type: 'manifest-write' });
     await store.writeSmallBlob(raw.digest, raw.bytes);
-    const signatureDigests = await storeSignatures(store, signatures, written, emit);
+    const signatureDigests = await storeSignatures(store, signatures, emit);
     const id = manifest.config.digest.slice(manifest.config.digest.indexOf(':') + 1);
-    return {
+    const image = {
       id,
       configDigest: manifest.config.digest,
       manifestDigest: raw.digest,
@@ -83,11 +93,7 @@ export async function copyImage(source: ImageSource, store: Store, options: Copy
       ...(signatureDigests.length > 0 ? { signatures: signatureDigests } : {}),
       platform: platform ?? { os: actual.os, architecture: actual.architecture, ...(actual.variant ? { variant: actual.variant } : {}) },
     };
-  } catch (err) {
-    // A failed pull leaves the store as it was: the blobs it wrote go (unless others need them).
-    await endInFlight();
-    await store.discardBlobs(written).catch((cleanupError: unknown) => debug('cannot remove blobs of the failed pull: %O', cleanupError));
-    throw err;
+    return await store.commitImage(image, options.names);
   } finally {
     await endInFlight();
   }
@@ -100,6 +106,9 @@ async function selectInstance(source: ImageSource, top: RawManifest, options: Co
   debug('chose %s (%s) from index %s', chosen.digest, formatPlatform(chosen.platform!), top.digest);
   const raw = await source.getManifest(chosen.digest, signalOption(options.signal));
   verifyBytes(raw.bytes, chosen.digest, `manifest of ${source.description}`);
+  if (raw.bytes.length !== chosen.size) {
+    throw new HoistError('SIZE_MISMATCH', `${source.description}: index entry ${chosen.digest} declares ${chosen.size} bytes, the manifest has ${raw.bytes.length}`);
+  }
   const manifest = parseManifest(raw.bytes, chosen.mediaType || raw.mediaType, `${source.description}@${chosen.digest}`);
   if (manifest.kind !== 'manifest') {
     throw new HoistError('INVALID_MANIFEST', `${source.description}: index entry ${chosen.digest} is itself an index`);
@@ -107,13 +116,16 @@ async function selectInstance(source: ImageSource, top: RawManifest, options: Co
   return { raw, manifest, indexDigest: top.digest, platform: chosen.platform };
 }
 
-/** Copies one blob; `release` is called once its bytes are read (the slot then serves the next download). */
+/**
+ * Copies one blob; `release` is called once its bytes are read (the slot then serves the next
+ * download). A remote blob whose bytes do not match its digest is fetched once more from the start
+ * before the copy gives up: a bit flipped on the way should not cost the whole pull.
+ */
 async function copyBlob(
   source: ImageSource,
   store: Store,
   { desc, kind }: { desc: Descriptor; kind: BlobKind },
   { emit, signal, release }: { emit: EventListener; signal: AbortSignal; release: () => void },
-  written: string[],
 ): Promise<void> {
   const base = { kind, digest: desc.digest };
   if (await store.hasBlob(desc.digest)) {
@@ -121,41 +133,43 @@ async function copyBlob(
     return;
   }
   emit({ type: 'blob-start', ...base, size: desc.size });
+  const remote = source.remote === true;
   let bytes = 0;
-  const read = async (sink: ChunkSink) => {
+  const read = async (sink: ChunkSink, offset: number) => {
     try {
-      await source.readBlob(desc, sink, { signal });
+      await source.readBlob(desc, sink, { signal, ...(offset > 0 ? { offset } : {}) });
     } finally {
       release();
     }
   };
-  const result = await store.writeBlob(desc, read, {
-    signal,
-    onBytes: (n) => {
-      bytes += n;
-      emit({ type: 'blob-progress', ...base, bytes, size: desc.size });
-    },
-    onWait: () => emit({ type: 'blob-wait', ...base }),
-  });
-  if (result === 'written') written.push(desc.digest);
+  const write = () =>
+    store.writeBlob(desc, read, {
+      signal,
+      resume: remote,
+      onBytes: (n) => {
+        bytes += n;
+        emit({ type: 'blob-progress', ...base, bytes, size: desc.size });
+      },
+      onWait: () => emit({ type: 'blob-wait', ...base }),
+    });
+  let result;
+  try {
+    result = await write();
+  } catch (err) {
+    if (!remote || !isHoistError(err, 'DIGEST_MISMATCH') || signal.aborted) throw err;
+    emit({ type: 'warning', message: `${err.message}; fetching the blob once more` });
+    bytes = 0;
+    result = await write();
+  }
   emit({ type: 'blob-done', ...base, size: desc.size, skipped: result === 'exists' });
 }
 
 /** Writes the accepted signatures as blobs (c/image's blob format), after the manifest, as Podman stores them. */
-async function storeSignatures(store: Store, signatures: readonly Signature[], written: string[], emit: EventListener): Promise<string[]> {
+async function storeSignatures(store: Store, signatures: readonly { blob: Buffer; digest: string }[], emit: EventListener): Promise<string[]> {
   if (signatures.length === 0) return [];
   emit({ type: 'signatures-store' });
-  const digests: string[] = [];
-  for (const signature of signatures) {
-    const blob = signatureToBlob(signature);
-    const digest = digestBytes(blob);
-    if (!(await store.hasBlob(digest))) {
-      await store.writeSmallBlob(digest, blob);
-      written.push(digest);
-    }
-    digests.push(digest);
-  }
-  return digests;
+  for (const { blob, digest } of signatures) await store.writeSmallBlob(digest, blob);
+  return signatures.map((s) => s.digest);
 }
 
 function signalOption(signal: AbortSignal | undefined): { signal?: AbortSignal } {

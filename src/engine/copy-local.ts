@@ -1,5 +1,6 @@
 import { copyImage } from '../copy/index.js';
 import { wantedPlatform } from '../manifest/index.js';
+import { storeFullError } from '../store/index.js';
 import type { LocalTransport } from '../transports/index.js';
 import type { PulledImage } from './options.js';
 import type { PullContext } from './pull-context.js';
@@ -10,17 +11,22 @@ import type { PullContext } from './pull-context.js';
  */
 export async function copyFromLocal(transport: LocalTransport, reference: string, ctx: PullContext): Promise<PulledImage> {
   const { store, options } = ctx;
-  const { source, names } = await transport.open(reference, { tmpDir: store.paths.tmp, ...(options.signal ? { signal: options.signal } : {}) });
+  // Opening may decompress an archive into the store's tmp/: a full disk there is the store's.
+  const { source, names } = await transport
+    .open(reference, { tmpDir: store.paths.tmp, ...(options.signal ? { signal: options.signal } : {}) })
+    .catch((err: unknown) => {
+      throw storeFullError(err, store.root);
+    });
   try {
     const { localAuthorizer } = await import('./trust-entry.js');
-    const image = await copyImage(source, store, {
+    const record = await copyImage(source, store, {
       platform: wantedPlatform(options.platform ?? {}),
+      names,
       authorize: localAuthorizer(ctx, transport, reference, source),
       maxParallel: ctx.maxParallel,
       onEvent: ctx.emit,
       ...(options.signal ? { signal: options.signal } : {}),
     });
-    const record = await store.commitImage(image, names);
     ctx.emit({ type: 'copy-done', id: record.id });
     return { id: record.id, names, manifestDigest: record.manifestDigest };
   } finally {

@@ -163,8 +163,7 @@ async function pullOne(
   announce(ref);
   // A damaged local copy (blobs missing or of the wrong size) is fetched again, not reused.
   if (local !== undefined && !complete) await ctx.store.discardDamagedBlobs(local);
-  const copied = await copyFromSources(ref, conf, ctx);
-  const record = await ctx.store.commitImage(copied, [name]);
+  const record = await copyFromSources(ref, conf, ctx);
   ctx.emit({ type: 'copy-done', id: record.id });
   return { image: pulledFrom(record), result: 'pulled' };
 }

@@ -4,7 +4,7 @@ import { copyImage } from '../copy/index.js';
 import { HoistError, isHoistError } from '../errors.js';
 import { wantedPlatform } from '../manifest/index.js';
 import { formatReference, type ImageReference } from '../reference/index.js';
-import type { NewImage } from '../store/index.js';
+import type { ImageRecord } from '../store/index.js';
 import type { RegistrySourceOptions } from '../transports/docker.js';
 import type { PullContext } from './pull-context.js';
 
@@ -36,8 +36,9 @@ export function accessFor(source: PullSource, primary: PullSource, ctx: PullCont
   };
 }
 
-function rethrowIfAborted(ctx: PullContext, err: unknown): void {
-  if (ctx.options.signal?.aborted || isHoistError(err, 'ABORTED')) throw err;
+/** Failures no other source can help with: an abort, or a store with no room left. */
+function rethrowIfFinal(ctx: PullContext, err: unknown): void {
+  if (ctx.options.signal?.aborted || isHoistError(err, 'ABORTED') || isHoistError(err, 'STORE_FULL')) throw err;
 }
 
 /** All sources failed: one error naming each endpoint's failure (or the only one as it is). */
@@ -47,8 +48,8 @@ function sourcesFailed(ref: ImageReference, failures: { source: PullSource; erro
   return new HoistError('PULL_FAILED', `pulling ${formatReference(ref)} failed from every source:\n${lines.join('\n')}`, { cause: failures.at(-1)!.error });
 }
 
-/** Copies `ref` from its mirrors, then its primary location, stopping at the first that works. */
-export async function copyFromSources(ref: ImageReference, conf: RegistriesConf, ctx: PullContext): Promise<NewImage> {
+/** Copies `ref` from its mirrors, then its primary location, stopping at the first that works; records it as `ref`. */
+export async function copyFromSources(ref: ImageReference, conf: RegistriesConf, ctx: PullContext): Promise<ImageRecord> {
   const sources = pullSources(conf, ref);
   const primary = sources.at(-1)!;
   const failures: { source: PullSource; error: Error }[] = [];
@@ -64,13 +65,14 @@ export async function copyFromSources(ref: ImageReference, conf: RegistriesConf,
       });
       return await copyImage(opened, ctx.store, {
         platform: wantedPlatform(ctx.options.platform ?? {}),
+        names: [formatReference(ref)],
         authorize: registryAuthorizer(ctx, ref, opened, signatureStorage),
         maxParallel: ctx.maxParallel,
         onEvent: ctx.emit,
         ...(ctx.options.signal ? { signal: ctx.options.signal } : {}),
       });
     } catch (err) {
-      rethrowIfAborted(ctx, err);
+      rethrowIfFinal(ctx, err);
       failures.push({ source, error: err as Error });
     } finally {
       await opened?.close();
@@ -92,7 +94,7 @@ export async function remoteDigest(ref: ImageReference, conf: RegistriesConf, ct
       const digest = await headManifestDigest(source.reference, accessFor(source, primary, ctx, conf));
       if (digest !== undefined) return digest;
     } catch (err) {
-      rethrowIfAborted(ctx, err);
+      rethrowIfFinal(ctx, err);
     }
   }
   return undefined;

@@ -9,15 +9,15 @@ import { networkError } from './network-errors.js';
 import { pauseBeforeRetry, shouldRetry } from './retry.js';
 
 /**
- * Delivers a blob's bytes into `sink`, exactly once each. A failed request (5xx, 429) is retried,
+ * Delivers a blob's bytes from `start` on into `sink`, exactly once each. A failed request (5xx, 429) is retried,
  * and an interrupted download (reset, timeout, truncated body) resumes with `Range: bytes=N-`, or
  * starts over and skips N bytes when the server ignores the range: the sink, which hashes, never
  * sees the interruption. Failures of the sink itself (a size overrun, a full disk) end it at once.
  */
-export async function readBlob(client: RegistryClient, desc: Descriptor, sink: ChunkSink, signal?: AbortSignal): Promise<void> {
+export async function readBlob(client: RegistryClient, desc: Descriptor, sink: ChunkSink, signal?: AbortSignal, start = 0): Promise<void> {
   const what = `blob ${desc.digest}`;
-  /** Bytes handed to the sink so far: where a resumed request starts. */
-  let offset = 0;
+  /** Bytes the sink has (from `start`, what an earlier download left): where a resumed request starts. */
+  let offset = start;
   let sinkFailure: { error: unknown } | undefined;
   const deliver = (chunk: Buffer) => {
     offset += chunk.length;

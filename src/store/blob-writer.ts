@@ -1,30 +1,36 @@
-import { access, mkdir, open, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { access, mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import createDebug from 'debug';
-import { abortError } from '../errors.js';
+import { abortError, isHoistError } from '../errors.js';
 import type { ChunkSink } from '../io/chunk-sink.js';
-import { parseDigest } from '../reference/index.js';
+import { claimBlob } from './claims.js';
 import { syncDirectory, type StorePaths } from './layout.js';
-import { processIsAlive } from './process-alive.js';
 import { VerifyingFileSink, type ExpectedBlob } from './verifying-sink.js';
 
 const debug = createDebug('hoist:store');
 
 export type BlobWriteResult = 'written' | 'exists';
 
-/** Delivers a blob's bytes into `sink`, resolving after the last (see ChunkSink). */
-export type BlobReader = (sink: ChunkSink) => Promise<void>;
+/**
+ * Delivers a blob's bytes into `sink`, from byte `offset` on (0 unless the writer was told it may
+ * resume), resolving after the last (see ChunkSink).
+ */
+export type BlobReader = (sink: ChunkSink, offset: number) => Promise<void>;
 
 export interface BlobWriteOptions {
   signal?: AbortSignal;
+  /**
+   * The reader can start mid-blob (HTTP Range): a partial blob that a killed or failed download
+   * left is then continued rather than fetched again. Without it, a partial blob is started over.
+   */
+  resume?: boolean;
+  /** Bytes that reached the file (a resumed prefix counts once, when it is adopted). */
   onBytes?: (n: number) => void;
   /** Called once when another process is found downloading the same blob and we wait for it. */
   onWait?: () => void;
 }
 
-/** A claim untouched this long belongs to a process that hung or died on another host. */
-const CLAIM_STALE_MS = 60_000;
 const CLAIM_POLL_MS = 100;
 
 export async function blobExists(paths: StorePaths, digest: string): Promise<boolean> {
@@ -32,9 +38,10 @@ export async function blobExists(paths: StorePaths, digest: string): Promise<boo
 }
 
 /**
- * Streams a blob into the store: tmp file, hashed while written, fsynced, verified, renamed to
- * its content address. A blob that fails verification never reaches `blobs/`. When another
- * process is already downloading the same blob, waits for it to land instead of fetching twice.
+ * Streams a blob into the store: its ingest file in tmp/, hashed while written, fsynced, verified,
+ * renamed to its content address. A blob that fails verification never reaches `blobs/`. When
+ * another process is already downloading the same blob, waits for it to land instead of fetching
+ * twice. Only the claim holder touches a blob's ingest file, which is what makes resuming it safe.
  */
 export async function writeBlob(
   paths: StorePaths,
@@ -69,14 +76,21 @@ export async function writeBlob(
 }
 
 async function readIntoBlob(paths: StorePaths, final: string, expected: ExpectedBlob, read: BlobReader, options: BlobWriteOptions): Promise<void> {
-  const tmp = paths.tmpFile(`blob-${parseDigest(expected.digest).hex.slice(0, 16)}`);
-  // Opened before anything can fail, so the cleanup below always has a file to remove.
-  const file = await open(tmp, 'wx', 0o644);
+  const ingest = paths.ingest(expected.digest);
+  const offset = options.resume ? await resumableBytes(ingest, expected) : 0;
+  // 'a+' continues what an earlier download left (writes append, the prefix is read back to be
+  // hashed); 'w' starts afresh, truncating a partial blob that cannot be continued.
+  const file = await open(ingest, offset > 0 ? 'a+' : 'w', 0o644);
   const sink = new VerifyingFileSink(file.fd, expected, options.onBytes);
+  let keepPartial = false;
   try {
     try {
       const { signal } = options;
       if (signal?.aborted) throw abortError(signal);
+      if (offset > 0) {
+        debug('resuming %s at byte %d of %d', expected.digest, offset, expected.size);
+        await sink.adoptPrefix(file, offset);
+      }
       await read(
         signal === undefined
           ? sink.write
@@ -84,67 +98,48 @@ async function readIntoBlob(paths: StorePaths, final: string, expected: Expected
               if (signal.aborted) throw abortError(signal);
               return sink.write(chunk);
             },
+        offset,
       );
       sink.end();
       sink.verify();
       await file.sync();
+    } catch (err) {
+      if (options.resume && worthResuming(err, sink, options.signal)) {
+        sink.end(); // bytes received but still gathered in memory belong to the prefix kept
+        keepPartial = true;
+      }
+      throw err;
     } finally {
       await file.close();
     }
     await mkdir(dirname(final), { recursive: true });
-    await rename(tmp, final);
+    await rename(ingest, final);
     await syncDirectory(dirname(final));
     debug('stored blob %s (%d bytes)', expected.digest, sink.bytes);
   } catch (err) {
-    await rm(tmp, { force: true });
+    if (!keepPartial) await rm(ingest, { force: true });
     if (options.signal?.aborted) throw abortError(options.signal);
     throw err;
   }
+}
+
+/** The bytes of a partial blob that a reader may continue: some, but fewer than the whole. */
+async function resumableBytes(ingest: string, expected: ExpectedBlob): Promise<number> {
+  const size = (await stat(ingest).catch(() => undefined))?.size ?? 0;
+  return expected.size !== undefined && size < expected.size ? size : 0;
+}
+
+/**
+ * For a reader that can resume, keeps the bytes of a download the network cut off (a failure the
+ * source gave up on) for the next pull to continue. Bytes that failed verification, a write that
+ * failed (a full disk), or a download the user stopped are removed. A wrong prefix kept here is
+ * caught by the digest at the end.
+ */
+function worthResuming(err: unknown, sink: VerifyingFileSink, signal: AbortSignal | undefined): boolean {
+  return sink.bytes > 0 && signal?.aborted !== true && isHoistError(err) && err.retryable;
 }
 
 /** Stores a small blob held in memory (manifests, configs), verified against `digest`. */
 export async function writeSmallBlob(paths: StorePaths, digest: string, bytes: Buffer): Promise<void> {
   await writeBlob(paths, { digest, size: bytes.length }, async (sink) => sink(bytes));
 }
-
-/**
- * Claims the right to download a blob across processes: an exclusive-create claim file holding
- * our pid. Returns undefined while a live process holds it. A claim of a dead process (or one
- * not refreshed for CLAIM_STALE_MS) is broken so an interrupted download never blocks others.
- */
-async function claimBlob(paths: StorePaths, digest: string): Promise<(() => Promise<void>) | undefined> {
-  const { algorithm, hex } = parseDigest(digest);
-  const claim = join(paths.tmp, `claim-${algorithm}-${hex}`);
-  try {
-    await writeFile(claim, String(process.pid), { flag: 'wx' });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    if (await claimIsAbandoned(claim)) {
-      debug('breaking abandoned claim %s', claim);
-      await rm(claim, { force: true });
-    }
-    return undefined;
-  }
-  const refresh = setInterval(() => {
-    const now = new Date();
-    utimes(claim, now, now).catch(() => undefined);
-  }, CLAIM_STALE_MS / 4);
-  refresh.unref();
-  return async () => {
-    clearInterval(refresh);
-    await rm(claim, { force: true });
-  };
-}
-
-async function claimIsAbandoned(claim: string): Promise<boolean> {
-  try {
-    const [content, info] = await Promise.all([readFile(claim, 'utf8'), stat(claim)]);
-    const pid = Number(content);
-    if (Date.now() - info.mtimeMs > CLAIM_STALE_MS) return true;
-    if (!Number.isInteger(pid) || pid <= 0) return Date.now() - info.mtimeMs > 1_000;
-    return !processIsAlive(pid);
-  } catch {
-    return false; // vanished meanwhile: the next round will see the blob or claim anew
-  }
-}
-

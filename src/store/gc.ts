@@ -1,22 +1,29 @@
-import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import createDebug from 'debug';
 import { parseManifest } from '../manifest/index.js';
 import type { StorePaths } from './layout.js';
 import { processIsAlive } from './process-alive.js';
 import type { ImageRecord } from './records.js';
+import { reclaimTmp } from './tmp-files.js';
 
 const debug = createDebug('hoist:store');
 
-const TMP_MAX_AGE_MS = 24 * 60 * 60 * 1000;
-
 /**
- * Marks the blobs of a pull in progress so a concurrent `rmi` does not collect them between
- * their download and the commit of the image record. Returns the function that clears the mark.
+ * Marks the blobs of a pull in progress so a concurrent `rmi` does not collect them between the
+ * moment the pull finds them present (or writes them) and the commit of the image record. Runs
+ * under the store lock, as garbage collection does: a collection either finished before the mark
+ * (and the pull then sees what it removed as missing) or sees the whole mark. Returns the
+ * function that clears the mark.
  */
 export async function markInFlight(paths: StorePaths, digests: readonly string[]): Promise<() => Promise<void>> {
   const marker = `${paths.tmpFile('inflight')}.json`;
-  await writeFile(marker, JSON.stringify({ pid: process.pid, digests }));
+  try {
+    await writeFile(marker, JSON.stringify({ pid: process.pid, digests }), { flag: 'wx' });
+  } catch (err) {
+    await rm(marker, { force: true }); // a full disk leaves no empty marker behind
+    throw err;
+  }
   return () => rm(marker, { force: true });
 }
 
@@ -53,21 +60,9 @@ async function neededDigests(paths: StorePaths, records: readonly ImageRecord[])
 }
 
 /**
- * Removes the given blobs (those a failed pull wrote) unless a record or a pull in flight needs
- * them. Runs under the store lock.
- */
-export async function removeBlobsIfUnneeded(paths: StorePaths, records: readonly ImageRecord[], digests: readonly string[]): Promise<void> {
-  const keep = await neededDigests(paths, records);
-  for (const digest of digests) {
-    if (keep.has(digest)) continue;
-    await rm(paths.blob(digest), { force: true });
-    debug('removed blob %s of a failed pull', digest);
-  }
-}
-
-/**
- * Removes blobs no record references and no pull in flight needs, and temp files older than a
- * day. Runs under the store lock so no commit races it.
+ * Removes blobs no record references and no pull in flight needs, and what dead processes left in
+ * tmp/ (partial blobs too: rmi is asked to free space). Runs under the store lock so no commit or
+ * in-flight mark races it.
  */
 export async function collectGarbage(paths: StorePaths, records: readonly ImageRecord[]): Promise<number> {
   const keep = await neededDigests(paths, records);
@@ -81,15 +76,6 @@ export async function collectGarbage(paths: StorePaths, records: readonly ImageR
       debug('removed unreferenced blob %s:%s', algorithm, hex);
     }
   }
-  await sweepTmp(paths);
+  await reclaimTmp(paths, { partialBlobs: 'unclaimed' });
   return removed;
-}
-
-async function sweepTmp(paths: StorePaths): Promise<void> {
-  const cutoff = Date.now() - TMP_MAX_AGE_MS;
-  for (const name of await readdir(paths.tmp).catch(() => [] as string[])) {
-    const file = join(paths.tmp, name);
-    const info = await stat(file).catch(() => undefined);
-    if (info !== undefined && info.mtimeMs < cutoff) await rm(file, { recursive: true, force: true });
-  }
 }

@@ -5,3 +5,4 @@ export type { LookupMatch } from './lookup.js';
 export type { BlobReader, BlobWriteResult, BlobWriteOptions } from './blob-writer.js';
 export type { ExpectedBlob } from './verifying-sink.js';
 export { describeImage, type ImageInfo } from './describe.js';
+export { storeFullError } from './store-full.js';

@@ -4,6 +4,9 @@ import { join, dirname } from 'node:path';
 import { homedir } from 'node:os';
 import { parseDigest } from '../reference/index.js';
 
+export const CLAIM_PREFIX = 'claim-';
+export const INGEST_PREFIX = 'ingest-';
+
 /** Where the store lives: `--root`, else HOIST_ROOT, else /var/lib/hoist for root, else XDG data. */
 export function defaultStoreRoot(env: NodeJS.ProcessEnv = process.env): string {
   if (env.HOIST_ROOT) return env.HOIST_ROOT;
@@ -23,8 +26,22 @@ export class StorePaths {
     const { algorithm, hex } = parseDigest(digest);
     return join(this.root, 'blobs', algorithm, hex);
   }
+  /** A fresh temp file name that carries our pid, so the files of a killed process can be told apart (tmp-files.ts). */
   tmpFile(prefix: string): string {
     return join(this.tmp, `${prefix}-${process.pid}-${randomBytes(6).toString('hex')}`);
+  }
+  /** The claim file of whoever is writing `digest` into the store (claims.ts). */
+  claim(digest: string): string {
+    const { algorithm, hex } = parseDigest(digest);
+    return join(this.tmp, `${CLAIM_PREFIX}${algorithm}-${hex}`);
+  }
+  /**
+   * The bytes of `digest` received so far. Named by the digest, not by a process, so that whoever
+   * claims the blob next can resume what a killed download left (blob-writer.ts).
+   */
+  ingest(digest: string): string {
+    const { algorithm, hex } = parseDigest(digest);
+    return join(this.tmp, `${INGEST_PREFIX}${algorithm}-${hex}`);
   }
 }
 

@@ -3,11 +3,13 @@ import { HoistError } from '../errors.js';
 import { MAX_MANIFEST_BYTES, parseImageConfig, parseManifest, signatureFromBlob, verifyBytes, type ImageConfig, type ParsedImageManifest, type Signature } from '../manifest/index.js';
 import { localImageName } from '../reference/index.js';
 import { blobExists, writeBlob, writeSmallBlob, type BlobReader, type BlobWriteOptions, type BlobWriteResult } from './blob-writer.js';
-import { blobsOf, collectGarbage, markInFlight, removeBlobsIfUnneeded } from './gc.js';
+import { blobsOf, collectGarbage, markInFlight } from './gc.js';
 import { initLayout, StorePaths } from './layout.js';
 import { withStoreLock } from './lock.js';
 import { lookupImage, type LookupMatch } from './lookup.js';
 import { indexWithRecords, readIndex, recordsFromIndex, writeIndex, type ImageRecord } from './records.js';
+import { storeFullError } from './store-full.js';
+import { reclaimTmp } from './tmp-files.js';
 import type { ExpectedBlob } from './verifying-sink.js';
 
 /** A copied image before it is recorded: `indexDigest` is the index it was chosen from, if any, a fact of the names it is given. */
@@ -49,11 +51,20 @@ export class Store {
   }
 
   writeBlob(expected: ExpectedBlob, read: BlobReader, options?: BlobWriteOptions): Promise<BlobWriteResult> {
-    return writeBlob(this.paths, expected, read, options);
+    return this.#writing(() => writeBlob(this.paths, expected, read, options));
   }
 
   writeSmallBlob(digest: string, bytes: Buffer): Promise<void> {
-    return writeSmallBlob(this.paths, digest, bytes);
+    return this.#writing(() => writeSmallBlob(this.paths, digest, bytes));
+  }
+
+  /** Runs a write into the store, turning a full disk into an error that names the store. */
+  async #writing<T>(write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (err) {
+      throw storeFullError(err, this.root);
+    }
   }
 
   /** The stored signature blobs of an image, in the order they were accepted. */
@@ -126,18 +137,15 @@ export class Store {
     return wanted.filter((d, i) => sizes[i] !== d.size).map((d) => d.digest);
   }
 
-  /** Protects the blobs of a pull in progress from a concurrent rmi until the returned function runs. */
-  markInFlight(digests: readonly string[]): Promise<() => Promise<void>> {
-    return markInFlight(this.paths, digests);
-  }
-
   /**
-   * Removes blobs a failed pull wrote, so it leaves the store as it was; blobs an image or another
-   * pull in flight needs stay. Call after clearing the failed pull's own in-flight mark.
+   * Protects the blobs of a pull in progress from a concurrent rmi until the returned function
+   * runs: call it before checking which blobs are present, and end it after commitImage. Every
+   * pull that copies comes here first, so it is also where what killed pulls left in tmp/ goes
+   * (their partial blobs stay a day, for resuming).
    */
-  async discardBlobs(digests: readonly string[]): Promise<void> {
-    if (digests.length === 0) return;
-    await withStoreLock(this.paths, async () => removeBlobsIfUnneeded(this.paths, recordsFromIndex(await readIndex(this.paths)), digests));
+  async markInFlight(digests: readonly string[]): Promise<() => Promise<void>> {
+    await reclaimTmp(this.paths, { partialBlobs: 'stale' });
+    return this.#writing(() => withStoreLock(this.paths, () => markInFlight(this.paths, digests)));
   }
 
   /**
@@ -145,7 +153,7 @@ export class Store {
    * the image it left keeps its other names or stays dangling. Fails if a blob went missing.
    */
   async commitImage(image: NewImage, names: readonly string[]): Promise<ImageRecord> {
-    return withStoreLock(this.paths, async () => {
+    return this.#writing(() => withStoreLock(this.paths, async () => {
       const index = await readIndex(this.paths);
       const records = recordsFromIndex(index);
       const { indexDigest, ...facts } = image;
@@ -159,7 +167,7 @@ export class Store {
       const updated = moveNames(records, record, names, indexDigest);
       await writeIndex(this.paths, indexWithRecords(index, updated));
       return updated.find((r) => r.manifestDigest === record.manifestDigest)!;
-    });
+    }));
   }
 
   async #missingBlobs(record: ImageRecord): Promise<string[]> {

@@ -1,5 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { writeSync } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { HoistError } from '../errors.js';
 import type { ChunkSink } from '../io/chunk-sink.js';
 import { parseDigest } from '../reference/index.js';
@@ -24,6 +25,9 @@ const WRITE_BYTES = 32 * 1024;
  * each, and took 0.93 s against 0.67 s over plain HTTP.
  */
 const GATHER_BYTES = 128 * 1024;
+
+/** Reads of a resumed prefix: large, since they only feed the hash. */
+const PREFIX_READ_BYTES = 1024 * 1024;
 
 /**
  * Hashes, counts and writes a blob's bytes into an open file descriptor, so a blob is verified
@@ -66,6 +70,22 @@ export class VerifyingFileSink {
     this.#gathered ??= Buffer.allocUnsafe(GATHER_BYTES);
     this.#gatheredLength += chunk.copy(this.#gathered, this.#gatheredLength);
   };
+
+  /**
+   * Takes the first `length` bytes already in `file` (a partial blob being resumed) as received:
+   * hashed and counted, not written again. Call before the first write.
+   */
+  async adoptPrefix(file: FileHandle, length: number): Promise<void> {
+    const buffer = Buffer.allocUnsafe(Math.min(PREFIX_READ_BYTES, length));
+    for (let position = 0; position < length; ) {
+      const { bytesRead } = await file.read(buffer, 0, Math.min(buffer.length, length - position), position);
+      if (bytesRead === 0) throw new HoistError('STORE_CORRUPT', `partial blob of ${this.#expected.digest} shrank while it was read`);
+      this.#hash.update(buffer.subarray(0, bytesRead));
+      position += bytesRead;
+    }
+    this.bytes = length;
+    this.#onBytes?.(length);
+  }
 
   /** Writes what is gathered. Call when the source has ended, before verify(). */
   end(): void {

@@ -21,6 +21,7 @@ export interface RegistrySourceOpenOptions extends RegistrySourceOptions {
 /** Reads one image from a registry (`docker://…`): its manifest by tag or digest, and its blobs. */
 class RegistrySource implements ImageSource {
   readonly description: string;
+  readonly remote = true;
   readonly #client: RegistryClient;
   readonly #reference: string;
   readonly #signatureStorage: RegistrySourceOpenOptions['signatureStorage'];
@@ -39,7 +40,7 @@ class RegistrySource implements ImageSource {
   }
 
   readBlob(desc: Descriptor, sink: ChunkSink, options: BlobReadOptions = {}): Promise<void> {
-    return readBlob(this.#client, desc, sink, options.signal);
+    return readBlob(this.#client, desc, sink, options.signal, options.offset);
   }
 
   async getSignatures(manifestDigest: string, options: BlobReadOptions = {}): Promise<Signature[]> {

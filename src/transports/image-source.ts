@@ -12,6 +12,8 @@ export interface RawManifest {
 
 export interface BlobReadOptions {
   signal?: AbortSignal;
+  /** Start at this byte (only asked of sources that resume blobs); the sink gets the rest. */
+  offset?: number;
 }
 
 /**
@@ -21,6 +23,13 @@ export interface BlobReadOptions {
 export interface ImageSource {
   /** `transport:reference` as the user would write it, for messages. */
   readonly description: string;
+  /**
+   * True for a source whose bytes cross a network (a registry). Its readBlob honours `offset`
+   * (HTTP Range), so the store continues a partial blob a killed or cut-off download left, and a
+   * blob that failed its digest is fetched once more. A local file would give the same bad bytes
+   * again, and reading it afresh costs no more than hashing a partial copy.
+   */
+  readonly remote?: boolean;
   /**
    * The top-level manifest (may be an index). With `instanceDigest`, that instance of the index.
    * Sources verify that returned bytes hash to the digest they were asked for.

@@ -148,8 +148,7 @@ export function zstdFrame(data: Buffer): Buffer {
 export async function pullArchive(transport: LocalTransport, reference: string, store: Store): Promise<ImageRecord> {
   const { source, names } = await transport.open(reference, { tmpDir: store.paths.tmp });
   try {
-    const image = await copyImage(source, store, { platform: { os: 'linux', architecture: 'amd64' } });
-    return await store.commitImage(image, names);
+    return await copyImage(source, store, { platform: { os: 'linux', architecture: 'amd64' }, names });
   } finally {
     await source.close();
   }

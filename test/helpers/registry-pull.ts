@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { copyImage } from '../../src/copy/index.js';
 import type { WantedPlatform } from '../../src/manifest/index.js';
 import { parseReference } from '../../src/reference/index.js';
-import { Store, type NewImage } from '../../src/store/index.js';
+import { Store, type ImageRecord } from '../../src/store/index.js';
 import { openRegistrySource, type RegistrySourceOptions } from '../../src/transports/docker.js';
 import { isolatedEnv } from './tmp.js';
 
@@ -39,13 +39,12 @@ export async function pull(
   reference: string,
   options: RegistrySourceOptions,
   platform: WantedPlatform = { os: 'linux', architecture: 'amd64' },
-): Promise<{ image: NewImage; store: Store; root: string }> {
+): Promise<{ image: ImageRecord; store: Store; root: string }> {
   const root = join(scratch.dir, `store-${++stores}`);
   const store = await Store.open(root);
   const source = await openRegistrySource(parseReference(reference), options);
   try {
-    const image = await copyImage(source, store, { platform });
-    await store.commitImage(image, [reference]);
+    const image = await copyImage(source, store, { platform, names: [reference] });
     return { image, store, root };
   } finally {
     await source.close();

@@ -1,3 +1,5 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,6 +44,22 @@ export async function storeSnapshot(root: string): Promise<StoreSnapshot> {
     blobs: blobs.sort(),
     tmp: (await list(join(root, 'tmp'))).sort(),
   };
+}
+
+/**
+ * Asserts a failed pull recorded nothing and left nothing half-written: index.json and tmp/ are as
+ * in `before`, and the only new blobs are whole, verified ones (a failed pull keeps what it
+ * verified, unnamed, for the next try; rmi collects them).
+ */
+export async function assertNothingRecorded(root: string, before: StoreSnapshot): Promise<void> {
+  const after = await storeSnapshot(root);
+  assert.equal(after.index, before.index, 'no image was recorded');
+  assert.deepEqual(after.tmp, before.tmp, 'nothing half-written is left in tmp/');
+  assert.ok(before.blobs.every((d) => after.blobs.includes(d)), 'no blob went missing');
+  for (const digest of after.blobs.filter((d) => !before.blobs.includes(d))) {
+    const [algorithm, hex] = digest.split(':') as [string, string];
+    assert.equal(createHash(algorithm).update(await readFile(join(root, 'blobs', algorithm, hex))).digest('hex'), hex, `blob ${digest} is what its name says`);
+  }
 }
 
 /**

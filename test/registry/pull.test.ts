@@ -74,7 +74,7 @@ describe('formats', () => {
   test('multi-platform index: the wanted instance, with the index digest recorded', async () => {
     const { image } = await pull(scratch, ref('fmt/multi:v1'), options(), { os: 'linux', architecture: 'arm64' });
     assert.equal(image.id, arm64.id);
-    assert.equal(image.indexDigest, index.index.digest);
+    assert.deepEqual(image.indexDigests, { [ref('fmt/multi:v1')]: index.index.digest });
     const other = await pull(scratch, ref('fmt/multi:v1'), options(), { os: 'linux', architecture: 'amd64' });
     assert.equal(other.image.id, amd64.id);
   });

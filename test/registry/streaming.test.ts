@@ -45,7 +45,7 @@ const source = await openRegistrySource(parseReference(name), { insecure: true, 
 const baseline = process.memoryUsage().rss;
 let peak = baseline;
 const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 20);
-const image = await copyImage(source, store, { platform: { os: 'linux', architecture: 'amd64' } });
+const image = await copyImage(source, store, { platform: { os: 'linux', architecture: 'amd64' }, names: [] });
 clearInterval(sampler);
 peak = Math.max(peak, process.memoryUsage().rss);
 console.log(JSON.stringify({ id: image.id, growth: peak - baseline }));

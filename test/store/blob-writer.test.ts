@@ -98,7 +98,7 @@ test('a source failing at once, or after some bytes, leaves no temp file behind'
     await assertFailsClean(store.root, store.writeBlob({ digest, size: data.length }, midway), 'INVALID_SOURCE', 'unreadable');
   }));
 
-test('aborting mid-download removes the temp file and commits nothing', () =>
+test('aborting mid-download, for a reader that cannot resume, removes the temp file and commits nothing', () =>
   withTempDir(async (dir) => {
     const store = await openStore(dir);
     const controller = new AbortController();
@@ -131,4 +131,73 @@ test('an abandoned download claim of a dead process is broken', () =>
     assert.equal(await store.writeBlob({ digest, size: data.length }, (sink) => (opens++, deliver([data])(sink))), 'written');
     assert.equal(opens, 1);
     assert.deepEqual(await readdir(store.paths.tmp), []);
+  }));
+
+/** A reader that records the offset it was asked to start at and delivers the blob from there. */
+function fromOffset(blob: Buffer, asked: number[]) {
+  return (sink: ChunkSink, offset: number) => (asked.push(offset), deliver(chunks(blob.subarray(offset)))(sink));
+}
+
+test('with resume, a partial blob a killed download left is continued: the reader is asked only for the rest', () =>
+  withTempDir(async (dir) => {
+    const store = await openStore(dir);
+    await writeFile(store.paths.ingest(digest), data.subarray(0, 5000));
+    const asked: number[] = [];
+    let counted = 0;
+    const result = await store.writeBlob({ digest, size: data.length }, fromOffset(data, asked), { resume: true, onBytes: (n) => (counted += n) });
+    assert.equal(result, 'written');
+    assert.deepEqual(asked, [5000]);
+    assert.deepEqual(await readFile(store.paths.blob(digest)), data);
+    assert.equal(counted, data.length, 'progress counts the adopted prefix once');
+    assert.deepEqual(await readdir(store.paths.tmp), []);
+  }));
+
+test('without resume, a partial blob is started over', () =>
+  withTempDir(async (dir) => {
+    const store = await openStore(dir);
+    await writeFile(store.paths.ingest(digest), Buffer.from('not a prefix of anything'));
+    const asked: number[] = [];
+    assert.equal(await store.writeBlob({ digest, size: data.length }, fromOffset(data, asked)), 'written');
+    assert.deepEqual(asked, [0]);
+    assert.deepEqual(await readFile(store.paths.blob(digest)), data);
+  }));
+
+test('a partial blob that is not a prefix of the blob fails by digest at the end and is removed', () =>
+  withTempDir(async (dir) => {
+    const store = await openStore(dir);
+    const wrong = Buffer.from(data.subarray(0, 5000));
+    wrong[10] ^= 1;
+    await writeFile(store.paths.ingest(digest), wrong);
+    await assertFailsClean(store.root, store.writeBlob({ digest, size: data.length }, fromOffset(data, []), { resume: true }), 'DIGEST_MISMATCH');
+  }));
+
+test('a partial blob as long as the blob (or longer) is started over, not resumed', () =>
+  withTempDir(async (dir) => {
+    const store = await openStore(dir);
+    await writeFile(store.paths.ingest(digest), Buffer.concat([data, Buffer.from('x')]));
+    const asked: number[] = [];
+    assert.equal(await store.writeBlob({ digest, size: data.length }, fromOffset(data, asked), { resume: true }), 'written');
+    assert.deepEqual(asked, [0]);
+  }));
+
+test('with resume, a download cut off by the network keeps its bytes for the next writer, which continues them', () =>
+  withTempDir(async (dir) => {
+    const store = await openStore(dir);
+    const cut = async (sink: ChunkSink) => {
+      await sink(data.subarray(0, 3000));
+      throw new HoistError('CONNECTION_FAILED', 'connection reset', { retryable: true });
+    };
+    await assert.rejects(store.writeBlob({ digest, size: data.length }, cut, { resume: true }), { code: 'CONNECTION_FAILED' });
+    assert.deepEqual(await readFile(store.paths.ingest(digest)), data.subarray(0, 3000));
+    assert.equal(await store.hasBlob(digest), false);
+    const asked: number[] = [];
+    assert.equal(await store.writeBlob({ digest, size: data.length }, fromOffset(data, asked), { resume: true }), 'written');
+    assert.deepEqual(asked, [3000]);
+    assert.deepEqual(await readdir(store.paths.tmp), []);
+  }));
+
+test('with resume, a failure that is not a cut-off download (too many bytes) still leaves nothing', () =>
+  withTempDir(async (dir) => {
+    const store = await openStore(dir);
+    await assertFailsClean(store.root, store.writeBlob({ digest, size: 10 }, deliver([data]), { resume: true }), 'SIZE_MISMATCH');
   }));

@@ -168,3 +168,26 @@ test('the claim of a writer killed mid-download is broken and the blob downloade
     assert.deepEqual(await readFile(store.paths.blob(expected.digest)), blob);
     assert.ok(!(await readdir(store.paths.tmp)).some((f) => f.startsWith('claim-')), 'the dead claim is gone');
   }));
+
+test('markInFlight waits for a garbage collection in progress (the store lock), so a collection never misses a mark', () =>
+  withTempDir(async (dir) => {
+    const store = await openStore(dir);
+    const { withStoreLock } = await import('../../src/store/lock.js');
+    let unlock!: () => void;
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const holder = withStoreLock(store.paths, async () => {
+      locked();
+      await new Promise<void>((resolve) => (unlock = resolve));
+    });
+    await isLocked;
+    let marked = false;
+    const marking = store.markInFlight([sha256('x')]).then((end) => ((marked = true), end));
+    await sleep(500);
+    assert.equal(marked, false, 'the mark waits while the lock is held');
+    unlock();
+    await holder;
+    const end = await marking;
+    assert.equal(marked, true);
+    await end();
+  }));

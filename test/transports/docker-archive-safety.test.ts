@@ -9,7 +9,7 @@ import { dockerArchiveTransport } from '../../src/transports/docker-archive.js';
 import { dockerArchive, dockerArchiveEntries, pullArchive } from '../helpers/archives.js';
 import { buildImage, sha256 } from '../helpers/images.js';
 import { makeTar, type TarEntry } from '../helpers/tar.js';
-import { makeTempDir, removeDir, storeSnapshot } from '../helpers/tmp.js';
+import { makeTempDir, removeDir, storeSnapshot, assertNothingRecorded } from '../helpers/tmp.js';
 
 /** Malicious and broken docker archives: each is one clear error, and nothing reaches the store. */
 
@@ -38,7 +38,7 @@ function entriesWith(edit: (entries: TarEntry[]) => TarEntry[]): Buffer {
 const replaceEntry = (name: string, replacement: TarEntry) => (entries: TarEntry[]) => entries.map((e) => (e.name === name ? replacement : e));
 const manifestJson = (items: unknown) => ({ name: 'manifest.json', data: JSON.stringify(items) });
 
-/** Pulls `path` into a fresh store, expects `message`, and checks that the store is left as it was. */
+/** Pulls `path` into a fresh store, expects `message`, and checks that nothing was recorded or left half-written. */
 async function refused(path: string, message: string, code = 'INVALID_ARCHIVE'): Promise<void> {
   const store = await Store.open(join(dir, `store-${counter++}`));
   const untouched = await storeSnapshot(store.root);
@@ -48,7 +48,7 @@ async function refused(path: string, message: string, code = 'INVALID_ARCHIVE'):
     assert.equal(err.code, code);
     return true;
   });
-  assert.deepEqual(await storeSnapshot(store.root), untouched);
+  await assertNothingRecorded(store.root, untouched);
 }
 
 test('entry names that are absolute or climb out are refused', async () => {
@@ -117,7 +117,7 @@ test('a truncated archive, a non-tar file, a directory and a missing file are ea
   await refused(missing, `${missing}: no such file or directory`, 'SOURCE_NOT_FOUND');
 });
 
-test('a layer whose bytes do not match its diffID leaves nothing in the store', async () => {
+test('a layer whose bytes do not match its diffID is refused and recorded nowhere', async () => {
   const tampered = Buffer.from(image.layers[1]!.data);
   tampered[600] ^= 0xff; // inside the layer's file body: still a tar, no longer the layer the config names
   const path = await writeArchive(entriesWith(replaceEntry(layerName(1), { name: layerName(1), data: tampered })));
