@@ -15,6 +15,7 @@ import { debug } from './log.js';
 import { networkError } from './network-errors.js';
 import type { RegistrySourceOptions } from './options.js';
 import { retryPolicy, withRetries, type RetryPolicy } from './retry.js';
+import { parseUrl } from './urls.js';
 
 export interface RegistryRequest {
   method: 'GET' | 'HEAD';
@@ -191,7 +192,7 @@ export class RegistryClient {
       }
       discard(response.body);
       if (hops === MAX_REDIRECTS) throw new HoistError('REGISTRY_ERROR', `too many redirects for ${req.subject.kind} ${req.subject.name}`);
-      const next = new URL(location, url);
+      const next = parseUrl(location, url, `the Location of ${url.host}'s redirect for ${req.subject.kind} ${req.subject.name}`);
       if (next.protocol !== 'https:' && !(next.protocol === 'http:' && this.#insecure)) {
         throw new HoistError('REGISTRY_ERROR', `${this.registry} redirected ${req.subject.kind} ${req.subject.name} to ${next.protocol}//${next.host}, which is not HTTPS`, {
           hint: '--tls-verify=false allows plain HTTP',

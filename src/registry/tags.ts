@@ -3,6 +3,7 @@ import { headerValue, readBounded } from './body.js';
 import type { RegistryClient } from './client.js';
 import { networkError } from './network-errors.js';
 import { withRetries } from './retry.js';
+import { parseUrl } from './urls.js';
 
 /** One page of a tag list; large repositories have tens of thousands of tags over many pages. */
 const MAX_PAGE_BYTES = 16 * 1024 * 1024;
@@ -54,7 +55,7 @@ async function fetchPage(client: RegistryClient, path: string): Promise<{ tags: 
 function nextPage(link: string | undefined, base: URL, origin: string): string | undefined {
   const match = link === undefined ? null : /<([^>]*)>\s*;\s*rel="?next"?/.exec(link);
   if (match === null) return undefined;
-  const url = new URL(match[1]!, base);
+  const url = parseUrl(match[1]!, base, `the next-page link of the tag list from ${base.host}`);
   if (url.origin !== origin) throw new HoistError('REGISTRY_ERROR', `tag list pagination points at another origin (${url.origin})`);
   return url.pathname + url.search;
 }

@@ -6,6 +6,7 @@ import { readBounded } from './body.js';
 import { readErrorBody, statusError, type RequestSubject } from './http-errors.js';
 import { debug } from './log.js';
 import { networkError } from './network-errors.js';
+import { parseUrl } from './urls.js';
 
 /** A bearer token and the moment we stop using it. */
 export interface BearerToken {
@@ -39,7 +40,7 @@ const CLIENT_ID = 'hoist';
  * with the credentials as Basic auth when there are any (anonymous tokens need none).
  */
 export async function fetchBearerToken(req: TokenRequest): Promise<BearerToken> {
-  const url = new URL(req.realm);
+  const url = parseUrl(req.realm, undefined, `the token service (realm) that ${req.registry} named`);
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new HoistError('REGISTRY_ERROR', `${req.registry} named a token service with an unsupported URL scheme: ${url.protocol}`);
   }
