@@ -117,6 +117,7 @@ export class RegistryClient {
         userAgent: options.userAgent ?? DEFAULT_USER_AGENT,
         registry: domain,
         repository: `${domain}/${path}`,
+        insecure: tls.insecure,
         retry,
         ...(options.signal !== undefined ? { signal: options.signal } : {}),
         credentials: () =>
