@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { createSecureContext, rootCertificates, type ConnectionOptions, type SecureContext } from 'node:tls';
-import type { Dispatcher } from 'undici';
-import { Agent } from './undici.js';
+import { createSecureContext, rootCertificates, type ConnectionOptions, type SecureContext, type TLSSocket } from 'node:tls';
+import type { buildConnector as BuildConnector, Dispatcher } from 'undici';
+import { limitTlsHandshake } from './tls-handshake.js';
+import { Agent, buildConnector } from './undici.js';
 import type { RegistryCerts } from '../config/certs/index.js';
 
 /** How connections to one registry are secured. */
@@ -38,11 +39,23 @@ export function dispatcherFor(settings: TlsSettings): Dispatcher {
       // reader then resumes where it stopped.
       headersTimeout: 60_000,
       bodyTimeout: 60_000,
-      connect: { timeout: 30_000, ...tlsConnectOptions(settings) },
+      connect: connector(settings),
     });
     agents.set(key, agent);
   }
   return agent;
+}
+
+/**
+ * undici's own connector, with 30 s to connect (TCP and TLS together, as Go's dialer allows) and
+ * the TLS handshake limited on its own (tls-handshake.ts).
+ */
+function connector(settings: TlsSettings): BuildConnector.connector {
+  const connect = buildConnector({ timeout: 30_000, ...tlsConnectOptions(settings) });
+  return (options, callback) => {
+    const socket = connect(options, callback);
+    if (options.protocol === 'https:') limitTlsHandshake(socket as TLSSocket);
+  };
 }
 
 function trustMaterial({ insecure, certs }: TlsSettings) {

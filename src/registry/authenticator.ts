@@ -11,6 +11,8 @@ export interface AuthenticatorContext {
   userAgent: string;
   registry: string;
   repository: string;
+  /** The registry is insecure: its token service may be plain HTTP. */
+  insecure: boolean;
   retry: RetryPolicy;
   signal?: AbortSignal;
   /** Looked up only when a registry asks for credentials, so helpers never run for open registries. */
@@ -78,7 +80,7 @@ export class Authenticator {
   }
 
   #startTokenRequest(challenge: Challenge, scope: string, credentials: FoundCredentials | undefined): Promise<BearerToken> {
-    const { registry, repository, dispatcher, userAgent, retry, signal } = this.#context;
+    const { registry, repository, insecure, dispatcher, userAgent, retry, signal } = this.#context;
     const realm = challenge.params.realm;
     const extra = this.#extraScopes.get(scope);
     const pending =
@@ -94,6 +96,7 @@ export class Authenticator {
               userAgent,
               registry,
               repository,
+              insecure,
               ...(signal !== undefined ? { signal } : {}),
             }),
           );

@@ -9,6 +9,16 @@ import { networkError } from './network-errors.js';
 import { pauseBeforeRetry, shouldRetry } from './retry.js';
 
 /**
+ * A try that delivered this many new bytes before it failed renews the retry budget: a long
+ * download over a link that drops every few hundred MB keeps resuming, however many drops it
+ * meets, while a server that fails without progress still fails after --retry tries. The same
+ * threshold as containers/image's (bodyReaderMinimumProgress). It also bounds the whole: each
+ * renewal takes 1 MiB more of a blob whose size the manifest fixed, so a blob gets at most
+ * (retries + 1) × (size / 1 MiB + 1) tries, and a server that hands out a few bytes a try buys none.
+ */
+const PROGRESS_RENEWS_BUDGET = 1024 * 1024;
+
+/**
  * Delivers a blob's bytes from `start` on into `sink`, exactly once each. A failed request (5xx, 429) is retried,
  * and an interrupted download (reset, timeout, truncated body) resumes with `Range: bytes=N-`, or
  * starts over and skips N bytes when the server ignores the range: the sink, which hashes, never
@@ -32,9 +42,12 @@ export async function readBlob(client: RegistryClient, desc: Descriptor, sink: C
       throw error;
     }
   };
-  for (let failures = 0; ; failures++) {
+  /** Failures since the last try that moved the download forward by PROGRESS_RENEWS_BUDGET. */
+  let failures = 0;
+  for (;;) {
+    const startedAt = offset;
     try {
-      if (failures > 0 && offset > 0) debug('resuming %s at byte %d of %d', what, offset, desc.size);
+      if (offset > 0) debug('resuming %s at byte %d of %d', what, offset, desc.size);
       const response = await client.sendBulk({
         path: `/v2/${client.path}/blobs/${desc.digest}`,
         headers: offset > 0 ? { range: `bytes=${offset}-` } : {},
@@ -46,8 +59,10 @@ export async function readBlob(client: RegistryClient, desc: Descriptor, sink: C
       throw new HoistError('CONNECTION_FAILED', `${what}: the connection ended after ${offset} of ${desc.size} bytes`, { retryable: true });
     } catch (error) {
       if (sinkFailure !== undefined) throw sinkFailure.error;
+      if (offset - startedAt >= PROGRESS_RENEWS_BUDGET) failures = 0;
       if (!shouldRetry(client.retry, failures, error, signal)) throw error;
       await pauseBeforeRetry(client.retry, failures, error, `${what} at byte ${offset}`, signal);
+      failures++;
     }
   }
 }

@@ -1,6 +1,7 @@
 import { isIP, connect as connectTcp, type OnReadOpts, type Socket } from 'node:net';
 import { connect as connectTls, type ConnectionOptions } from 'node:tls';
 import { settingsKey, tlsConnectOptions, type TlsSettings } from './agent.js';
+import { limitTlsHandshake } from './tls-handshake.js';
 
 /** Socket reads land in one buffer this large per connection, reused for every read. */
 const READ_BUFFER_BYTES = 128 * 1024;
@@ -49,7 +50,13 @@ export class BulkConnection {
       ...tlsConnectOptions(tls),
       onread,
     };
-    this.socket = url.protocol === 'https:' ? connectTls(secure) : connectTcp({ host, port, onread });
+    if (url.protocol === 'https:') {
+      const socket = connectTls(secure);
+      limitTlsHandshake(socket);
+      this.socket = socket;
+    } else {
+      this.socket = connectTcp({ host, port, onread });
+    }
     this.socket.on('error', (error) => (this.#user === undefined ? this.#forget() : this.#user.onError(error)));
     this.socket.on('end', () => (this.#user === undefined ? this.#forget() : this.#user.onEnd()));
     this.socket.on('close', () => {

@@ -12,9 +12,10 @@ import { parseChallenges, type Challenge } from './challenge.js';
 import { candidateOrigins, registryHost } from './endpoint.js';
 import { readErrorBody, statusError, type RequestSubject } from './http-errors.js';
 import { debug } from './log.js';
-import { networkError } from './network-errors.js';
+import { isConnectTimeout, networkError } from './network-errors.js';
 import type { RegistrySourceOptions } from './options.js';
 import { retryPolicy, withRetries, type RetryPolicy } from './retry.js';
+import { parseUrl } from './urls.js';
 
 export interface RegistryRequest {
   method: 'GET' | 'HEAD';
@@ -116,6 +117,7 @@ export class RegistryClient {
         userAgent: options.userAgent ?? DEFAULT_USER_AGENT,
         registry: domain,
         repository: `${domain}/${path}`,
+        insecure: tls.insecure,
         retry,
         ...(options.signal !== undefined ? { signal: options.signal } : {}),
         credentials: () =>
@@ -191,7 +193,7 @@ export class RegistryClient {
       }
       discard(response.body);
       if (hops === MAX_REDIRECTS) throw new HoistError('REGISTRY_ERROR', `too many redirects for ${req.subject.kind} ${req.subject.name}`);
-      const next = new URL(location, url);
+      const next = parseUrl(location, url, `the Location of ${url.host}'s redirect for ${req.subject.kind} ${req.subject.name}`);
       if (next.protocol !== 'https:' && !(next.protocol === 'http:' && this.#insecure)) {
         throw new HoistError('REGISTRY_ERROR', `${this.registry} redirected ${req.subject.kind} ${req.subject.name} to ${next.protocol}//${next.host}, which is not HTTPS`, {
           hint: '--tls-verify=false allows plain HTTP',
@@ -222,7 +224,7 @@ async function ping(
         try {
           response = await request(url, { method: 'GET', headers: { 'user-agent': options.userAgent ?? DEFAULT_USER_AGENT }, dispatcher, signal: options.signal });
         } catch (err) {
-          throw networkError(err, url, options.signal);
+          throw firstContactError(err, url, options.signal);
         }
         debug('ping %s → %d', url.href, response.statusCode);
         if (response.statusCode === 200 || response.statusCode === 401) {
@@ -244,6 +246,19 @@ async function ping(
     }
   }
   throw new HoistError('INTERNAL', `no origin to try for ${host}`);
+}
+
+/**
+ * networkError for the ping, the first request to a registry. A connection that timed out before
+ * the server said anything (no TCP accept in 30 s, or no TLS handshake in 10 s) is not tried
+ * again: nothing has shown the endpoint alive, and --retry more tries of a silent server only
+ * multiply the wait (4 × 30 s) before the error or the insecure fallback to HTTP. Once a registry
+ * has answered, later requests retry these failures as any other.
+ */
+function firstContactError(err: unknown, url: URL, signal: AbortSignal | undefined): HoistError {
+  const error = networkError(err, url, signal);
+  if (!isConnectTimeout(err)) return error;
+  return new HoistError(error.code, error.message, { cause: error.cause, retryable: false, ...(error.hint !== undefined ? { hint: error.hint } : {}) });
 }
 
 function combine(a: AbortSignal | undefined, b: AbortSignal | undefined): AbortSignal | undefined {

@@ -1,15 +1,19 @@
 import { abortError, HoistError } from '../errors.js';
 import { hostAndPort } from './endpoint.js';
+import { TLS_HANDSHAKE_TIMEOUT } from './tls-handshake.js';
+
+/** Connections that ran out of time before the server had said anything at all. */
+const CONNECT_TIMEOUTS = new Set(['UND_ERR_CONNECT_TIMEOUT', TLS_HANDSHAKE_TIMEOUT]);
 
 /** Failures that a new connection may not meet again: resets, timeouts, early closes. */
 const RETRYABLE = new Set([
+  ...CONNECT_TIMEOUTS,
   'ECONNRESET',
   'EPIPE',
   'ETIMEDOUT',
   'ECONNABORTED',
   'EAI_AGAIN',
   'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
   'UND_ERR_HEADERS_TIMEOUT',
   'UND_ERR_BODY_TIMEOUT',
   'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
@@ -28,6 +32,13 @@ export function networkError(error: unknown, url: URL, signal?: AbortSignal): Ho
   const code = String((error as NodeJS.ErrnoException)?.code ?? '');
   const detail = (error as Error)?.message ?? String(error);
   const where = hostAndPort(url);
+  if (code === TLS_HANDSHAKE_TIMEOUT) {
+    return new HoistError('CONNECTION_FAILED', `connection to ${where} failed: ${detail}; the server took the connection and said nothing`, {
+      cause: error,
+      retryable: true,
+      hint: `check that ${url.host} is the registry's HTTPS address: a wrong port, or a firewall that swallows TLS, looks like this`,
+    });
+  }
   if (TLS_CODE.test(code)) {
     // OpenSSL's messages carry a source-file trail; its `reason` is the readable part.
     const reason = String((error as { reason?: unknown }).reason ?? detail);
@@ -50,4 +61,9 @@ export function networkError(error: unknown, url: URL, signal?: AbortSignal): Ho
     cause: error,
     retryable: RETRYABLE.has(code),
   });
+}
+
+/** True when `error` (as raised by a connection, before networkError) is a connection that timed out before any answer. */
+export function isConnectTimeout(error: unknown): boolean {
+  return CONNECT_TIMEOUTS.has(String((error as NodeJS.ErrnoException)?.code ?? ''));
 }

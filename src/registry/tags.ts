@@ -1,11 +1,21 @@
-import { HoistError } from '../errors.js';
+import { clipped, HoistError, quoted } from '../errors.js';
+import { parseReferenceParts } from '../reference/index.js';
 import { headerValue, readBounded } from './body.js';
 import type { RegistryClient } from './client.js';
 import { networkError } from './network-errors.js';
 import { withRetries } from './retry.js';
+import { parseUrl } from './urls.js';
 
 /** One page of a tag list; large repositories have tens of thousands of tags over many pages. */
 const MAX_PAGE_BYTES = 16 * 1024 * 1024;
+/**
+ * A tag list is followed this far and no further, so that a registry whose `next` link always
+ * names a new page cannot keep a pull listing forever (and growing its list without end). The
+ * largest public repositories hold tens of thousands of tags; at 100 tags a page, 1,000 pages hold
+ * 100,000. A tag is at most 128 characters, so the list stays under ~13 MB.
+ */
+export const MAX_TAG_PAGES = 1000;
+export const MAX_TAGS = 100_000;
 
 /**
  * Lists a repository's tags, following `Link: <…>; rel="next"` pagination to the end.
@@ -17,12 +27,36 @@ export async function fetchTags(client: RegistryClient, pageSize?: number): Prom
   let path: string | undefined = `/v2/${client.path}/tags/list${pageSize !== undefined ? `?n=${pageSize}` : ''}`;
   while (path !== undefined) {
     if (seen.has(path)) throw new HoistError('REGISTRY_ERROR', `${client.registry} sent a tag list whose pages loop (${path})`);
+    if (seen.size === MAX_TAG_PAGES) throw tooLong(client, `more than ${MAX_TAG_PAGES} pages`);
     seen.add(path);
     const page = await fetchPage(client, path);
-    tags.push(...page.tags);
+    if (tags.length + page.tags.length > MAX_TAGS) throw tooLong(client, `more than ${MAX_TAGS} tags`);
+    for (const tag of page.tags) tags.push(checkedTag(client, tag));
     path = page.next;
   }
   return tags;
+}
+
+/**
+ * A tag as the reference grammar has it (at most 128 word characters, dots and dashes). Each one
+ * goes into a manifest URL and an image name, where a `/`, `?` or `..` from a hostile registry
+ * would name another path.
+ */
+function checkedTag(client: RegistryClient, tag: string): string {
+  let parsed: string | undefined;
+  try {
+    parsed = parseReferenceParts(`${client.repository}:${tag}`).tag;
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed !== tag) throw new HoistError('REGISTRY_ERROR', `${client.registry} sent a tag list for ${client.repository} with an invalid tag ${quoted(clipped(tag, 160))}`);
+  return tag;
+}
+
+function tooLong(client: RegistryClient, bound: string): HoistError {
+  return new HoistError('REGISTRY_ERROR', `the tag list of ${client.repository} runs to ${bound}; hoist stops there`, {
+    hint: 'a registry whose tag list has no end is broken or hostile; pull the tags you need by name',
+  });
 }
 
 async function fetchPage(client: RegistryClient, path: string): Promise<{ tags: string[]; next?: string }> {
@@ -54,7 +88,7 @@ async function fetchPage(client: RegistryClient, path: string): Promise<{ tags: 
 function nextPage(link: string | undefined, base: URL, origin: string): string | undefined {
   const match = link === undefined ? null : /<([^>]*)>\s*;\s*rel="?next"?/.exec(link);
   if (match === null) return undefined;
-  const url = new URL(match[1]!, base);
+  const url = parseUrl(match[1]!, base, `the next-page link of the tag list from ${base.host}`);
   if (url.origin !== origin) throw new HoistError('REGISTRY_ERROR', `tag list pagination points at another origin (${url.origin})`);
   return url.pathname + url.search;
 }

@@ -1,11 +1,12 @@
 import type { Dispatcher } from 'undici';
 import { request } from './undici.js';
-import { HoistError } from '../errors.js';
+import { HoistError, quoted } from '../errors.js';
 import type { FoundCredentials } from '../config/auth/index.js';
 import { readBounded } from './body.js';
 import { readErrorBody, statusError, type RequestSubject } from './http-errors.js';
 import { debug } from './log.js';
 import { networkError } from './network-errors.js';
+import { parseUrl } from './urls.js';
 
 /** A bearer token and the moment we stop using it. */
 export interface BearerToken {
@@ -23,6 +24,8 @@ export interface TokenRequest {
   /** The registry and the repository as the user named them, for messages. */
   registry: string;
   repository: string;
+  /** The registry is insecure (`--tls-verify=false`, registries.conf `insecure`): a plain-HTTP realm is allowed. */
+  insecure: boolean;
   signal?: AbortSignal;
 }
 
@@ -39,10 +42,7 @@ const CLIENT_ID = 'hoist';
  * with the credentials as Basic auth when there are any (anonymous tokens need none).
  */
 export async function fetchBearerToken(req: TokenRequest): Promise<BearerToken> {
-  const url = new URL(req.realm);
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new HoistError('REGISTRY_ERROR', `${req.registry} named a token service with an unsupported URL scheme: ${url.protocol}`);
-  }
+  const url = realmUrl(req);
   const headers: Record<string, string> = { 'user-agent': req.userAgent, accept: 'application/json' };
   let method: 'GET' | 'POST' = 'GET';
   let body: string | undefined;
@@ -84,6 +84,24 @@ export async function fetchBearerToken(req: TokenRequest): Promise<BearerToken> 
     throw networkError(err, url, req.signal);
   });
   return parseTokenReply(bytes, url.origin);
+}
+
+/**
+ * The token service's URL, from the registry's challenge. Credentials go there, so it must be
+ * HTTPS, whatever scheme the registry itself answered on, unless the user declared the registry
+ * insecure: a registry reached over HTTPS that names an `http://` realm would otherwise have the
+ * password sent in clear text to whoever is on the path, and take a token anyone could have
+ * swapped. (undici follows no redirects here, so an HTTPS realm cannot bounce to HTTP either.)
+ */
+function realmUrl(req: TokenRequest): URL {
+  const url = parseUrl(req.realm, undefined, `the token service (realm) that ${req.registry} named`);
+  if (url.protocol === 'https:' || (url.protocol === 'http:' && req.insecure)) return url;
+  if (url.protocol === 'http:') {
+    throw new HoistError('REGISTRY_ERROR', `${req.registry} named a token service over plain HTTP (${url.origin}); hoist sends no credentials and takes no token over an unencrypted connection`, {
+      hint: `if the network to ${url.host} is trusted, mark ${req.registry} insecure (registries.conf: insecure = true, or --tls-verify=false); that also turns off TLS verification for it`,
+    });
+  }
+  throw new HoistError('REGISTRY_ERROR', `${req.registry} named a token service with an unsupported URL scheme: ${quoted(url.protocol)}`);
 }
 
 function parseTokenReply(bytes: Buffer, origin: string): BearerToken {

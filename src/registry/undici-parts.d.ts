@@ -15,3 +15,12 @@ declare module 'undici/lib/api/index.js' {
   const api: Record<string, unknown>;
   export default api;
 }
+
+declare module 'undici/lib/core/connect.js' {
+  import type { Socket } from 'node:net';
+  import type { TLSSocket } from 'node:tls';
+  import type { buildConnector } from 'undici';
+  // The package's types say the connector returns nothing; its source returns the socket it made.
+  function buildConnectorFunction(options?: buildConnector.BuildOptions): (options: buildConnector.Options, callback: buildConnector.Callback) => Socket | TLSSocket;
+  export default buildConnectorFunction;
+}

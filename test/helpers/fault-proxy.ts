@@ -8,7 +8,7 @@ import type { RegistryHandle } from './registry.js';
  * blob storage that registries redirect to; it records whether `Authorization` reached it.
  */
 export type Fault =
-  /** Send the headers and this many body bytes, then reset the connection. */
+  /** Send the headers and this many body bytes (of each response it applies to; 0: none), then reset the connection. */
   | { kind: 'reset'; afterBytes: number }
   /** Announce and send only this many body bytes, then end cleanly (a short body). */
   | { kind: 'truncate'; afterBytes: number }
@@ -137,6 +137,12 @@ export async function startFaultProxy(registry: RegistryHandle): Promise<FaultPr
       if (fault?.kind === 'content-type') outHeaders['content-type'] = fault.value;
       if (fault?.kind === 'truncate') outHeaders['content-length'] = String(fault.afterBytes);
       res.writeHead(entry.status, outHeaders);
+      if (fault?.kind === 'reset' && fault.afterBytes === 0) {
+        upRes.destroy();
+        res.flushHeaders();
+        res.socket?.write('', () => res.socket?.destroy());
+        return;
+      }
       upRes.on('data', (chunk: Buffer) => {
         if (fault?.kind === 'reset' || fault?.kind === 'truncate') {
           const room = fault.afterBytes - entry.bytes;

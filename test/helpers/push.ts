@@ -93,7 +93,8 @@ async function authorizationFor(registry: RegistryHandle, repository: string): P
   const url = new URL(issuer.realm);
   url.searchParams.set('service', issuer.service);
   url.searchParams.set('scope', `repository:${repository}:pull,push`);
-  const res = await request(url, { headers: { authorization: basic } });
+  // The registry's dispatcher trusts the test CA, for an issuer serving HTTPS.
+  const res = await request(url, { headers: { authorization: basic }, dispatcher: registry.dispatcher });
   const { token } = (await res.body.json()) as { token: string };
   cache.set(repository, `Bearer ${token}`);
   return `Bearer ${token}`;

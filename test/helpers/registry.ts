@@ -22,6 +22,8 @@ export interface RegistryOptions {
   auth?: 'htpasswd' | 'token';
   /** `expires_in` of the token issuer's tokens (token auth). */
   tokenExpiresIn?: number;
+  /** Token auth: the issuer serves HTTPS on another host name (see TokenIssuerOptions.tls). */
+  tokenIssuerTls?: boolean;
   /**
    * Run as a pull-through cache of this registry URL. Distribution 2.8 asks its upstream for
    * Docker media types only, so cache Docker-format images through it.
@@ -101,7 +103,10 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
     await writeFile(join(dir, 'htpasswd'), `${handle.username}:${bcrypt(handle.password)}\n`);
     config.push('auth:', '  htpasswd:', '    realm: hoist-test', `    path: ${join(dir, 'htpasswd')}`);
   } else if (options.auth === 'token') {
-    const issuer = await startTokenIssuer(options.tokenExpiresIn !== undefined ? { expiresIn: options.tokenExpiresIn } : {});
+    const issuer = await startTokenIssuer({
+      ...(options.tokenExpiresIn !== undefined ? { expiresIn: options.tokenExpiresIn } : {}),
+      ...(options.tokenIssuerTls ? { tls: true } : {}),
+    });
     handle.tokenIssuer = issuer;
     handle.username = issuer.username;
     handle.password = issuer.password;

@@ -1,5 +1,6 @@
 import { createPrivateKey, randomUUID, sign, X509Certificate } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { testPki } from './registry-pki.js';
 
@@ -36,11 +37,20 @@ export interface TokenRequestRecord {
 const SERVICE = 'hoist-test-registry';
 const ISSUER = 'hoist-test-issuer';
 
-export async function startTokenIssuer(options: { expiresIn?: number } = {}): Promise<TokenIssuer> {
+export interface TokenIssuerOptions {
+  expiresIn?: number;
+  /**
+   * Serve HTTPS with the test CA's server certificate, at `https://localhost:PORT/token`: another
+   * host than the registry's 127.0.0.1, as Docker Hub's auth.docker.io is. Plain HTTP otherwise.
+   */
+  tls?: boolean;
+}
+
+export async function startTokenIssuer(options: TokenIssuerOptions = {}): Promise<TokenIssuer> {
   const pki = testPki();
   const key = createPrivateKey(pki.pem(pki.tokenKey));
   const x5c = [new X509Certificate(pki.pem(pki.tokenCert)).raw.toString('base64')];
-  let server: Server | undefined;
+  let server: Server | HttpsServer | undefined;
   const issuer: TokenIssuer = {
     realm: '',
     service: SERVICE,
@@ -75,7 +85,7 @@ export async function startTokenIssuer(options: { expiresIn?: number } = {}): Pr
     return `${signingInput}.${signature.toString('base64url')}`;
   };
 
-  server = createServer((req, res) => {
+  const handler: RequestListener = (req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://issuer');
       const form = req.method === 'POST' ? new URLSearchParams(await readBody(req)) : undefined;
@@ -104,9 +114,11 @@ export async function startTokenIssuer(options: { expiresIn?: number } = {}): Pr
       // Docker-style services answer `token`, OAuth2 ones `access_token`: one of each here.
       res.end(JSON.stringify(form ? { access_token: token, expires_in: issuer.expiresIn } : { token, expires_in: issuer.expiresIn }));
     })();
-  });
+  };
+  server = options.tls ? createHttpsServer({ cert: pki.pem(pki.serverCert), key: pki.pem(pki.serverKey) }, handler) : createServer(handler);
   await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
-  issuer.realm = `http://127.0.0.1:${(server.address() as AddressInfo).port}/token`;
+  const port = (server.address() as AddressInfo).port;
+  issuer.realm = options.tls ? `https://localhost:${port}/token` : `http://127.0.0.1:${port}/token`;
   return issuer;
 }
 
