@@ -1,0 +1,104 @@
+import type { Layering } from './layering.js';
+
+/**
+ * hoist's import table: the one place it lives. imports.test.ts checks src/ against it and checks
+ * that docs/architecture.md shows it as renderTable and renderDebts give it. It is the code's real
+ * layering; docs/architecture.md says where it differs from the shared DESIGN.md. Rows are in
+ * layer order: each may import only rows below it.
+ */
+export const layers: Layering = {
+  units: {
+    'index.ts': {
+      job: 'the library’s public surface: re-exports only',
+      mayImport: ['engine', 'store', 'transports', 'config', 'manifest', 'reference', 'progress'],
+    },
+    cli: {
+      job: 'the `hoist` program: one file per command (`pull`, `images`, `inspect`, `rmi`, `tag`, `resolve`, `events`, `trust`, `verify`), a fast path (`quick-parse.ts`) and yargs for the rest; renders output and errors',
+      mayImport: ['engine', 'store', 'config', 'reference', 'progress'],
+    },
+    engine: {
+      job: '`pull()`: pull policies, local lookup, short-name candidates, mirrors then primary, trust joined to the copy, the events log; `explainResolution`, `explainTrust`, `verifyStoredImage`',
+      mayImport: ['copy', 'shortnames', 'transports', 'trust', 'store', 'config', 'manifest', 'reference'],
+      // The engine emits events but must not depend on a renderer (docs/decisions.md, "Shape of the code").
+      mayImportTypes: ['progress'],
+    },
+    copy: {
+      job: '`copyImage`: the one copier for every source: platform instance, `authorize` before any blob, config and layers in parallel (stored ones skipped), manifest, signatures, the image record',
+      mayImport: ['store', 'manifest', 'io'],
+      mayImportTypes: ['progress'],
+    },
+    shortnames: {
+      job: 'a short name into candidates (aliases, unqualified-search registries, short-name mode); the alias cache; the terminal prompt',
+      mayImport: ['config', 'reference'],
+    },
+    transports: {
+      job: 'image names (`transport:rest`, parsed without I/O) and one module per transport, each opening an `ImageSource` and giving the names its image gets',
+      mayImport: ['registry', 'archive', 'config', 'manifest', 'reference', 'io'],
+    },
+    trust: {
+      job: 'evaluating a parsed containers-policy.json for an image; verifying simple signing (openpgp) and sigstore signatures (keys, Rekor SETs, Fulcio and PKI chains)',
+      mayImport: ['config', 'manifest', 'reference', 'io'],
+    },
+    registry: {
+      job: 'the distribution-API client: endpoints, TLS, auth challenges and tokens, credentials, retries, Range resume, error mapping; manifests, blobs (bulk GETs off undici), tags, signatures (lookaside, sigstore attachments)',
+      mayImport: ['config', 'manifest', 'reference', 'io'],
+    },
+    store: {
+      job: 'the locked local store: blobs (claims, ingest files, verifying sink), image records in index.json, lookup, in-flight marks, garbage collection, tmp/ reclaim, events.jsonl',
+      mayImport: ['manifest', 'reference', 'io'],
+    },
+    config: {
+      job: 'finding, reading and validating registries.conf (+ `.d`), auth files and credential helpers, certs.d, policy.json, registries.d and `hoist.toml`; typed results, errors at `file:line:col`',
+      mayImport: ['reference', 'io'],
+    },
+    archive: {
+      job: 'tar archives read in place: the entry table, pax headers, entry names as data, byte ranges; gzip detected and decompressed once into tmp/',
+      mayImport: ['io'],
+    },
+    manifest: {
+      job: 'media types; parsing and validating manifests, indexes, configs and descriptors; platform choice; digests of bytes; signature blobs; size limits',
+      mayImport: ['reference'],
+    },
+    reference: {
+      job: 'the Docker reference grammar and normalization, digests, image IDs, local names, the docker scope walk',
+      mayImport: [],
+    },
+    io: {
+      job: 'moving bytes: the `ChunkSink` contract, positional file reads (`pumpFileRange`), bounded reads of small untrusted files (`readAtMost`)',
+      mayImport: [],
+    },
+    progress: {
+      job: 'the copy event types (`events.ts`) and their renderers: TTY bars, plain lines, JSON lines',
+      mayImport: [],
+    },
+    'errors.ts': {
+      job: '`HoistError` and `MultiError` (stable codes, hints, causes); the sanitizers for untrusted text (`printable`, `quoted`, `clipped`)',
+      mayImport: [],
+    },
+    'base64.ts': {
+      job: 'Go’s strict base64 check',
+      mayImport: [],
+    },
+  },
+  everyoneMayImport: ['errors.ts', 'base64.ts'],
+  allowedForNow: [
+    {
+      from: 'copy/copy-image.ts',
+      to: 'transports/image-source.ts',
+      reason:
+        'the source contract (`ImageSource`, `RawManifest`) lives in transports/, so the copier depends on the folder of its producers (type-only). Moving `image-source.ts` into a folder below both pays it (issue 12).',
+    },
+  ],
+  startup: {
+    entry: 'cli/main.ts',
+    notAtStartup: {
+      registry: 'The registry stack loads with transports/docker.ts, which engine/registry-sources.ts imports only once a request is made (docs/decisions.md, "The CLI is bundled").',
+      undici: 'Only the registry stack may load undici, the largest part of its cost.',
+      trust: 'Trust loads through engine/trust-entry.ts, on first use (docs/decisions.md, "Trust is loaded on first use").',
+      openpgp: 'openpgp (an 827 kB chunk) loads only when a simple signature is verified (docs/decisions.md, "Signatures are read only when a requirement verifies them").',
+      yaml: 'yaml (a 262 kB chunk) loads only when registries.d is read (the same entry).',
+      'proper-lockfile': 'proper-lockfile loads on the first lock (docs/decisions.md, "proper-lockfile is loaded on first lock").',
+      yargs: 'yargs loads only for help, the version and command lines the fast path does not take (docs/decisions.md, "A plainly valid command line never loads yargs").',
+    },
+  },
+};
