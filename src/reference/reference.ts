@@ -8,7 +8,7 @@
  * It is parsed piecewise rather than with one regexp so that errors can say which part is wrong;
  * the accepted language is the same.
  */
-import { HoistError } from '../errors.js';
+import { HoistError, quoted } from '../errors.js';
 import { parseDigest } from './digest.js';
 import { isFullImageId } from './image-id.js';
 
@@ -40,8 +40,13 @@ const IPV6_HOST = /^\[[a-fA-F0-9:]+\]$/;
 const PORT = /^[0-9]+$/;
 const TRANSPORT_PREFIX = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
 
+/** `invalid reference "<input>": <reason>`, the input quoted so that no byte of it reaches a terminal raw. */
+export function invalidReference(input: string, reason: string, cause?: unknown): HoistError {
+  return new HoistError('INVALID_REFERENCE', `invalid reference ${quoted(input)}: ${reason}`, cause === undefined ? {} : { cause });
+}
+
 function fail(input: string, reason: string, cause?: unknown): never {
-  throw new HoistError('INVALID_REFERENCE', `invalid reference "${input}": ${reason}`, cause === undefined ? {} : { cause });
+  throw invalidReference(input, reason, cause);
 }
 
 function isHostName(host: string): boolean {
@@ -56,23 +61,23 @@ function domainProblem(domain: string): string | undefined {
     const close = domain.indexOf(']');
     host = close === -1 ? domain : domain.slice(0, close + 1);
     rest = close === -1 ? '' : domain.slice(close + 1);
-    if (!IPV6_HOST.test(host)) return `invalid domain "${domain}"`;
+    if (!IPV6_HOST.test(host)) return `invalid domain ${quoted(domain)}`;
   } else {
     const colon = domain.indexOf(':');
     host = colon === -1 ? domain : domain.slice(0, colon);
     rest = colon === -1 ? '' : domain.slice(colon);
-    if (!isHostName(host)) return `invalid domain "${domain}"`;
+    if (!isHostName(host)) return `invalid domain ${quoted(domain)}`;
   }
   if (rest === '') return undefined;
-  if (!rest.startsWith(':')) return `invalid domain "${domain}"`;
-  return PORT.test(rest.slice(1)) ? undefined : `invalid port in domain "${domain}"`;
+  if (!rest.startsWith(':')) return `invalid domain ${quoted(domain)}`;
+  return PORT.test(rest.slice(1)) ? undefined : `invalid port in domain ${quoted(domain)}`;
 }
 
 /** Splits and validates everything but total name length, which callers check on their own form of the name. */
 function splitReference(input: string): ReferenceParts {
   if (input === '') fail(input, 'repository name must have at least one component');
   const transport = TRANSPORT_PREFIX.exec(input);
-  if (transport !== null) fail(input, `invalid reference format: unexpected transport prefix "${transport[0]}"`);
+  if (transport !== null) fail(input, `invalid reference format: unexpected transport prefix ${quoted(transport[0])}`);
 
   // Neither name nor tag may contain '@'; a ':' after the last '/' can only start the tag,
   // because a ':' in the name belongs to the domain, which is always followed by '/'.
@@ -99,7 +104,7 @@ function splitReference(input: string): ReferenceParts {
   if (/[A-Z]/.test(path)) fail(input, 'repository name must be lowercase');
   if (!path.split('/').every((c) => PATH_COMPONENT.test(c))) fail(input, 'invalid reference format');
   if (tag !== undefined) {
-    if (!TAG_CHARS.test(tag)) fail(input, `invalid tag "${tag}"`);
+    if (!TAG_CHARS.test(tag)) fail(input, `invalid tag ${quoted(tag)}`);
     if (tag.length > TAG_MAX) fail(input, `invalid tag: longer than ${TAG_MAX} characters`);
   }
   if (digest !== undefined) {

@@ -146,6 +146,6 @@ function checkAliases(aliases: Map<string, string> | undefined, diag: ConfigDiag
     problems.push(...result.problems.map((problem) => diag.describe(['aliases', name], problem)));
     checked.set(name, { value: result.value, file: diag.file });
   }
-  if (problems.length > 0) throw diag.errorFrom(problems.join('\n'));
+  if (problems.length > 0) throw diag.errorFrom(problems);
   return checked;
 }
