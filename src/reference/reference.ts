@@ -5,8 +5,9 @@
  *   name      := [ domain "/" ] path-component [ "/" path-component ]*
  *   domain    := host [ ":" port ]     host: DNS-ish labels, IPv4, or "[" IPv6 "]"
  *
- * It is parsed piecewise rather than with one regexp so that errors can say which part is wrong;
- * the accepted language is the same.
+ * It is parsed piecewise rather than with one regexp so that errors can say which part is wrong.
+ * The accepted language is the same but for two refusals of hoist's own (docs/decisions.md): a
+ * short name of 64 hex, which would read as an image ID, and a port above 65535.
  */
 import { HoistError, quoted } from '../errors.js';
 import { parseDigest } from './digest.js';
@@ -38,6 +39,7 @@ const TAG_CHARS = /^\w[\w.-]*$/;
 const HOST_LABEL = /^[a-zA-Z0-9-]+$/;
 const IPV6_HOST = /^\[[a-fA-F0-9:]+\]$/;
 const PORT = /^[0-9]+$/;
+const PORT_MAX = 65535;
 const TRANSPORT_PREFIX = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
 
 /** `invalid reference "<input>": <reason>`, the input quoted so that no byte of it reaches a terminal raw. */
@@ -70,7 +72,10 @@ function domainProblem(domain: string): string | undefined {
   }
   if (rest === '') return undefined;
   if (!rest.startsWith(':')) return `invalid domain ${quoted(domain)}`;
-  return PORT.test(rest.slice(1)) ? undefined : `invalid port in domain ${quoted(domain)}`;
+  const port = rest.slice(1);
+  if (!PORT.test(port)) return `invalid port in domain ${quoted(domain)}`;
+  // The grammar takes any digits; a TCP port it names must still exist.
+  return Number(port) > PORT_MAX ? `invalid port in domain ${quoted(domain)}: ${port} is above ${PORT_MAX}` : undefined;
 }
 
 /** Splits and validates everything but total name length, which callers check on their own form of the name. */
@@ -101,6 +106,8 @@ function splitReference(input: string): ReferenceParts {
     const problem = domainProblem(domain);
     if (problem !== undefined) fail(input, problem);
   }
+  // A short name of 64 hex would read as an image ID wherever names and IDs are both accepted.
+  if (domain === undefined && isFullImageId(path)) fail(input, 'cannot specify 64-byte hexadecimal strings');
   if (/[A-Z]/.test(path)) fail(input, 'repository name must be lowercase');
   if (!path.split('/').every((c) => PATH_COMPONENT.test(c))) fail(input, 'invalid reference format');
   if (tag !== undefined) {
@@ -146,8 +153,6 @@ export function parseReferenceParts(input: string): { domain?: string; path: str
  * as in containers/image, which Podman uses.
  */
 export function parseReference(input: string): ImageReference {
-  // A bare image ID must never silently become docker.io/library/<id>.
-  if (isFullImageId(input)) fail(input, 'cannot specify 64-byte hexadecimal strings');
   const parts = splitReference(input);
   let domain = parts.domain ?? DEFAULT_DOMAIN;
   if (domain === LEGACY_DEFAULT_DOMAIN) domain = DEFAULT_DOMAIN;
