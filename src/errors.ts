@@ -55,14 +55,34 @@ export class HoistError extends Error {
   readonly code: ErrorCode;
   readonly hint: string | undefined;
   readonly retryable: boolean;
+  /**
+   * The message as it is printed, one entry a line. A message given as a string is one line, even
+   * if it quotes a line break from bytes hoist did not write: printers escape that break, so text
+   * from a registry or a file can never start a line of its own (a forged `Error: …`). Only a
+   * message built from lines (several failures, one per line) prints as several.
+   */
+  readonly lines: readonly string[];
 
-  constructor(code: ErrorCode, message: string, options: HoistErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+  constructor(code: ErrorCode, message: string | readonly string[], options: HoistErrorOptions = {}) {
+    const lines = typeof message === 'string' ? [message] : [...message];
+    super(lines.join('\n'), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'HoistError';
     this.code = code;
     this.hint = options.hint;
     this.retryable = options.retryable ?? false;
+    this.lines = lines;
   }
+}
+
+/** The lines an error prints as: a HoistError's own, any other error's message as one line. */
+export function messageLines(err: unknown): readonly string[] {
+  if (err instanceof HoistError) return err.lines;
+  return [err instanceof Error ? err.message : String(err)];
+}
+
+/** `heading`, then each item (the lines of one failure) as ` * ` and its first line, the rest indented under it. */
+export function bulletedLines(heading: string, items: readonly (readonly string[])[]): string[] {
+  return [heading, ...items.flatMap((lines) => lines.map((line, i) => `${i === 0 ? ' * ' : '   '}${line}`))];
 }
 
 /** Several failures at once (e.g. one per short-name candidate), reported Podman's way. */
@@ -70,7 +90,7 @@ export class MultiError extends HoistError {
   readonly errors: readonly Error[];
 
   constructor(errors: readonly Error[], code: ErrorCode = 'PULL_FAILED') {
-    super(code, `${errors.length} errors occurred while pulling:\n${errors.map((e) => ` * ${e.message}`).join('\n')}`);
+    super(code, bulletedLines(`${errors.length} errors occurred while pulling:`, errors.map(messageLines)));
     this.errors = errors;
   }
 }
@@ -91,12 +111,13 @@ export function abortError(signal: AbortSignal): HoistError {
 // messages show them escaped. One definition, for every folder.
 const UNPRINTABLE = /[\p{Cc}\p{Cf}\u2028\u2029]/gu;
 
-/** `text` with every control or format character written as `\uXXXX` (or `\u{XXXXX}`). */
+/**
+ * `text` with every control or format character written as `\uXXXX` (a pair of them beyond
+ * U+FFFF), the escape JSON has too: applied to JSON text, it leaves JSON meaning the same.
+ */
 export function printable(text: string): string {
-  return text.replace(UNPRINTABLE, (char) => {
-    const code = char.codePointAt(0)!;
-    return code > 0xffff ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, '0')}`;
-  });
+  // split('') gives UTF-16 code units, so a character beyond U+FFFF becomes its surrogate pair.
+  return text.replace(UNPRINTABLE, (char) => char.split('').map((unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`).join(''));
 }
 
 /** A double-quoted string, like Go's %q in upstream's messages, that never carries a raw control character. */

@@ -1,3 +1,4 @@
+import { printable } from '../errors.js';
 import type { CommandSpec } from './command-spec.js';
 import { writeStdout } from './output.js';
 import { openStore, type GlobalArgs } from './store-option.js';
@@ -14,7 +15,8 @@ export const eventsCommand: CommandSpec<EventsArgs> = {
     const store = await openStore(args);
     for (const e of await store.readEvents()) {
       if (args.format === 'json') writeStdout(JSON.stringify(e));
-      else writeStdout([e.time, `image ${e.type}`, e.id ?? '', e.resolved, `(input=${e.input}, policy=${e.policy}, result=${e.result}${e.error ? `, error=${e.error}` : ''})`].filter((f) => f !== '').join(' '));
+      // One line per event: an error it recorded may quote a registry's line breaks.
+      else writeStdout(printable([e.time, `image ${e.type}`, e.id ?? '', e.resolved, `(input=${e.input}, policy=${e.policy}, result=${e.result}${e.error ? `, error=${e.error}` : ''})`].filter((f) => f !== '').join(' ')));
     }
   },
 };

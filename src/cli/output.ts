@@ -1,6 +1,5 @@
 import createDebug from 'debug';
-import { HoistError, MultiError } from '../errors.js';
-import { printableLines } from '../progress/index.js';
+import { HoistError, messageLines, MultiError, printable } from '../errors.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -17,30 +16,36 @@ export function setLogLevel(level: LogLevel): void {
 export const EXIT_ERROR = 125;
 
 /**
- * Prints an error the way Podman does: `Error: <message>`, the hint on the next line, and a stack
- * trace only at --log-level=debug.
+ * Lines as the terminal may receive them: each printable (errors.ts), so a line break or escape
+ * sequence inside one is shown escaped and only the breaks between them are real.
  */
-export function printError(err: unknown): void {
-  if (err instanceof HoistError) {
-    process.stderr.write(`Error: ${printableLines(err.message)}\n`);
-    if (err.hint !== undefined) process.stderr.write(`Hint: ${printableLines(err.hint)}\n`);
-    if (stackTraces) process.stderr.write(`${err.stack ?? ''}\n${err instanceof MultiError ? '' : formatCause(err.cause)}`);
-    return;
-  }
-  const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`Error: ${printableLines(message)}\n`);
-  if (stackTraces && err instanceof Error) process.stderr.write(`${err.stack ?? ''}\n`);
+function printableLines(lines: readonly string[]): string {
+  return lines.map(printable).join('\n');
 }
 
-function formatCause(cause: unknown): string {
-  return cause instanceof Error ? `Caused by: ${cause.stack ?? cause.message}\n` : '';
+/**
+ * Prints an error the way Podman does: `Error: <message>`, the hint on the next line, and a stack
+ * trace only at --log-level=debug. The message prints as the lines it was built from, never as
+ * more: a line break it quotes from a registry or a file is shown escaped.
+ */
+export function printError(err: unknown): void {
+  process.stderr.write(`Error: ${printableLines(messageLines(err))}\n`);
+  if (err instanceof HoistError && err.hint !== undefined) process.stderr.write(`Hint: ${printable(err.hint)}\n`);
+  if (!stackTraces || !(err instanceof Error)) return;
+  const cause = err instanceof HoistError && !(err instanceof MultiError) ? err.cause : undefined;
+  const trace = [err.stack ?? '', ...(cause instanceof Error ? [`Caused by: ${cause.stack ?? cause.message}`] : [])];
+  process.stderr.write(`${printableLines(trace.join('\n').split('\n'))}\n`);
 }
 
 /** A warning of a command that renders no progress (resolve, trust show), as the renderers print them. */
 export function printWarning(message: string): void {
-  process.stderr.write(`Warning: ${printableLines(message)}\n`);
+  process.stderr.write(`Warning: ${printable(message)}\n`);
 }
 
-export function writeStdout(line: string): void {
-  process.stdout.write(`${line}\n`);
+/**
+ * Writes a command's output: the lines hoist laid out (a table, indented JSON), each printable.
+ * JSON stays valid, since only characters inside its strings are escaped, and as `\uXXXX`.
+ */
+export function writeStdout(text: string): void {
+  process.stdout.write(`${printableLines(text.split('\n'))}\n`);
 }

@@ -1,7 +1,7 @@
 import type { CommandSpec } from './command-spec.js';
 import { parseCredsFlag } from '../config/auth/index.js';
 import { parsePullPolicy, pull, type RegistryAccess } from '../engine/index.js';
-import { nonNegativeInteger, parseDuration, positiveInteger } from './numbers.js';
+import { integerSetting, parseDuration } from './numbers.js';
 import { readPassword } from './read-password.js';
 import { runInterruptible } from './interrupt.js';
 import { writeStdout } from './output.js';
@@ -37,7 +37,7 @@ function registryAccess(args: PullArgs): RegistryAccess {
     authFile: args.authfile,
     certDir: args['cert-dir'],
     tlsVerify: args['tls-verify'],
-    retry: args.retry === undefined ? undefined : nonNegativeInteger('--retry', args.retry),
+    retry: args.retry === undefined ? undefined : integerSetting('--retry', args.retry, 'retry'),
     retryDelayMs: args['retry-delay'] === undefined ? undefined : parseDuration('--retry-delay', args['retry-delay']),
   };
 }
@@ -80,7 +80,7 @@ export const pullCommand: CommandSpec<PullArgs> = {
     // Bad flags fail before a password is asked for or the store is created.
     const options = {
       policy: args.policy === undefined ? undefined : parsePullPolicy(args.policy),
-      maxParallel: args['max-parallel-downloads'] === undefined ? undefined : positiveInteger('--max-parallel-downloads', args['max-parallel-downloads']),
+      maxParallel: args['max-parallel-downloads'] === undefined ? undefined : integerSetting('--max-parallel-downloads', args['max-parallel-downloads'], 'max-parallel-downloads'),
       platform: { platform: args.platform, arch: args.arch, os: args.os, variant: args.variant },
       registry: registryAccess(args),
       allTags: args['all-tags'],

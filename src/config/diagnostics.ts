@@ -25,8 +25,8 @@ export class ConfigDiagnostics {
     return this.errorFrom(this.describe(path, message));
   }
 
-  /** An error whose message is already described (e.g. several `describe` lines joined). */
-  errorFrom(described: string): HoistError {
+  /** An error whose message is already described: one line, or several `describe` lines, each printed as one. */
+  errorFrom(described: string | readonly string[]): HoistError {
     return new HoistError('INVALID_CONFIG', described, { hint: this.hint });
   }
 

@@ -34,7 +34,26 @@ export async function settingsFile({ env = process.env, shippedFile, systemDir =
   return shippedFile;
 }
 
-const integerKeys = { 'max-parallel-downloads': 'maxParallelDownloads', retry: 'retry' } as const;
+/** A closed range of whole numbers a numeric setting may take. */
+export interface IntegerRange {
+  min: number;
+  max: number;
+}
+
+/**
+ * The numeric settings and their ranges, for hoist.toml and the matching flags alike. The upper
+ * bounds only keep absurd values out (TOML reads `1e308` as a whole number): past 256 parallel
+ * downloads a pull only adds connections and open files, and 100 retries, backing off up to
+ * 30 s each, already wait most of an hour for one request.
+ */
+export const integerSettings = {
+  'max-parallel-downloads': { property: 'maxParallelDownloads', min: 1, max: 256 },
+  retry: { property: 'retry', min: 0, max: 100 },
+} as const satisfies Record<string, IntegerRange & { property: keyof Settings }>;
+
+export function isIntegerIn(value: unknown, { min, max }: IntegerRange): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
+}
 
 export function parseSettings(text: string, file: string): Settings {
   const diag = new ConfigDiagnostics(file, text, 'see the hoist.toml section of the README');
@@ -50,11 +69,10 @@ export function parseSettings(text: string, file: string): Settings {
     if (key === 'policy') {
       if (typeof value !== 'string') throw diag.error(['pull', key], `must be a string, not ${tomlTypeOf(value)}`);
       settings.policy = value;
-    } else if (key in integerKeys) {
-      if (typeof value !== 'number' || !Number.isInteger(value) || value < (key === 'retry' ? 0 : 1)) {
-        throw diag.error(['pull', key], `must be an integer ≥ ${key === 'retry' ? 0 : 1}`);
-      }
-      settings[integerKeys[key as keyof typeof integerKeys]] = value;
+    } else if (Object.hasOwn(integerSettings, key)) {
+      const range = integerSettings[key as keyof typeof integerSettings];
+      if (!isIntegerIn(value, range)) throw diag.error(['pull', key], `must be an integer from ${range.min} to ${range.max}`);
+      settings[range.property] = value;
     } else {
       diag.warn(['pull', key], 'unknown key, ignored');
     }

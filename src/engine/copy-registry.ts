@@ -1,7 +1,7 @@
 import type { RegistriesConf } from '../config/registries/index.js';
 import { HoistError, isHoistError, MultiError } from '../errors.js';
 import { isCustomPlatform, samePlatform, wantedPlatform } from '../manifest/index.js';
-import { formatReference, imageIdPrefix, normalizeImageId, parseReferenceParts, type ImageReference } from '../reference/index.js';
+import { formatReference, imageIdPrefix, normalizeImageId, parseReference, parseReferenceParts, type ImageReference } from '../reference/index.js';
 import { aliasCachePath, aliasToRecord, readAliasCache, recordAlias, resolveShortName, terminalPrompt, type Resolution } from '../shortnames/index.js';
 import type { ImageRecord, LookupMatch } from '../store/index.js';
 import { logPullEvent } from './events-log.js';
@@ -18,6 +18,16 @@ function isIdReference(input: string, match: LookupMatch | undefined): boolean {
   if (normalizeImageId(input) !== undefined) return true;
   const prefix = imageIdPrefix(input);
   return match !== undefined && match.name === undefined && prefix !== undefined && match.record.id.startsWith(prefix);
+}
+
+/**
+ * Whether a record stored under `name` is the image `name` means. A digest name (`repo@sha256:D`)
+ * means only the manifest D, or an image chosen from the index D; a store written before `tag` and
+ * archives refused digest names may hold one on other content, which therefore counts as absent.
+ */
+function storedAs(record: ImageRecord, name: string): boolean {
+  const { digest } = parseReference(name);
+  return digest === undefined || record.manifestDigest === digest || record.indexDigests[name] === digest;
 }
 
 /** Errors already in the events log (a candidate's failure is logged with the candidate's name). */
@@ -46,7 +56,8 @@ async function decideAndCopy(input: string, ctx: PullContext): Promise<PulledIma
   const customPlatform = isCustomPlatform(ctx.options.platform ?? {});
   const policy: PullPolicy = ctx.policy === 'missing' && customPlatform ? 'newer' : ctx.policy;
   if (ctx.options.allTags) return pullAllTags(input, conf, policy, ctx);
-  const match = await store.lookupMatch(input, conf.unqualifiedSearchRegistries);
+  const found = await store.lookupMatch(input, conf.unqualifiedSearchRegistries);
+  const match = found?.name !== undefined && !storedAs(found.record, found.name) ? undefined : found;
   const local = match?.record;
   const present = async () => {
     await logPullEvent(ctx, { input, resolved: match!.name ?? local!.names[0] ?? local!.id, result: 'present', id: local!.id });
@@ -151,7 +162,7 @@ async function pullOne(
   announce: (ref: ImageReference) => void,
 ): Promise<{ image: PulledImage; result: 'pulled' | 'up-to-date' | 'present' }> {
   const name = formatReference(ref);
-  const local = (await ctx.store.images()).find((r) => r.names.includes(name));
+  const local = (await ctx.store.images()).find((r) => r.names.includes(name) && storedAs(r, name));
   const complete = local !== undefined && (await ctx.store.isComplete(local));
   if (policy === 'missing' && complete) return { image: pulledFrom(local), result: 'present' };
   if (policy === 'newer' && complete && isWantedInstance(local, name, ctx)) {

@@ -1,7 +1,7 @@
 import { pullSources, type PullSource, type RegistriesConf } from '../config/registries/index.js';
 import { packageVersion } from '../config/shipped.js';
 import { copyImage } from '../copy/index.js';
-import { HoistError, isHoistError } from '../errors.js';
+import { bulletedLines, HoistError, isHoistError, messageLines } from '../errors.js';
 import { wantedPlatform } from '../manifest/index.js';
 import { formatReference, type ImageReference } from '../reference/index.js';
 import type { ImageRecord } from '../store/index.js';
@@ -44,8 +44,8 @@ function rethrowIfFinal(ctx: PullContext, err: unknown): void {
 /** All sources failed: one error naming each endpoint's failure (or the only one as it is). */
 function sourcesFailed(ref: ImageReference, failures: { source: PullSource; error: Error }[]): Error {
   if (failures.length === 1) return failures[0]!.error;
-  const lines = failures.map(({ source, error }) => ` * ${source.mirror ? 'mirror' : 'primary'} ${formatReference(source.reference)}: ${error.message}`);
-  return new HoistError('PULL_FAILED', `pulling ${formatReference(ref)} failed from every source:\n${lines.join('\n')}`, { cause: failures.at(-1)!.error });
+  const items = failures.map(({ source, error }) => messageLines(error).map((line, i) => (i === 0 ? `${source.mirror ? 'mirror' : 'primary'} ${formatReference(source.reference)}: ${line}` : line)));
+  return new HoistError('PULL_FAILED', bulletedLines(`pulling ${formatReference(ref)} failed from every source:`, items), { cause: failures.at(-1)!.error });
 }
 
 /** Copies `ref` from its mirrors, then its primary location, stopping at the first that works; records it as `ref`. */

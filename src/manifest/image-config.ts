@@ -1,4 +1,5 @@
 import { HoistError } from '../errors.js';
+import { parseUntrustedJson } from '../untrusted-json.js';
 
 /** The parts of an OCI / Docker image config that hoist reads. */
 export interface ImageConfig {
@@ -24,7 +25,7 @@ export interface ImageConfig {
 export function parseImageConfig(bytes: Buffer, where: string): ImageConfig {
   let doc: unknown;
   try {
-    doc = JSON.parse(bytes.toString('utf8'));
+    doc = parseUntrustedJson(bytes.toString('utf8'));
   } catch (err) {
     throw new HoistError('INVALID_MANIFEST', `${where}: image config is not valid JSON: ${(err as Error).message}`);
   }

@@ -1,4 +1,5 @@
 import { HoistError } from '../errors.js';
+import { parseUntrustedJson } from '../untrusted-json.js';
 import { validateDescriptor, type Descriptor } from './descriptor.js';
 import { imageManifestMediaTypes, indexMediaTypes, MediaType, schema1MediaTypes } from './media-types.js';
 
@@ -37,7 +38,7 @@ export function parseManifest(bytes: Buffer, contentType: string | undefined, wh
   if (schema1MediaTypes.has(claimed)) throw schema1Error(where);
   let doc: unknown;
   try {
-    doc = JSON.parse(bytes.toString('utf8'));
+    doc = parseUntrustedJson(bytes.toString('utf8'));
   } catch (err) {
     throw new HoistError('INVALID_MANIFEST', `${where}: manifest is not valid JSON: ${(err as Error).message}`);
   }

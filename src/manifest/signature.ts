@@ -4,6 +4,7 @@
  * their on-disk encoding, not how to verify them (trust/).
  */
 import { HoistError } from '../errors.js';
+import { parseUntrustedJson } from '../untrusted-json.js';
 
 export type Signature = SimpleSigningSignature | SigstoreSignature;
 
@@ -65,7 +66,7 @@ const OPENPGP_FIRST_BYTES = new Set([0xa0, 0xa1, 0xa2, 0xa3, 0xc8, 0x90, 0x91, 0
 function sigstoreFromJson(data: Buffer, what: string): SigstoreSignature {
   let doc: unknown;
   try {
-    doc = JSON.parse(data.toString('utf8'));
+    doc = parseUntrustedJson(data.toString('utf8'));
   } catch {
     throw invalid(what, 'its sigstore JSON does not parse');
   }

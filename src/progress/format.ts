@@ -1,5 +1,4 @@
 /** Short forms Podman uses in progress output. */
-import { printable } from '../errors.js';
 import type { CopyEvent } from './events.js';
 
 /** The steps of a copy that Podman reports with one fixed line each, in its words. */
@@ -29,12 +28,4 @@ export function formatBytes(n: number): string {
     unit++;
   }
   return unit === 0 ? `${value}${units[0]}` : `${value.toFixed(1)}${units[unit]}`;
-}
-
-/**
- * A message as the terminal may receive it: every line printable (errors.ts), line breaks kept,
- * since multi-error messages are several lines.
- */
-export function printableLines(text: string): string {
-  return text.split('\n').map(printable).join('\n');
 }

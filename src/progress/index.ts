@@ -2,4 +2,4 @@ export type { CopyEvent, BlobKind, EventListener } from './events.js';
 export { plainRenderer } from './plain.js';
 export { jsonLinesRenderer } from './json-lines.js';
 export { TtyRenderer } from './tty.js';
-export { formatBytes, printableLines, shortDigest } from './format.js';
+export { formatBytes, shortDigest } from './format.js';

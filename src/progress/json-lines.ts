@@ -1,6 +1,11 @@
+import { printable } from '../errors.js';
 import type { CopyEvent } from './events.js';
 
-/** Machine-readable progress: every event as one JSON line, progress ticks thinned to 4 per second per blob. */
+/**
+ * Machine-readable progress: every event as one JSON line, progress ticks thinned to 4 per second
+ * per blob. JSON.stringify escapes C0 controls only; printable escapes the C1 and format characters
+ * a warning may quote too, in JSON's own `\uXXXX`, so the line stays the same JSON.
+ */
 export function jsonLinesRenderer(write: (line: string) => void, now: () => number = Date.now): (event: CopyEvent) => void {
   const lastTick = new Map<string, number>();
   return (event) => {
@@ -9,6 +14,6 @@ export function jsonLinesRenderer(write: (line: string) => void, now: () => numb
       if (t - (lastTick.get(event.digest) ?? 0) < 250 && event.bytes < event.size) return;
       lastTick.set(event.digest, t);
     }
-    write(JSON.stringify({ time: new Date().toISOString(), ...event }));
+    write(printable(JSON.stringify({ time: new Date().toISOString(), ...event })));
   };
 }

@@ -1,8 +1,13 @@
+import { printable } from '../errors.js';
 import type { CopyEvent } from './events.js';
-import { printableLines, stepLine } from './format.js';
+import { stepLine } from './format.js';
 
-/** Podman's non-TTY output: one line per step and per blob. */
-export function plainRenderer(write: (line: string) => void): (event: CopyEvent) => void {
+/**
+ * Podman's non-TTY output: one line per step and per blob. Every line is made printable, since
+ * events carry text from registries and files (a warning's message, a resolution's names).
+ */
+export function plainRenderer(writeLine: (line: string) => void): (event: CopyEvent) => void {
+  const write = (line: string) => writeLine(printable(line));
   const started = new Set<string>();
   return (event) => {
     const step = stepLine(event);
@@ -27,7 +32,7 @@ export function plainRenderer(write: (line: string) => void): (event: CopyEvent)
         }
         break;
       case 'warning':
-        write(`Warning: ${printableLines(event.message)}`);
+        write(`Warning: ${event.message}`);
         break;
       default:
         break;

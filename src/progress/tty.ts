@@ -1,5 +1,6 @@
+import { printable } from '../errors.js';
 import type { CopyEvent } from './events.js';
-import { formatBytes, printableLines, shortDigest, stepLine } from './format.js';
+import { formatBytes, shortDigest, stepLine } from './format.js';
 
 interface BarState {
   label: string;
@@ -71,7 +72,7 @@ export class TtyRenderer {
         break;
       }
       case 'warning':
-        this.#line(`Warning: ${printableLines(event.message)}`);
+        this.#line(`Warning: ${event.message}`);
         break;
       case 'copy-done':
         this.finish();
@@ -95,7 +96,8 @@ export class TtyRenderer {
       this.#drawBars();
       this.#bars.clear();
     }
-    this.#out.write(`${text}\n`);
+    // Events carry text from registries and files: only this renderer's own escapes reach the terminal.
+    this.#out.write(`${printable(text)}\n`);
     this.#drawnLines = 0;
     this.#drawBars();
   }

@@ -1,4 +1,4 @@
-import { HoistError } from '../errors.js';
+import { HoistError, quoted } from '../errors.js';
 
 export type DigestAlgorithm = 'sha256' | 'sha512';
 
@@ -12,7 +12,7 @@ const HEX_LENGTH: Readonly<Record<DigestAlgorithm, number>> = { sha256: 64, sha5
 
 const LOWER_HEX = /^[0-9a-f]+$/;
 
-function isAlgorithm(s: string): s is DigestAlgorithm {
+export function isDigestAlgorithm(s: string): s is DigestAlgorithm {
   return Object.hasOwn(HEX_LENGTH, s);
 }
 
@@ -22,7 +22,7 @@ function digestProblem(digest: string): string | undefined {
   if (colon <= 0) return 'expected "<algorithm>:<hex>"';
   const algorithm = digest.slice(0, colon);
   const hex = digest.slice(colon + 1);
-  if (!isAlgorithm(algorithm)) return `unsupported digest algorithm "${algorithm}"`;
+  if (!isDigestAlgorithm(algorithm)) return `unsupported digest algorithm ${quoted(algorithm)}`;
   const want = HEX_LENGTH[algorithm];
   if (hex.length !== want) return `${algorithm} digest must have ${want} hex characters, got ${hex.length}`;
   if (!LOWER_HEX.test(hex)) return 'digest hex must be lowercase hexadecimal';
@@ -32,7 +32,7 @@ function digestProblem(digest: string): string | undefined {
 /** Throws HoistError('INVALID_DIGEST') naming the input. */
 export function parseDigest(digest: string): ParsedDigest {
   const problem = digestProblem(digest);
-  if (problem !== undefined) throw new HoistError('INVALID_DIGEST', `invalid digest "${digest}": ${problem}`);
+  if (problem !== undefined) throw new HoistError('INVALID_DIGEST', `invalid digest ${quoted(digest)}: ${problem}`);
   const colon = digest.indexOf(':');
   return { algorithm: digest.slice(0, colon) as DigestAlgorithm, hex: digest.slice(colon + 1) };
 }

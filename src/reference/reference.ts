@@ -5,10 +5,11 @@
  *   name      := [ domain "/" ] path-component [ "/" path-component ]*
  *   domain    := host [ ":" port ]     host: DNS-ish labels, IPv4, or "[" IPv6 "]"
  *
- * It is parsed piecewise rather than with one regexp so that errors can say which part is wrong;
- * the accepted language is the same.
+ * It is parsed piecewise rather than with one regexp so that errors can say which part is wrong.
+ * The accepted language is the same but for two refusals of hoist's own (docs/decisions.md): a
+ * short name of 64 hex, which would read as an image ID, and a port above 65535.
  */
-import { HoistError } from '../errors.js';
+import { HoistError, quoted } from '../errors.js';
 import { parseDigest } from './digest.js';
 import { isFullImageId } from './image-id.js';
 
@@ -38,10 +39,16 @@ const TAG_CHARS = /^\w[\w.-]*$/;
 const HOST_LABEL = /^[a-zA-Z0-9-]+$/;
 const IPV6_HOST = /^\[[a-fA-F0-9:]+\]$/;
 const PORT = /^[0-9]+$/;
+const PORT_MAX = 65535;
 const TRANSPORT_PREFIX = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
 
+/** `invalid reference "<input>": <reason>`, the input quoted so that no byte of it reaches a terminal raw. */
+export function invalidReference(input: string, reason: string, cause?: unknown): HoistError {
+  return new HoistError('INVALID_REFERENCE', `invalid reference ${quoted(input)}: ${reason}`, cause === undefined ? {} : { cause });
+}
+
 function fail(input: string, reason: string, cause?: unknown): never {
-  throw new HoistError('INVALID_REFERENCE', `invalid reference "${input}": ${reason}`, cause === undefined ? {} : { cause });
+  throw invalidReference(input, reason, cause);
 }
 
 function isHostName(host: string): boolean {
@@ -56,23 +63,26 @@ function domainProblem(domain: string): string | undefined {
     const close = domain.indexOf(']');
     host = close === -1 ? domain : domain.slice(0, close + 1);
     rest = close === -1 ? '' : domain.slice(close + 1);
-    if (!IPV6_HOST.test(host)) return `invalid domain "${domain}"`;
+    if (!IPV6_HOST.test(host)) return `invalid domain ${quoted(domain)}`;
   } else {
     const colon = domain.indexOf(':');
     host = colon === -1 ? domain : domain.slice(0, colon);
     rest = colon === -1 ? '' : domain.slice(colon);
-    if (!isHostName(host)) return `invalid domain "${domain}"`;
+    if (!isHostName(host)) return `invalid domain ${quoted(domain)}`;
   }
   if (rest === '') return undefined;
-  if (!rest.startsWith(':')) return `invalid domain "${domain}"`;
-  return PORT.test(rest.slice(1)) ? undefined : `invalid port in domain "${domain}"`;
+  if (!rest.startsWith(':')) return `invalid domain ${quoted(domain)}`;
+  const port = rest.slice(1);
+  if (!PORT.test(port)) return `invalid port in domain ${quoted(domain)}`;
+  // The grammar takes any digits; a TCP port it names must still exist.
+  return Number(port) > PORT_MAX ? `invalid port in domain ${quoted(domain)}: ${port} is above ${PORT_MAX}` : undefined;
 }
 
 /** Splits and validates everything but total name length, which callers check on their own form of the name. */
 function splitReference(input: string): ReferenceParts {
   if (input === '') fail(input, 'repository name must have at least one component');
   const transport = TRANSPORT_PREFIX.exec(input);
-  if (transport !== null) fail(input, `invalid reference format: unexpected transport prefix "${transport[0]}"`);
+  if (transport !== null) fail(input, `invalid reference format: unexpected transport prefix ${quoted(transport[0])}`);
 
   // Neither name nor tag may contain '@'; a ':' after the last '/' can only start the tag,
   // because a ':' in the name belongs to the domain, which is always followed by '/'.
@@ -96,10 +106,12 @@ function splitReference(input: string): ReferenceParts {
     const problem = domainProblem(domain);
     if (problem !== undefined) fail(input, problem);
   }
+  // A short name of 64 hex would read as an image ID wherever names and IDs are both accepted.
+  if (domain === undefined && isFullImageId(path)) fail(input, 'cannot specify 64-byte hexadecimal strings');
   if (/[A-Z]/.test(path)) fail(input, 'repository name must be lowercase');
   if (!path.split('/').every((c) => PATH_COMPONENT.test(c))) fail(input, 'invalid reference format');
   if (tag !== undefined) {
-    if (!TAG_CHARS.test(tag)) fail(input, `invalid tag "${tag}"`);
+    if (!TAG_CHARS.test(tag)) fail(input, `invalid tag ${quoted(tag)}`);
     if (tag.length > TAG_MAX) fail(input, `invalid tag: longer than ${TAG_MAX} characters`);
   }
   if (digest !== undefined) {
@@ -141,8 +153,6 @@ export function parseReferenceParts(input: string): { domain?: string; path: str
  * as in containers/image, which Podman uses.
  */
 export function parseReference(input: string): ImageReference {
-  // A bare image ID must never silently become docker.io/library/<id>.
-  if (isFullImageId(input)) fail(input, 'cannot specify 64-byte hexadecimal strings');
   const parts = splitReference(input);
   let domain = parts.domain ?? DEFAULT_DOMAIN;
   if (domain === LEGACY_DEFAULT_DOMAIN) domain = DEFAULT_DOMAIN;

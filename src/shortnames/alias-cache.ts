@@ -61,7 +61,7 @@ export async function readAliasCache(path: string): Promise<Map<string, AliasEnt
     problems.push(...checked.problems.map((problem) => diag.describe(['aliases', name], problem)));
     entries.set(name, { value: checked.value, file: path });
   }
-  if (problems.length > 0) throw diag.errorFrom(problems.join('\n'));
+  if (problems.length > 0) throw diag.errorFrom(problems);
   return entries;
 }
 

@@ -1,5 +1,6 @@
 import { invalidArchive, normalizeEntryName } from '../archive/index.js';
 import { validateDescriptor, type Descriptor } from '../manifest/index.js';
+import { parseUntrustedJson } from '../untrusted-json.js';
 
 /** manifest.json is read whole before anything else; docker writes a few hundred bytes per image. */
 export const MAX_ARCHIVE_MANIFEST_BYTES = 1024 * 1024;
@@ -21,7 +22,7 @@ export function parseArchiveManifest(bytes: Buffer, archivePath: string): Archiv
   const fail = (detail: string) => invalidArchive(archivePath, `manifest.json ${detail}`);
   let doc: unknown;
   try {
-    doc = JSON.parse(bytes.toString('utf8'));
+    doc = parseUntrustedJson(bytes.toString('utf8'));
   } catch (err) {
     throw fail(`is not valid JSON: ${(err as Error).message}`);
   }

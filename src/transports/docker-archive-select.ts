@@ -1,4 +1,4 @@
-import { HoistError } from '../errors.js';
+import { HoistError, quoted } from '../errors.js';
 import { formatReference, localImageName, parseReference, withDefaultTag, type ImageReference } from '../reference/index.js';
 import type { ArchiveImageItem } from './docker-archive-manifest.js';
 import { parseLayoutSelector } from './oci-layout.js';
@@ -39,7 +39,7 @@ export function selectArchiveImage(items: readonly ArchiveImageItem[], selector:
     try {
       return parse(tag);
     } catch (err) {
-      throw new HoistError('INVALID_SOURCE', `${description}: invalid tag "${tag}" in manifest.json item @${position}: ${(err as Error).message}`);
+      throw new HoistError('INVALID_SOURCE', `${description}: invalid tag ${quoted(tag)} in manifest.json item @${position}: ${(err as Error).message}`);
     }
   };
   const chosen = (position: number, tags: readonly string[]): SelectedArchiveImage => ({

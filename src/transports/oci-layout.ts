@@ -3,6 +3,7 @@ import { HoistError } from '../errors.js';
 import type { ChunkSink } from '../io/chunk-sink.js';
 import { MAX_MANIFEST_BYTES, validateDescriptor, verifyBytes, type Descriptor } from '../manifest/index.js';
 import { localImageName, parseDigest } from '../reference/index.js';
+import { parseUntrustedJson } from '../untrusted-json.js';
 import type { SourceFiles } from './file-reader.js';
 import type { ImageSource, OpenedSource, RawManifest } from './image-source.js';
 
@@ -33,7 +34,7 @@ async function readLayoutIndex(files: SourceFiles, description: string): Promise
   const bytes = await files.readSmall('index.json', MAX_MANIFEST_BYTES);
   let doc: unknown;
   try {
-    doc = JSON.parse(bytes.toString('utf8'));
+    doc = parseUntrustedJson(bytes.toString('utf8'));
   } catch (err) {
     throw new HoistError('INVALID_SOURCE', `${description}: index.json is not valid JSON: ${(err as Error).message}`);
   }

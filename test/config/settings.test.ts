@@ -15,14 +15,29 @@ describe('hoist.toml settings', () => {
     assert.deepEqual(s.warnings, []);
   });
 
+  it('reads the bounds of each range', () => {
+    const s = parseSettings('[pull]\nmax-parallel-downloads = 256\nretry = 100\n', 'h.toml');
+    assert.deepEqual([s.maxParallelDownloads, s.retry], [256, 100]);
+    assert.equal(parseSettings('[pull]\nmax-parallel-downloads = 1\n', 'h.toml').maxParallelDownloads, 1);
+  });
+
+  it('takes a key named like an Object member for an unknown key', () => {
+    assert.deepEqual(parseSettings('[pull]\ntoString = 1\n', 'h.toml').warnings, ['h.toml:2:1: pull.toString: unknown key, ignored']);
+  });
+
   it('warns about unknown keys, naming file, line and column', () => {
     const s = parseSettings('color = true\n[pull]\nspeed = 9\n', 'h.toml');
     assert.deepEqual(s.warnings, ['h.toml:1:1: color: unknown key, ignored', 'h.toml:3:1: pull.speed: unknown key, ignored']);
   });
 
   const bad: [string, RegExp][] = [
-    ['[pull]\nmax-parallel-downloads = 0\n', /^h\.toml:2:1: pull\.max-parallel-downloads: must be an integer ≥ 1$/],
-    ['[pull]\nretry = -1\n', /^h\.toml:2:1: pull\.retry: must be an integer ≥ 0$/],
+    ['[pull]\nmax-parallel-downloads = 0\n', /^h\.toml:2:1: pull\.max-parallel-downloads: must be an integer from 1 to 256$/],
+    ['[pull]\nretry = -1\n', /^h\.toml:2:1: pull\.retry: must be an integer from 0 to 100$/],
+    // TOML reads 1e308 as a whole number; no setting may be that large.
+    ['[pull]\nretry = 1e308\n', /^h\.toml:2:1: pull\.retry: must be an integer from 0 to 100$/],
+    ['[pull]\nretry = 101\n', /^h\.toml:2:1: pull\.retry: must be an integer from 0 to 100$/],
+    ['[pull]\n\nmax-parallel-downloads = 1e6\n', /^h\.toml:3:1: pull\.max-parallel-downloads: must be an integer from 1 to 256$/],
+    ['[pull]\nmax-parallel-downloads = 257\n', /^h\.toml:2:1: pull\.max-parallel-downloads: must be an integer from 1 to 256$/],
     ['[pull]\npolicy = 3\n', /^h\.toml:2:1: pull\.policy: must be a string, not integer$/],
     ['pull = 1\n', /^h\.toml:1:1: pull: must be a table$/],
     ['[pull\n', /^h\.toml:1:\d+: /],

@@ -59,9 +59,10 @@ const normalized: Array<[input: string, want: ImageReference]> = [
   // Podman: the digest is the sole source of truth, the tag is dropped.
   [`fedora:39@${D256}`, { domain: 'docker.io', path: 'library/fedora', digest: D256 }],
   [`[::1]:5000/a:t@${D256}`, { domain: '[::1]:5000', path: 'a', digest: D256 }],
-  // Only an input that is exactly 64 hex is refused.
-  [`${HEX64}:tag`, { domain: 'docker.io', path: `library/${HEX64}`, tag: 'tag' }],
+  // 64 hex is refused only as a short name, which would read as an image ID.
   [`docker.io/${HEX64}`, { domain: 'docker.io', path: `library/${HEX64}` }],
+  [`localhost/${HEX64}:tag`, { domain: 'localhost', path: HEX64, tag: 'tag' }],
+  ['localhost:65535/a', { domain: 'localhost:65535', path: 'a' }],
   // 255 characters once normalized.
   ['a'.repeat(237), { domain: 'docker.io', path: `library/${'a'.repeat(237)}` }],
 ];
@@ -108,6 +109,10 @@ const rejected: Array<[input: string, reason: string]> = [
   [`@${D256}`, 'invalid reference format'],
   ['[2001:db8::1]:5000', 'invalid reference format'],
   [HEX64, 'cannot specify 64-byte hexadecimal strings'],
+  [`${HEX64}:tag`, 'cannot specify 64-byte hexadecimal strings'],
+  [`${HEX64}@${D256}`, 'cannot specify 64-byte hexadecimal strings'],
+  ['localhost:65536/foo', 'invalid port in domain "localhost:65536": 65536 is above 65535'],
+  [`quay.io:${'9'.repeat(400)}/foo`, `invalid port in domain "quay.io:${'9'.repeat(400)}": ${'9'.repeat(400)} is above 65535`],
   [LONG_PATH, 'repository name too long (267 characters, at most 255)'],
   ['a'.repeat(238), 'repository name too long (256 characters, at most 255)'],
   ['localhost:abc/foo', 'invalid port in domain "localhost:abc"'],
@@ -141,8 +146,7 @@ test('parseReferenceParts keeps the parts as written', () => {
     ['localhost/foo', { domain: 'localhost', path: 'foo' }],
     ['[::1]:5000/a', { domain: '[::1]:5000', path: 'a' }],
     [`quay.io/a/b:c@${D256}`, { domain: 'quay.io', path: 'a/b', tag: 'c', digest: D256 }],
-    // reference.Parse accepts these; only normalization refuses them.
-    [HEX64, { path: HEX64 }],
+    // reference.Parse accepts this; only normalization refuses it.
     ['a'.repeat(238), { path: 'a'.repeat(238) }],
   ];
   for (const [input, want] of cases) assert.deepEqual(parseReferenceParts(input), want, input);
@@ -152,6 +156,8 @@ test('parseReferenceParts rejects grammar violations', () => {
   assertInvalid(() => parseReferenceParts('Fedora'), 'Fedora', 'repository name must be lowercase');
   assertInvalid(() => parseReferenceParts(LONG_PATH), LONG_PATH, 'repository name too long (257 characters, at most 255)');
   assertInvalid(() => parseReferenceParts('fedora:a b'), 'fedora:a b', 'invalid tag "a b"');
+  // Unlike reference.Parse: every name hoist takes may also be an image ID, so a short name of 64 hex is one.
+  assertInvalid(() => parseReferenceParts(HEX64), HEX64, 'cannot specify 64-byte hexadecimal strings');
 });
 
 test('isShortName', () => {

@@ -1,6 +1,7 @@
 import { isStrictBase64 } from '../../base64.js';
 import { readFile } from 'node:fs/promises';
 import { HoistError } from '../../errors.js';
+import { parseUntrustedJson } from '../../untrusted-json.js';
 
 export interface AuthEntry {
   /** The `auths` key as written (`host`, `host/ns/repo`, `https://index.docker.io/v1/`, …). */
@@ -36,7 +37,7 @@ export async function readAuthFile(path: string): Promise<AuthFile | undefined> 
   const fail = (message: string) => new HoistError('INVALID_CONFIG', `${path}: ${message}`, { hint: HINT });
   let doc: unknown;
   try {
-    doc = JSON.parse(text);
+    doc = parseUntrustedJson(text);
   } catch (err) {
     throw fail(`invalid JSON: ${(err as Error).message}`);
   }

@@ -1,5 +1,6 @@
 import createDebug from 'debug';
 import { HoistError } from '../../errors.js';
+import { parseUntrustedJson } from '../../untrusted-json.js';
 import type { Credentials } from './types.js';
 
 const debug = createDebug('hoist:config');
@@ -27,7 +28,7 @@ export async function credentialsFromHelper(helper: string, server: string, env:
   }
   let reply: unknown;
   try {
-    reply = JSON.parse(stdout);
+    reply = parseUntrustedJson(stdout);
   } catch {
     throw new HoistError('UNAUTHORIZED', `credential helper ${program} printed something that is not JSON for ${server}`);
   }

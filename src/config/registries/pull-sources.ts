@@ -1,5 +1,5 @@
 /** Where to pull an image from: mirrors, then the primary location, per its `[[registry]]` table. */
-import { HoistError } from '../../errors.js';
+import { HoistError, quoted } from '../../errors.js';
 import { formatReference, parseReference, type ImageReference } from '../../reference/index.js';
 import { findRegistry, prefixMatchLength } from './match.js';
 import type { MirrorConfig, RegistriesConf, RegistryConfig } from './types.js';
@@ -39,16 +39,25 @@ function isMirrorUsable(mirror: MirrorConfig, registry: RegistryConfig, byDigest
   return true;
 }
 
-/** Replaces the part of `name` matched by the table's prefix with `location`. */
+/**
+ * Replaces the part of `name` matched by the table's prefix with `location`. The result must be
+ * canonical, as containers/image's rewriteReference demands (reference.ParseNamed): a full name
+ * already, never one that parsing would normalize. A rewrite to `example.com@sha256:…` or
+ * `internal.example.com:latest` would otherwise read as a short name and quietly go to Docker Hub.
+ */
 function rewrite(name: string, registry: RegistryConfig, location: string): ImageReference {
   const rewritten = location + name.slice(prefixMatchLength(name, registry.prefix));
+  const failure = (reason: string, cause?: unknown) =>
+    new HoistError('INVALID_CONFIG', `rewriting reference ${quoted(name)} to ${quoted(rewritten)} (prefix ${quoted(registry.prefix)} in ${registry.file}): ${reason}`, {
+      hint: `a location (or mirror location) must give full names: a registry host (with "." or ":", or localhost), then the whole repository path (library/ for Docker Hub's own images)`,
+      ...(cause === undefined ? {} : { cause }),
+    });
+  let reference: ImageReference;
   try {
-    return parseReference(rewritten);
+    reference = parseReference(rewritten);
   } catch (err) {
-    throw new HoistError(
-      'INVALID_CONFIG',
-      `rewriting reference "${name}" to "${rewritten}" (prefix "${registry.prefix}" in ${registry.file}): ${(err as Error).message}`,
-      { cause: err },
-    );
+    throw failure((err as Error).message, err);
   }
+  if (formatReference(reference) !== rewritten) throw failure('repository name must be canonical');
+  return reference;
 }

@@ -2,6 +2,7 @@
  * The checks and normalization containers/image applies to each registries.conf file
  * (postProcessRegistries and loadConfigFile), with its messages, each pointing at its key.
  */
+import { quoted } from '../../errors.js';
 import type { ConfigDiagnostics } from '../diagnostics.js';
 import { checkAlias } from './aliases.js';
 import type { DecodedMirror, DecodedRegistry, DecodedV2 } from './decode.js';
@@ -14,6 +15,10 @@ const PULL_FROM_MIRROR: readonly string[] = ['all', 'digest-only', 'tag-only'] s
 // distribution/reference's DomainRegexp: host[:port], the host a DNS name or a bracketed IPv6 address.
 const DOMAIN_LABEL = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
 const DOMAIN = new RegExp(`^(?:${DOMAIN_LABEL}(?:\\.${DOMAIN_LABEL})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?$`);
+// containers/image matches a wildcard only as the whole first label (`*.example.com`) and refuses a
+// port or path after it; a '*' anywhere else could never match a name, so it is refused too rather
+// than left to lie unused.
+const WILDCARD_PREFIX = new RegExp(`^\\*(?:\\.${DOMAIN_LABEL})+$`);
 
 interface CheckedRegistry {
   config: RegistryConfig;
@@ -55,10 +60,10 @@ function checkRegistry(registry: DecodedRegistry, diag: ConfigDiagnostics): Regi
       throw diag.error(at('prefix'), 'invalid condition: location is unset and prefix is not in the format: *.example.com');
     }
   }
-  if (prefix.startsWith('*.') && /[/@:]/.test(prefix)) {
+  if (prefix.includes('*') && !WILDCARD_PREFIX.test(prefix)) {
     throw diag.error(
       at('prefix'),
-      `Wildcarded prefix should be in the format: *.example.com. Current prefix ${JSON.stringify(prefix)} is incorrectly formatted`,
+      `Wildcarded prefix should be in the format: *.example.com. Current prefix ${quoted(prefix)} is incorrectly formatted`,
     );
   }
   if (registry.pullFromMirror !== '') {
@@ -146,6 +151,6 @@ function checkAliases(aliases: Map<string, string> | undefined, diag: ConfigDiag
     problems.push(...result.problems.map((problem) => diag.describe(['aliases', name], problem)));
     checked.set(name, { value: result.value, file: diag.file });
   }
-  if (problems.length > 0) throw diag.errorFrom(problems.join('\n'));
+  if (problems.length > 0) throw diag.errorFrom(problems);
   return checked;
 }
