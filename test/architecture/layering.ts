@@ -216,7 +216,8 @@ export function renderTable(layering: Layering): string {
     const cell = allowedList(rule, (name) => `\`${name}\``);
     return `| \`src/${label(unit)}\` | ${rule.job} | ${cell}${debts.length > 0 ? `; for now also ${debts.join(', ')} (a debt, below)` : ''} |`;
   });
-  const leaves = layering.everyoneMayImport.map((u) => `\`${label(u)}\``).join(' and ');
+  const names = layering.everyoneMayImport.map((u) => `\`${label(u)}\``);
+  const leaves = names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : names.join('');
   return ['| folder | its one job | may import |', '|---|---|---|', ...rows, '', `Every folder and file may also import ${leaves}.`].join('\n');
 }
 

@@ -71,6 +71,10 @@ export const layers: Layering = {
       job: 'the copy event types (`events.ts`) and their renderers: TTY bars, plain lines, JSON lines',
       mayImport: [],
     },
+    'untrusted-json.ts': {
+      job: '`parseUntrustedJson`: JSON.parse for bytes hoist did not write, whose syntax errors never quote a raw control character',
+      mayImport: ['errors.ts'],
+    },
     'errors.ts': {
       job: '`HoistError` and `MultiError` (stable codes, hints, causes); the sanitizers for untrusted text (`printable`, `quoted`, `clipped`)',
       mayImport: [],
@@ -80,7 +84,7 @@ export const layers: Layering = {
       mayImport: [],
     },
   },
-  everyoneMayImport: ['errors.ts', 'base64.ts'],
+  everyoneMayImport: ['untrusted-json.ts', 'errors.ts', 'base64.ts'],
   allowedForNow: [
     {
       from: 'copy/copy-image.ts',

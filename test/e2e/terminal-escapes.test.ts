@@ -10,7 +10,7 @@ import { pushImage } from '../helpers/push.js';
 import { startRegistry, type RegistryHandle } from '../helpers/registry.js';
 import { startHttpServer, type TestServer } from '../helpers/servers.js';
 import { makeTar } from '../helpers/tar.js';
-import { storeSnapshot } from '../helpers/tmp.js';
+import { assertNothingRecorded, storeSnapshot } from '../helpers/tmp.js';
 import { insecure, makeSandbox, type Sandbox } from '../engine/support.js';
 
 // Bytes from documents hoist did not write must never reach the terminal raw: an escape sequence,
@@ -70,7 +70,10 @@ function pull(root: string, name: string, extra: string[] = []): Promise<RunResu
   return runHoist(['--root', root, ...extra, 'pull', '--registries-conf', conf, '--alias-cache', sandbox.aliasCache(), '--retry', '0', name], { env: sandbox.cliEnv });
 }
 
-/** Exit 125, nothing raw on stderr, one `Error:` line, which `mentions` what failed, and no image stored. */
+/**
+ * Exit 125, nothing raw on stderr, one `Error:` line, which `mentions` what failed, and no image
+ * recorded (blobs verified before the failure may stay, unnamed: assertNothingRecorded).
+ */
 async function assertCleanFailure(root: string, result: RunResult, mentions: string): Promise<void> {
   assert.equal(result.status, 125, result.stderr);
   assert.equal(result.stdout, '');
@@ -78,8 +81,9 @@ async function assertCleanFailure(root: string, result: RunResult, mentions: str
   const errorLines = result.stderr.split('\n').filter((line) => line.startsWith('Error:'));
   assert.equal(errorLines.length, 1, JSON.stringify(result.stderr));
   assert.ok(errorLines[0]!.includes(mentions), JSON.stringify(errorLines[0]));
-  const { index, blobs } = await storeSnapshot(root);
-  assert.deepEqual({ images: (JSON.parse(index ?? '{"manifests":[]}') as { manifests: unknown[] }).manifests, blobs }, { images: [], blobs: [] });
+  const { index } = await storeSnapshot(root);
+  assert.deepEqual((JSON.parse(index ?? '{"manifests":[]}') as { manifests: unknown[] }).manifests, []);
+  await assertNothingRecorded(root, { index, blobs: [], tmp: [] });
 }
 
 describe('untrusted bytes in error messages are escaped, one Error: line each', () => {
