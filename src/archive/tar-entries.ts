@@ -101,7 +101,9 @@ export async function readTarEntries(fh: FileHandle, fileSize: number, displayPa
     pending.clearLocal();
     const normalized = normalizeEntryName(rawName);
     if ('problem' in normalized) throw fail(normalized.problem);
-    entries.push({ name: normalized.name, type: header.type as EntryType, size, offset, linkname });
+    // A NUL type flag is the v7 way: such an entry is a directory when its full name ends in '/'.
+    const type = header.untyped && rawName.endsWith('/') ? 'directory' : (header.type as EntryType);
+    entries.push({ name: normalized.name, type, size, offset, linkname });
   }
   return entries;
 }
