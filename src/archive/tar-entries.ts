@@ -1,7 +1,7 @@
-import type { FileHandle } from 'node:fs/promises';
 import { invalidArchive } from './archive-error.js';
 import { normalizeEntryName } from './entry-name.js';
 import { parsePaxRecords } from './pax.js';
+import type { TarBytes } from './tar-bytes.js';
 import { BLOCK_SIZE, isZeroBlock, parseHeader, type HeaderType, type TarHeader } from './tar-header.js';
 import { WindowReader } from './window-reader.js';
 
@@ -52,17 +52,19 @@ class PendingExtensions {
 
 /**
  * Reads the entry table of an uncompressed tar: headers only, bodies skipped by offset, so the
- * cost is one small read per entry whatever the archive's size. `displayPath` names the archive
- * in errors (it may differ from the file read, e.g. a decompressed temp copy).
+ * cost is one small read per entry whatever the archive's size. Reading stops at the
+ * end-of-archive blocks: whatever follows them is never read. `displayPath` names the archive in
+ * errors (it may differ from the file read, e.g. a decompressed temp copy).
  */
-export async function readTarEntries(fh: FileHandle, fileSize: number, displayPath: string): Promise<TarEntry[]> {
-  const fail = (detail: string) => invalidArchive(displayPath, detail);
-  const reader = new WindowReader(fh);
+export async function readTarEntries(bytes: TarBytes, displayPath: string): Promise<TarEntry[]> {
+  const fail = (detail: string, hint?: string) => invalidArchive(displayPath, detail, hint);
+  const reader = new WindowReader(bytes);
   const pending = new PendingExtensions();
   const entries: TarEntry[] = [];
-  // An archive may end without its two zero blocks right at a header boundary; Go's archive/tar accepts that too.
-  for (let position = 0; position < fileSize; ) {
+  for (let position = 0; ; ) {
     const block = await reader.read(position, BLOCK_SIZE);
+    // An archive may end without its two zero blocks right at a header boundary; Go's archive/tar accepts that too.
+    if (block.length === 0 && position > 0) break;
     if (block.length < BLOCK_SIZE) throw fail(position === 0 ? 'not a tar archive' : `truncated header at offset ${position}`);
     if (isZeroBlock(block)) {
       const next = await reader.read(position + BLOCK_SIZE, BLOCK_SIZE);
@@ -74,9 +76,10 @@ export async function readTarEntries(fh: FileHandle, fileSize: number, displayPa
     const isExtension = header.type === 'pax' || header.type === 'pax-global' || header.type === 'gnu-long-name' || header.type === 'gnu-long-link';
     const size = bodySize(header, isExtension, pending, fail);
     const offset = position + BLOCK_SIZE;
-    if (offset + size > fileSize) {
-      throw fail(`truncated: entry "${header.name}" needs ${size} bytes at offset ${offset}, but the file ends at ${fileSize}`);
-    }
+    const needs = `entry "${header.name}" needs ${size} bytes at offset ${offset}`;
+    if (bytes.limit !== undefined && offset + size > bytes.limit.bytes) throw fail(`${needs}, but ${bytes.limit.words}`, bytes.limit.hint);
+    const reached = await bytes.reach(offset + size);
+    if (reached < offset + size) throw fail(`truncated: ${needs}, but the file ends at ${reached}`);
     position = offset + paddedSize(size);
 
     if (isExtension) {
