@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { open } from 'node:fs/promises';
 import type { ChunkSink } from '../io/chunk-sink.js';
 import { pumpFileRange } from '../io/file-range.js';
 import { invalidArchive } from './archive-error.js';
@@ -9,7 +8,8 @@ import { readTarEntries, type TarEntry } from './tar-entries.js';
 
 /**
  * A tar read in place: its entry table is read once, then any entry is served by byte range
- * straight from the file, as many at once as callers like. Nothing is extracted or buffered.
+ * straight from the file, as many at once as callers like. Nothing is extracted or buffered. The
+ * file stays open until close(), so every read is of the file that was checked when it was opened.
  */
 export class TarArchive {
   readonly #byName = new Map<string, TarEntry[]>();
@@ -31,14 +31,11 @@ export class TarArchive {
   static async open(path: string, options: PlainArchiveOptions): Promise<TarArchive> {
     const file = await plainArchiveFile(path, options);
     try {
-      const fh = await open(file.path, 'r');
-      try {
-        return new TarArchive(path, file, await readTarEntries(fh, file.size, path));
-      } finally {
-        await fh.close();
-      }
+      const entries = await readTarEntries(file.bytes, path);
+      await file.complete();
+      return new TarArchive(path, file, entries);
     } catch (err) {
-      await file.remove();
+      await file.close();
       throw err;
     }
   }
@@ -96,20 +93,15 @@ export class TarArchive {
   }
 
   async #read(entry: TarEntry, length: number): Promise<Buffer> {
-    const fh = await open(this.plain.path, 'r');
-    try {
-      const buffer = Buffer.alloc(length);
-      const { bytesRead } = await fh.read(buffer, 0, length, entry.offset);
-      if (bytesRead !== length) throw invalidArchive(this.path, `"${entry.name}" was cut short (the file changed while being read)`);
-      return buffer;
-    } finally {
-      await fh.close();
-    }
+    const buffer = Buffer.alloc(length);
+    const { bytesRead } = await this.plain.handle.read(buffer, 0, length, entry.offset);
+    if (bytesRead !== length) throw invalidArchive(this.path, `"${entry.name}" was cut short (the file changed while being read)`);
+    return buffer;
   }
 
   /** Delivers exactly the `entry.size` bytes of an entry's body into `sink`. */
   read(entry: TarEntry, sink: ChunkSink, signal?: AbortSignal): Promise<void> {
-    return pumpFileRange(this.plain.path, { start: entry.offset, length: entry.size }, sink, `"${entry.name}" in ${this.path}`, signal);
+    return pumpFileRange(this.plain.handle, { start: entry.offset, length: entry.size }, sink, `"${entry.name}" in ${this.path}`, signal);
   }
 
   /** sha256 digest of an entry's body, in one pass. */
@@ -119,8 +111,8 @@ export class TarArchive {
     return `sha256:${hash.digest('hex')}`;
   }
 
-  /** Removes the decompressed temp copy, if any. Safe to call more than once. */
+  /** Closes the archive and removes its decompressed temp copy, if any. Safe to call more than once. */
   close(): Promise<void> {
-    return this.plain.remove();
+    return this.plain.close();
   }
 }

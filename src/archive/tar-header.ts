@@ -22,6 +22,12 @@ export interface TarHeader {
   linkname: string;
   size: number;
   type: HeaderType;
+  /**
+   * The type flag is NUL, as in pre-POSIX (v7) tars: a regular file, or a directory when the entry's
+   * full name ends in `/`. Only the full name can tell: a GNU long name or a PAX path replaces the
+   * 100-byte name field, whose truncated copy may end in `/` by chance.
+   */
+  untyped: boolean;
   /** Links, directories and devices have no body whatever their size field says (as Go's archive/tar reads them). */
   headerOnly: boolean;
 }
@@ -94,7 +100,6 @@ export function parseHeader(block: Buffer): TarHeader | string {
   const prefix = posixUstar ? cString(block.subarray(345, 500)) : '';
   if (prefix !== '') name = `${prefix}/${name}`;
   const flag = String.fromCharCode(block[156]!);
-  let type = typeFlags[flag] ?? 'other';
-  if (type === 'file' && name.endsWith('/')) type = 'directory'; // v7 archives mark directories by a trailing slash
-  return { name, linkname: cString(block.subarray(157, 257)), size, type, headerOnly: type === 'directory' || headerOnlyFlags.has(flag) };
+  const type = typeFlags[flag] ?? 'other';
+  return { name, linkname: cString(block.subarray(157, 257)), size, type, untyped: flag === '\0', headerOnly: headerOnlyFlags.has(flag) };
 }

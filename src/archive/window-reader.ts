@@ -1,4 +1,4 @@
-import type { FileHandle } from 'node:fs/promises';
+import type { TarBytes } from './tar-bytes.js';
 
 /**
  * Positional reads through a cached window, so walking many small headers costs one read per
@@ -9,7 +9,7 @@ export class WindowReader {
   #windowStart = 0;
 
   constructor(
-    private readonly fh: FileHandle,
+    private readonly bytes: Pick<TarBytes, 'read'>,
     private readonly windowSize = 64 * 1024,
   ) {}
 
@@ -19,7 +19,7 @@ export class WindowReader {
     if (offset >= 0 && offset + length <= this.#window.length) return this.#window.subarray(offset, offset + length);
     const size = Math.max(length, this.windowSize);
     const buffer = Buffer.allocUnsafe(size);
-    const { bytesRead } = await this.fh.read(buffer, 0, size, position);
+    const { bytesRead } = await this.bytes.read(buffer, 0, size, position);
     this.#window = buffer.subarray(0, bytesRead);
     this.#windowStart = position;
     return this.#window.subarray(0, Math.min(length, bytesRead));

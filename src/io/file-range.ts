@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { abortError, HoistError } from '../errors.js';
 import type { ChunkSink } from './chunk-sink.js';
 
@@ -13,14 +13,15 @@ export interface FileRange {
 }
 
 /**
- * Delivers `length` bytes of the file at `path` from `start` into `sink`, through two buffers used
+ * Delivers `length` bytes of the open file `fh` from `start` into `sink`, through two buffers used
  * in turn: the next read runs while the sink hashes and writes the last one, and nothing is
  * allocated per chunk (a stream would allocate a buffer for every read, all garbage). A file that
- * ends early (it changed under us) is an error naming `what`.
+ * ends early (it changed under us) is an error naming `what`. The caller opens and closes `fh`
+ * (see openRegularFile), so the file read is the one it checked; reads are positional, so one
+ * handle serves any number of ranges at once.
  */
-export async function pumpFileRange(path: string, range: FileRange, sink: ChunkSink, what: string, signal?: AbortSignal): Promise<void> {
+export async function pumpFileRange(fh: FileHandle, range: FileRange, sink: ChunkSink, what: string, signal?: AbortSignal): Promise<void> {
   if (range.length === 0) return;
-  const fh = await open(path, 'r');
   const size = Math.min(CHUNK, range.length);
   const buffers = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
   // What the sink still holds of each buffer: it is refilled only once that has settled. A failure
@@ -51,9 +52,8 @@ export async function pumpFileRange(path: string, range: FileRange, sink: ChunkS
     await Promise.all(held);
     if (failure !== undefined) throw failure.error;
   } finally {
-    // A read still running when the sink failed must finish before its file is closed.
+    // A read still running when the sink failed must finish before the caller may close the file.
     await pending?.catch(() => undefined);
     await Promise.all(held);
-    await fh.close();
   }
 }

@@ -1,8 +1,10 @@
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { abortError, HoistError } from '../errors.js';
 import type { ChunkSink } from '../io/chunk-sink.js';
 import { pumpFileRange } from '../io/file-range.js';
+import { openRegularFile } from '../io/open-regular-file.js';
+import { readAtMost } from '../io/read-at-most.js';
 
 /**
  * Read access to the named files of a source (a directory, or a tar read in place), so layout
@@ -18,42 +20,49 @@ export interface SourceFiles {
   exists(name: string): Promise<boolean>;
 }
 
-/** SourceFiles over a directory on disk. */
+/**
+ * SourceFiles over a directory on disk. Every file is opened by openRegularFile: a FIFO or a
+ * device where a file belongs is refused, never waited on.
+ */
 export class DirectoryFiles implements SourceFiles {
   constructor(readonly location: string) {}
 
   async readSmall(name: string, maxBytes: number): Promise<Buffer> {
     const path = join(this.location, name);
-    const fh = await open(path, 'r').catch((err: NodeJS.ErrnoException) => {
-      throw missingFile(path, err);
-    });
+    const { handle, size } = await openSourceFile(path);
     try {
-      const { size, isFile } = await fh.stat().then((s) => ({ size: s.size, isFile: s.isFile() }));
-      if (!isFile) throw new HoistError('INVALID_SOURCE', `${path} is not a regular file`);
       if (size > maxBytes) throw new HoistError('INVALID_SOURCE', `${path} is too large (${size} bytes, at most ${maxBytes})`);
-      return await fh.readFile();
+      const bytes = await readAtMost(handle, maxBytes);
+      if (bytes === undefined) throw new HoistError('INVALID_SOURCE', `${path} is too large (it grew past ${maxBytes} bytes while being read)`);
+      return bytes;
     } finally {
-      await fh.close();
+      await handle.close();
     }
   }
 
   async read(name: string, sink: ChunkSink, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) throw abortError(signal);
     const path = join(this.location, name);
-    const info = await stat(path).catch((err: NodeJS.ErrnoException) => {
-      throw missingFile(path, err);
-    });
-    if (!info.isFile()) throw new HoistError('INVALID_SOURCE', `${path} is not a regular file`);
-    await pumpFileRange(path, { start: 0, length: info.size }, sink, path, signal);
+    const { handle, size } = await openSourceFile(path);
+    try {
+      await pumpFileRange(handle, { start: 0, length: size }, sink, path, signal);
+    } finally {
+      await handle.close();
+    }
   }
 
+  /** Whether `name` is there at all; what it is, readSmall and read check when they open it. */
   async exists(name: string): Promise<boolean> {
-    return open(join(this.location, name), 'r').then((fh) => fh.close().then(() => true), () => false);
+    return stat(join(this.location, name)).then(
+      () => true,
+      () => false,
+    );
   }
 }
 
-function missingFile(path: string, err: NodeJS.ErrnoException): HoistError {
-  return err.code === 'ENOENT'
-    ? new HoistError('SOURCE_NOT_FOUND', `${path}: no such file or directory`, { cause: err })
-    : new HoistError('INVALID_SOURCE', `cannot read ${path}: ${err.message}`, { cause: err });
+function openSourceFile(path: string): ReturnType<typeof openRegularFile> {
+  return openRegularFile(path, {
+    notRegular: (kind) => new HoistError('INVALID_SOURCE', `${path} is not a regular file (it is a ${kind})`),
+    unreadable: 'INVALID_SOURCE',
+  });
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseHeader, parseNumeric } from '../../src/archive/tar-header.js';
-import { tarHeader, withChecksum } from '../helpers/archives.js';
+import { tarHeader, withChecksum, withTypeflag } from '../helpers/archives.js';
 import { tarEntries } from '../helpers/tar.js';
 
 test('parseNumeric reads octal with space or NUL padding', () => {
@@ -25,7 +25,7 @@ test('parseNumeric refuses negative base-256, unsafe values and garbage', () => 
 });
 
 test('parseHeader decodes a ustar file header', () => {
-  assert.deepEqual(parseHeader(tarHeader('dir/file.txt', 1234)), { name: 'dir/file.txt', linkname: '', size: 1234, type: 'file', headerOnly: false });
+  assert.deepEqual(parseHeader(tarHeader('dir/file.txt', 1234)), { name: 'dir/file.txt', linkname: '', size: 1234, type: 'file', untyped: false, headerOnly: false });
 });
 
 test('parseHeader joins the POSIX ustar prefix and name', () => {
@@ -42,11 +42,19 @@ test('parseHeader ignores the prefix field of GNU-format headers', () => {
   assert.equal((parseHeader(withChecksum(gnu)) as { name: string }).name, 'a/b');
 });
 
-test('parseHeader decodes links and directories, v7 trailing-slash directories included', () => {
+test('parseHeader decodes links and directories', () => {
   const [symlink] = tarEntries([{ name: 'l', type: 'symlink', linkname: '../t' }]);
-  assert.deepEqual(parseHeader(symlink!), { name: 'l', linkname: '../t', size: 0, type: 'symlink', headerOnly: true });
-  const [v7dir] = tarEntries([{ name: 'd/', data: '' }]);
-  assert.equal((parseHeader(v7dir!) as { type: string }).type, 'directory');
+  assert.deepEqual(parseHeader(symlink!), { name: 'l', linkname: '../t', size: 0, type: 'symlink', untyped: false, headerOnly: true });
+  const [directory] = tarEntries([{ name: 'd/', type: 'dir' }]);
+  assert.deepEqual(parseHeader(directory!), { name: 'd/', linkname: '', size: 0, type: 'directory', untyped: false, headerOnly: true });
+});
+
+test('parseHeader leaves the v7 trailing-slash rule to the full name: a NUL type flag is untyped, a name ending in / decides nothing', () => {
+  // GNU tar's header after a long name: flag '0', and the first 100 bytes of the name, which here end in '/'.
+  const truncated = `${'d'.repeat(99)}/`;
+  assert.deepEqual(parseHeader(tarHeader(truncated, 3)), { name: truncated, linkname: '', size: 3, type: 'file', untyped: false, headerOnly: false });
+  const v7 = withTypeflag(tarHeader('d/', 0), '\0');
+  assert.deepEqual(parseHeader(v7), { name: 'd/', linkname: '', size: 0, type: 'file', untyped: true, headerOnly: false });
 });
 
 test('parseHeader refuses a bad checksum and a bad size field', () => {

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { open, readdir, readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createGzip } from 'node:zlib';
+import { createGzip, gzipSync } from 'node:zlib';
 import { copyImage } from '../../src/copy/index.js';
 import { HoistError } from '../../src/errors.js';
 import type { ImageRecord, Store } from '../../src/store/index.js';
@@ -259,4 +259,13 @@ export async function rejectsWith(promise: Promise<unknown>, code: string, messa
     if (hint !== undefined) assert.equal(err.hint, hint);
     return true;
   });
+}
+
+/**
+ * `mib` MiB of zeros, gzip-compressed, as one gzip member per MiB, compressed once and repeated (a
+ * gzip stream may be several members, as `cat a.gz b.gz` makes): padding after a tar's end, or a
+ * bomb's body, of hundreds of MiB in a few hundred KiB, made in milliseconds.
+ */
+export function gzippedZeros(mib: number): Buffer[] {
+  return new Array<Buffer>(mib).fill(gzipSync(Buffer.alloc(1024 * 1024), { level: 9 }));
 }

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readdir, readlink, realpath, writeFile } from 'node:fs/promises';
+import { open, readdir, readlink, realpath, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { HoistError } from '../../src/errors.js';
-import { pumpFileRange } from '../../src/io/file-range.js';
+import type { ChunkSink } from '../../src/io/chunk-sink.js';
+import { pumpFileRange, type FileRange } from '../../src/io/file-range.js';
 import { withTempDir } from '../helpers/tmp.js';
 
 const MiB = 1024 * 1024;
@@ -20,7 +21,17 @@ function withFile<T>(size: number, fn: (path: string, content: Buffer) => Promis
   });
 }
 
-/** Descriptors of this process open on `path` (Linux /proc), to see that the pump closed its file. */
+/** Opens `path`, pumps `range` of it and closes it again, as the pump's callers do. */
+async function pumpFile(path: string, range: FileRange, sink: ChunkSink, what: string, signal?: AbortSignal): Promise<void> {
+  const fh = await open(path, 'r');
+  try {
+    await pumpFileRange(fh, range, sink, what, signal);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Descriptors of this process open on `path` (Linux /proc), to see that the file was closed after the pump returned. */
 async function openDescriptorsOf(path: string): Promise<string[]> {
   const target = await realpath(path);
   const fds = await readdir('/proc/self/fd');
@@ -49,7 +60,7 @@ test('delivers exactly the bytes of the range, in order, for ranges inside, acro
       { start: 5, length: 1 },
     ]) {
       const got = collector();
-      await pumpFileRange(path, range, got.sink, 'the blob');
+      await pumpFile(path, range, got.sink, 'the blob');
       assert.ok(got.bytes.equals(content.subarray(range.start, range.start + range.length)), JSON.stringify(range));
     }
     assert.deepEqual(await openDescriptorsOf(path), []);
@@ -58,7 +69,7 @@ test('delivers exactly the bytes of the range, in order, for ranges inside, acro
 test('an empty range delivers nothing', () =>
   withFile(100, async (path) => {
     let calls = 0;
-    await pumpFileRange(path, { start: 10, length: 0 }, () => void calls++, 'the blob');
+    await pumpFile(path, { start: 10, length: 0 }, () => void calls++, 'the blob');
     assert.equal(calls, 0);
   }));
 
@@ -66,7 +77,7 @@ test('a sink that answers with slow promises gets every byte in order, and each 
   withFile(5 * MiB + 99, async (path, content) => {
     const received: Buffer[] = [];
     const changed: number[] = [];
-    await pumpFileRange(
+    await pumpFile(
       path,
       { start: 99, length: 5 * MiB },
       async (chunk) => {
@@ -85,7 +96,7 @@ test('a sink that answers with slow promises gets every byte in order, and each 
 test('a file shorter than the range fails with INVALID_SOURCE "was cut short", after delivering what there was', () =>
   withFile(2 * MiB + 500, async (path, content) => {
     const got = collector();
-    await assert.rejects(pumpFileRange(path, { start: 100, length: 3 * MiB }, got.sink, '"layer.tar" in image.tar'), (err: unknown) => {
+    await assert.rejects(pumpFile(path, { start: 100, length: 3 * MiB }, got.sink, '"layer.tar" in image.tar'), (err: unknown) => {
       assert.ok(err instanceof HoistError, String(err));
       assert.equal(err.code, 'INVALID_SOURCE');
       assert.equal(err.message, `"layer.tar" in image.tar was cut short at byte ${2 * MiB + 400} of ${3 * MiB} (the file changed while being read)`);
@@ -97,11 +108,11 @@ test('a file shorter than the range fails with INVALID_SOURCE "was cut short", a
 
 test('a range starting past the end of the file is cut short at byte 0', () =>
   withFile(10, async (path) => {
-    await assert.rejects(pumpFileRange(path, { start: 20, length: 5 }, () => undefined, 'the blob'), /the blob was cut short at byte 0 of 5/);
+    await assert.rejects(pumpFile(path, { start: 20, length: 5 }, () => undefined, 'the blob'), /the blob was cut short at byte 0 of 5/);
   }));
 
 test('a missing file is an error', async () => {
-  await assert.rejects(pumpFileRange('/nonexistent/hoist/blob', { start: 0, length: 1 }, () => undefined, 'the blob'), { code: 'ENOENT' });
+  await assert.rejects(pumpFile('/nonexistent/hoist/blob', { start: 0, length: 1 }, () => undefined, 'the blob'), { code: 'ENOENT' });
 });
 
 test('a sink that throws stops the pump at once: the error propagates and the file is closed', () =>
@@ -112,7 +123,7 @@ test('a sink that throws stops the pump at once: the error propagates and the fi
       calls++;
       throw failure;
     };
-    await assert.rejects(pumpFileRange(path, { start: 0, length: 6 * MiB }, sink, 'the blob'), (err) => err === failure);
+    await assert.rejects(pumpFile(path, { start: 0, length: 6 * MiB }, sink, 'the blob'), (err) => err === failure);
     assert.equal(calls, 1);
     assert.deepEqual(await openDescriptorsOf(path), []);
   }));
@@ -126,7 +137,7 @@ test('a sink promise that rejects stops the pump: the error propagates, the rest
       await nextTurn();
       throw failure;
     };
-    await assert.rejects(pumpFileRange(path, { start: 0, length: 8 * MiB }, sink, 'the blob'), (err) => err === failure);
+    await assert.rejects(pumpFile(path, { start: 0, length: 8 * MiB }, sink, 'the blob'), (err) => err === failure);
     assert.ok(delivered < 8 * MiB, `all ${delivered} bytes were delivered after the sink failed`);
     assert.deepEqual(await openDescriptorsOf(path), []);
   }));
@@ -140,7 +151,7 @@ test('an abort stops the pump with the abort error, and the file is closed', () 
       delivered += chunk.length;
       controller.abort(reason);
     };
-    await assert.rejects(pumpFileRange(path, { start: 0, length: 8 * MiB }, sink, 'the blob', controller.signal), (err) => err === reason);
+    await assert.rejects(pumpFile(path, { start: 0, length: 8 * MiB }, sink, 'the blob', controller.signal), (err) => err === reason);
     assert.ok(delivered < 8 * MiB, `all ${delivered} bytes were delivered after the abort`);
     assert.deepEqual(await openDescriptorsOf(path), []);
   }));
