@@ -16,7 +16,7 @@ export function fileKind(stats: Stats): string {
 // nothing can interrupt (a process with such a thread does not even exit on SIGINT or SIGTERM), and
 // opening a serial line can wait for a carrier. It changes nothing for a regular file.
 // O_NOCTTY: a terminal opened here never becomes the process's controlling terminal.
-const READ_WITHOUT_WAITING = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY;
+export const READ_WITHOUT_WAITING = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY;
 
 export interface OpenRegularFileErrors {
   /** The error for a path that is something else (`kind` from fileKind). */

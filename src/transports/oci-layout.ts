@@ -107,6 +107,10 @@ class LayoutSource implements ImageSource {
     const digest = instanceDigest ?? this.entry.digest;
     const bytes = await this.files.readSmall(layoutBlobPath(digest), MAX_MANIFEST_BYTES);
     verifyBytes(bytes, digest, `manifest in ${this.description}`);
+    // The index entry's size is a claim about these bytes too (the copier checks an image index's).
+    if (instanceDigest === undefined && bytes.length !== this.entry.size) {
+      throw new HoistError('SIZE_MISMATCH', `${this.description}: index.json's entry for ${digest} declares ${this.entry.size} bytes, the manifest has ${bytes.length}`);
+    }
     const mediaType = instanceDigest === undefined ? this.entry.mediaType : '';
     return { bytes, mediaType, digest };
   }

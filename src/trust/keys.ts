@@ -11,6 +11,7 @@ import { open } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import type { KeySource } from '../config/policy/types.js';
 import { HoistError } from '../errors.js';
+import { fileKind, READ_WITHOUT_WAITING } from '../io/open-regular-file.js';
 import { readAtMost } from '../io/read-at-most.js';
 
 /** Public keys and keyrings are a few KiB; a bigger file is something else given by mistake. */
@@ -46,15 +47,20 @@ function describePath(path: string): string {
 const tooLarge = (what: string) =>
   new HoistError('INVALID_CONFIG', `${what}: is larger than ${MAX_KEY_BYTES / 1024 / 1024} MiB, too large for a public key`);
 
-/** Reads at most MAX_KEY_BYTES + 1 bytes, so a huge or endless file (`/dev/zero`) costs nothing. */
+/**
+ * Reads at most MAX_KEY_BYTES + 1 bytes, so a huge or endless file (`/dev/zero`) costs nothing; a
+ * FIFO or device is refused without waiting on it (READ_WITHOUT_WAITING).
+ */
 async function readKeyFile(path: string, what: string): Promise<Buffer> {
   let handle;
   try {
-    handle = await open(resolve(path), 'r');
+    handle = await open(resolve(path), READ_WITHOUT_WAITING);
   } catch (err) {
     throw readError(err, what, path);
   }
   try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw new HoistError('INVALID_CONFIG', `${what}: cannot be read: is a ${fileKind(info)}`);
     const bytes = await readAtMost(handle, MAX_KEY_BYTES);
     if (bytes === undefined) throw tooLarge(what);
     return bytes;

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { copyImage } from '../../src/copy/index.js';
 import { pull } from '../../src/engine/index.js';
@@ -167,6 +167,13 @@ describe('oci: bad sources fail with one clear error and record nothing', () => 
       await writeFile(join(path, 'blobs', 'sha256', hello.layers[1]!.digest.slice(7)), bad);
       return path;
     }, 'DIGEST_MISMATCH', () => new RegExp(`^digest mismatch for blob: expected ${hello.layers[1]!.digest}, got sha256:[0-9a-f]{64}$`)],
+    ['an index.json entry whose size is not the manifest\'s', async (dir) => {
+      const path = await layout(dir, [{ top: hello.manifest }], blobsOf(hello));
+      const index = JSON.parse(await readFile(join(path, 'index.json'), 'utf8')) as { manifests: { size: number }[] };
+      index.manifests[0]!.size += 7;
+      await writeFile(join(path, 'index.json'), JSON.stringify(index));
+      return path;
+    }, 'SIZE_MISMATCH', (p) => `oci:${p}: index.json's entry for ${hello.manifest.digest} declares ${hello.manifest.size + 7} bytes, the manifest has ${hello.manifest.size}`],
     ['a corrupted manifest', async (dir) => {
       const path = await layout(dir, [{ top: hello.manifest }], blobsOf(hello));
       await writeFile(join(path, 'blobs', 'sha256', hello.manifest.digest.slice(7)), Buffer.from(hello.manifest.data.toString().replace('"layers"', '"layers" ')));

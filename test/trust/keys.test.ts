@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -87,6 +88,12 @@ describe('loadKeyMaterial', () => {
 
   test('a directory cannot be read', async () => {
     await rejectsWith([fromPath(dir)], `${POLICY}: default[0].keyPath "${dir}": cannot be read: is a directory`);
+  });
+
+  test('a FIFO is refused at once, never waited on for a writer', async () => {
+    const fifo = join(dir, 'key.fifo');
+    execFileSync('mkfifo', [fifo]);
+    await rejectsWith([fromPath(fifo)], `${POLICY}: default[0].keyPath "${fifo}": cannot be read: is a FIFO`);
   });
 
   test('an empty file or empty data is refused', async () => {

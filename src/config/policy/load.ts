@@ -10,6 +10,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import createDebug from 'debug';
 import { HoistError } from '../../errors.js';
+import { fileKind, READ_WITHOUT_WAITING } from '../../io/open-regular-file.js';
 import { readAtMost } from '../../io/read-at-most.js';
 import { MAX_JSON_BYTES } from './json.js';
 import { parsePolicy } from './parse.js';
@@ -70,12 +71,14 @@ async function readPolicyFile({ file, named }: Chosen): Promise<string> {
   const shown = JSON.stringify(file);
   let handle: FileHandle;
   try {
-    handle = await open(file, 'r');
+    handle = await open(file, READ_WITHOUT_WAITING);
   } catch (err) {
     const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
     throw new HoistError('INVALID_CONFIG', missing ? `policy file ${shown} does not exist` : `reading policy file ${shown}: ${(err as Error).message}`, { hint, cause: err });
   }
   try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw new HoistError('INVALID_CONFIG', `reading policy file ${shown}: it is a ${fileKind(info)}, not a regular file`, { hint });
     const bytes = await readAtMost(handle, MAX_JSON_BYTES);
     if (bytes === undefined) {
       throw new HoistError('INVALID_CONFIG', `policy file ${shown} is larger than ${MAX_JSON_BYTES / 1024 / 1024} MiB`, { hint });

@@ -7,12 +7,12 @@
  * Every `*.yaml` file is read (not `.yml`, as upstream), in lexical order, and merged; a section
  * defined in two files is an error in upstream's words.
  */
-import { constants } from 'node:fs';
 import { access, open, opendir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import createDebug from 'debug';
 import { HoistError, printable, quoted } from '../../errors.js';
+import { READ_WITHOUT_WAITING } from '../../io/open-regular-file.js';
 import { readAtMost } from '../../io/read-at-most.js';
 import { parseRegistriesDFile, REGISTRIES_D_HINT, type RegistriesDFile } from './parse.js';
 import type { LoadRegistriesDOptions, RegistriesD } from './types.js';
@@ -83,8 +83,8 @@ async function readConfigFile(file: string): Promise<string | undefined> {
     new HoistError('INVALID_CONFIG', `reading ${printable(file)}: ${reason}`, { hint: REGISTRIES_D_HINT, cause });
   let handle;
   try {
-    // O_NONBLOCK so that a FIFO named *.yaml cannot hang the pull waiting for a writer.
-    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    // Without waiting, so that a FIFO named *.yaml cannot hang the pull waiting for a writer.
+    handle = await open(file, READ_WITHOUT_WAITING);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw fail(fsReason(err), err);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -107,8 +108,19 @@ test('an unreadable file is an error naming it', () =>
     await mkdir(directory);
     await assert.rejects(loadPolicy({ ...lookup, file: directory }), (err: unknown) => {
       assert.ok(isHoistError(err, 'INVALID_CONFIG'));
-      assert.match(err.message, new RegExp(`^reading policy file ${JSON.stringify(directory).replace(/[/\\.]/g, '\\$&')}: EISDIR`));
+      assert.equal(err.message, `reading policy file ${JSON.stringify(directory)}: it is a directory, not a regular file`);
       return true;
+    });
+  }));
+
+test('a FIFO is refused at once, never waited on for a writer', () =>
+  withTempDir(async (dir) => {
+    const { lookup } = await machine(dir);
+    const fifo = join(dir, 'policy.json');
+    execFileSync('mkfifo', [fifo]);
+    await assert.rejects(loadPolicy({ ...lookup, file: fifo }), {
+      code: 'INVALID_CONFIG',
+      message: `reading policy file ${JSON.stringify(fifo)}: it is a FIFO, not a regular file`,
     });
   }));
 
