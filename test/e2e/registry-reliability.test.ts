@@ -25,16 +25,15 @@ function assertFails(result: RunResult, lines: string[]): void {
 
 describe('hoist pull meets broken registries', () => {
   test('a registry port no URL can hold is named, not "Error: Invalid URL"', async () => {
-    assertFails(await hoist(['127.0.0.1:99999/app:1']), ['Error: the address of registry "127.0.0.1:99999" is not a valid URL: "https://127.0.0.1:99999"']);
+    assertFails(await hoist(['127.0.0.1:99999/app:1']), ['Error: invalid reference "127.0.0.1:99999/app:1": invalid port in domain "127.0.0.1:99999": 99999 is above 65535']);
   });
 
-  test('so is a mirror location of registries.conf with such a port, among the sources tried', async () => {
+  test('so is a mirror location of registries.conf with such a port, before any source is tried (as containers/image)', async () => {
     const primary = await deadHost();
     const conf = await sandbox.conf('bad-mirror.conf', `[[registry]]\nlocation = "${primary}"\n[[registry.mirror]]\nlocation = "127.0.0.1:99999"\n`);
     assertFails(await hoist(['--registries-conf', conf, '--retry', '0', `${primary}/app:1`]), [
-      `Error: pulling ${primary}/app:1 failed from every source:`,
-      ' * mirror 127.0.0.1:99999/app:1: the address of registry "127.0.0.1:99999" is not a valid URL: "https://127.0.0.1:99999"',
-      ` * primary ${primary}/app:1: cannot connect to ${primary}: connection refused`,
+      `Error: rewriting reference "${primary}/app:1" to "127.0.0.1:99999/app:1" (prefix "${primary}" in ${conf}): invalid reference "127.0.0.1:99999/app:1": invalid port in domain "127.0.0.1:99999": 99999 is above 65535`,
+      'Hint: a location (or mirror location) must give full names: a registry host (with "." or ":", or localhost), then the whole repository path (library/ for Docker Hub\'s own images)',
     ]);
   });
 
