@@ -6,9 +6,9 @@ import { dockerArchive } from '../helpers/archives.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
 import { checkStore } from './check-store.js';
 import { MiB, randomImage, writeOciArchive } from './fixtures.js';
-import { cleanFailureProblems, evidenceOf, expectPulled } from './outcomes.js';
+import { cleanFailureProblems, crashKind, evidenceOf, expectPulled } from './outcomes.js';
 import { trialRng, type Rng } from './rng.js';
-import { check, checkAll, fail, type Category } from './trial.js';
+import { check, checkAll, fail, TrialFailure, type Category } from './trial.js';
 import type { Ran, World } from './world.js';
 
 /**
@@ -102,7 +102,8 @@ async function diskFullTrial(world: World, source: Source, mountPoint: string, r
       },
     );
     await rm(filler);
-    await run('mount', ['-o', 'remount,size=256m', mountPoint]);
+    const grown = await run('mount', ['-o', 'remount,size=256m', mountPoint]);
+    if (grown.status !== 0) throw new Error(`mount -o remount,size=256m ${mountPoint} failed: ${grown.stderr}`);
     expectPulled(await pull(), 'the pull after making room', source.id);
     await checkStore(world, root, { noDeadTempFiles: true });
   } finally {
@@ -116,5 +117,5 @@ function expectDiskFullError(ran: Ran, root: string): void {
   const error = ran.stderr.split('\n').find((l) => l.startsWith('Error: ')) ?? '';
   if (!error.includes(root)) problems.push('the Error: line does not name the store');
   if (!/^Hint: /m.test(ran.stderr)) problems.push('no Hint: line');
-  if (problems.length > 0) fail(`the pull that ran out of space did not fail cleanly: ${problems.join('; ')}`, evidenceOf(ran));
+  if (problems.length > 0) throw new TrialFailure(`the pull that ran out of space did not fail cleanly: ${problems.join('; ')}`, evidenceOf(ran), crashKind(ran));
 }

@@ -8,9 +8,9 @@ import { startScriptedRegistry, type Route, type Script, type ScriptedRegistry }
 import { insecure, type Sandbox } from '../engine/support.js';
 import { checkStore } from './check-store.js';
 import { MiB } from './fixtures.js';
-import { cleanFailureProblems, crashSigns, evidenceOf, expectCleanFailure } from './outcomes.js';
+import { crashKind, crashSigns, evidenceOf, expectCleanFailure } from './outcomes.js';
 import type { Rng } from './rng.js';
-import { check, checkAll, fail, type Category, type TrialResult } from './trial.js';
+import { check, checkAll, TrialFailure, type Category, type TrialResult } from './trial.js';
 import type { World } from './world.js';
 
 /**
@@ -29,6 +29,8 @@ export const hostileRegistry: Category = {
   count: (profile) => profile.trials['hostile-registry']!,
   async run(ctx) {
     const world = await ctx.world();
+    // The test CA is made with synchronous openssl runs: now, before any pull is in flight.
+    testPki();
     const registry = await startScriptedRegistry();
     const conf = await world.sandbox.conf('hostile.conf', insecure(registry.host));
     const results: TrialResult[] = [];
@@ -85,9 +87,9 @@ async function runCase(world: World, ctx: CaseContext, hostile: HostileCase): Pr
     const ran = await world.hoist(root, ['pull', '--retry', '0', ...(pull.flags ?? []), pull.name], { registriesConf: pull.conf ?? ctx.conf, timeoutMs: TIME_BOUND_MS });
     await checkAll(
       () => {
-        if (hostile.outcome !== 'any') return expectCleanFailure(ran, 'the pull');
-        const problems = ran.status === 0 ? crashSigns(ran) : cleanFailureProblems(ran);
-        if (problems.length > 0) fail(`the pull ${ran.status === 0 ? 'succeeded but' : 'did not fail cleanly'}: ${problems.join('; ')}`, evidenceOf(ran));
+        if (hostile.outcome !== 'any' || ran.status !== 0) return expectCleanFailure(ran, 'the pull');
+        const signs = crashSigns(ran);
+        if (signs.length > 0) throw new TrialFailure(`the pull succeeded but: ${signs.join('; ')}`, evidenceOf(ran), crashKind(ran));
       },
       async () => {
         const files = await checkStore(world, root, { noDeadTempFiles: true });

@@ -1,4 +1,4 @@
-import { fail, type Evidence } from './trial.js';
+import { TrialFailure, type Evidence, type FailureKind } from './trial.js';
 import type { Ran } from './world.js';
 
 /**
@@ -30,6 +30,18 @@ export function crashSigns(ran: Ran): string[] {
   return signs;
 }
 
+/** How a run that shows crash signs failed: it hung, printed a stack trace, or otherwise crashed. */
+export function crashKind(ran: Ran): FailureKind | undefined {
+  if (ran.timedOut) return 'hang';
+  if (STACK_LINE.test(ran.stderr)) return 'stack trace';
+  return crashSigns(ran).length > 0 ? 'crash' : undefined;
+}
+
+/** Fails the trial for `problems`, counted as a crash, hang or stack trace when the run shows one. */
+function failRun(ran: Ran, message: string, problems: string[]): void {
+  if (problems.length > 0) throw new TrialFailure(`${message}: ${problems.join('; ')}`, evidenceOf(ran), crashKind(ran));
+}
+
 function codePoint(text: string): string {
   return `U+${RAW_CONTROL.exec(text)![0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
 }
@@ -47,8 +59,7 @@ export function cleanFailureProblems(ran: Ran): string[] {
 }
 
 export function expectCleanFailure(ran: Ran, what: string): void {
-  const problems = cleanFailureProblems(ran);
-  if (problems.length > 0) fail(`${what} did not fail cleanly: ${problems.join('; ')}`, evidenceOf(ran));
+  failRun(ran, `${what} did not fail cleanly`, cleanFailureProblems(ran));
 }
 
 /** `hoist pull` succeeded: exit 0, image IDs on stdout, no error and no crash signs. */
@@ -57,5 +68,5 @@ export function expectPulled(ran: Ran, what: string, id?: string): void {
   if (ran.status !== 0) problems.push(`exit status ${ran.status}`);
   if (errorLines(ran.stderr).length > 0) problems.push('an "Error:" line');
   if (id !== undefined && ran.status === 0 && ran.stdout !== `${id}\n`) problems.push(`stdout is not the image ID ${id.slice(0, 12)}`);
-  if (problems.length > 0) fail(`${what} failed: ${problems.join('; ')}`, evidenceOf(ran));
+  failRun(ran, `${what} failed`, problems);
 }

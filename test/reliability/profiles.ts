@@ -31,8 +31,8 @@ export const profiles: Record<Profile['name'], Profile> = {
     name: 'full',
     slowFaults: true,
     trials: {
-      'kill-9': 80,
-      concurrency: 24,
+      'kill-9': 50,
+      concurrency: 18,
       faults: 45,
       'hostile-registry': 56,
       'fuzz: names': 5000,

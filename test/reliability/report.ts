@@ -15,6 +15,10 @@ export function formatReport(reports: readonly CategoryReport[], seed: number, p
     else if (r.error !== undefined) lines.push(`| ${r.name} | could not run | | 1 | ${r.checked} |`);
     else lines.push(`| ${r.name} | ${r.results.length} | ${r.results.length - failed} | ${failed} | ${r.checked} |`);
   }
+  const trials = reports.reduce((n, r) => n + r.results.length, 0);
+  const kinds = reports.flatMap((r) => r.results.map((t) => t.failure?.kind).filter((k) => k !== undefined));
+  const count = (kind: string) => kinds.filter((k) => k === kind).length;
+  lines.push('', `Over ${trials} trials: ${count('crash')} crashes, ${count('hang')} hangs, ${count('stack trace')} stack traces.`);
   const failures = reports.flatMap((r) => [
     ...(r.error !== undefined ? [`- ${r.name}: could not run: ${excerpt(r.error, 1200)}`] : []),
     ...r.results

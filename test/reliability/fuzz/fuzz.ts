@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { runLimited } from '../../../src/copy/run-limited.js';
 import { makeTempDir, removeDir } from '../../helpers/tmp.js';
 import { checkStore } from '../check-store.js';
-import { crashSigns, evidenceOf } from '../outcomes.js';
+import { crashKind, crashSigns, evidenceOf } from '../outcomes.js';
 import { check, fail, TrialFailure, type Category, type CategoryContext, type FailureKind, type TrialResult } from '../trial.js';
 import { startHoistIn } from '../world.js';
 import { buildCorpus } from './corpus.js';
@@ -131,11 +131,8 @@ export const fuzzCli: Category = {
             label(made.label);
             const root = join(dir, 'store');
             const ran = await startHoistIn(world.sandbox, root, made.cli.args, { cwd: corpus.dir, timeoutMs: CLI_TIME_LIMIT_MS, ...(made.cli.env !== undefined ? { env: made.cli.env } : {}) }).result;
-            const signs = crashSigns(ran);
-            if (signs.length > 0) {
-              const kind: FailureKind = ran.timedOut ? 'hang' : signs.some((s) => s.includes('stack trace')) ? 'stack trace' : 'crash';
-              throw new TrialFailure(`${kind}: ${signs.join('; ')}`, evidenceOf(ran), kind);
-            }
+            const kind = crashKind(ran);
+            if (kind !== undefined) throw new TrialFailure(`${kind}: ${crashSigns(ran).join('; ')}`, evidenceOf(ran), kind);
             const errors = ran.stderr.split('\n').filter((l) => l.startsWith('Error: ')).length;
             if (ran.status === 125) check(errors === 1, `${errors} "Error:" lines, not one`, evidenceOf(ran));
             if (ran.status === 0 && made.cli.args[0] === 'pull') await checkStore(world, root, { noDeadTempFiles: true });
