@@ -8,7 +8,7 @@ import { buildImage, writeOciLayout } from '../helpers/images.js';
 import { withTempDir } from '../helpers/tmp.js';
 import { deadTempFiles, readStoreFiles } from './check-store.js';
 import { mutateJson } from './fuzz/mutate.js';
-import { cleanFailureProblems, crashSigns } from './outcomes.js';
+import { cleanFailureProblems, crashKind, crashSigns } from './outcomes.js';
 import { trialRng } from './rng.js';
 import { expectFetchedOnlyMissing } from './traffic.js';
 import type { Ran } from './world.js';
@@ -30,6 +30,15 @@ test('a clean failure passes; crashes, stack traces, raw controls, hangs and ext
   assert.match(crashSigns(ran({ status: null, signal: 'SIGKILL', timedOut: true })).join(), /hang/);
   assert.match(cleanFailureProblems(ran({ stderr: 'Error: one\nError: forged\n' })).join(), /2 "Error:" lines/);
   assert.match(cleanFailureProblems(ran({ status: 0, stderr: '' })).join(), /succeeded/);
+});
+
+test('crashes, hangs and stack traces are told apart from unsafe but orderly output', () => {
+  assert.equal(crashKind(ran({})), undefined);
+  assert.equal(crashKind(ran({ stderr: 'Error: bad \u001b[31mred\n' })), undefined);
+  assert.equal(crashKind(ran({ stderr: 'Error: ENOSPC: no space left on device, write\n' })), 'crash');
+  assert.equal(crashKind(ran({ status: null, signal: 'SIGABRT' })), 'crash');
+  assert.equal(crashKind(ran({ stderr: 'Error: boom\n    at main (file:///x.js:1:1)\n' })), 'stack trace');
+  assert.equal(crashKind(ran({ status: null, signal: 'SIGKILL', timedOut: true })), 'hang');
 });
 
 test('the store check finds a blob that does not hash to its name, a missing layer and dead temp files', async () => {

@@ -30,11 +30,16 @@ export function crashSigns(ran: Ran): string[] {
   return signs;
 }
 
-/** How a run that shows crash signs failed: it hung, printed a stack trace, or otherwise crashed. */
+/**
+ * Whether a run hung, printed a stack trace or crashed: died by a signal or with another status
+ * than 0 and 125, or let an error hoist did not expect reach the user (an engine error, a system
+ * error passed on unwrapped: what the library shows as a thrown error that is not a HoistError).
+ */
 export function crashKind(ran: Ran): FailureKind | undefined {
   if (ran.timedOut) return 'hang';
   if (STACK_LINE.test(ran.stderr)) return 'stack trace';
-  return crashSigns(ran).length > 0 ? 'crash' : undefined;
+  const died = ran.status !== 0 && ran.status !== 125;
+  return died || ENGINE_ERROR.test(ran.stderr) || UNTYPED_SYSTEM_ERROR.test(ran.stderr) ? 'crash' : undefined;
 }
 
 /** Fails the trial for `problems`, counted as a crash, hang or stack trace when the run shows one. */

@@ -131,8 +131,8 @@ export const fuzzCli: Category = {
             label(made.label);
             const root = join(dir, 'store');
             const ran = await startHoistIn(world.sandbox, root, made.cli.args, { cwd: corpus.dir, timeoutMs: CLI_TIME_LIMIT_MS, ...(made.cli.env !== undefined ? { env: made.cli.env } : {}) }).result;
-            const kind = crashKind(ran);
-            if (kind !== undefined) throw new TrialFailure(`${kind}: ${crashSigns(ran).join('; ')}`, evidenceOf(ran), kind);
+            const signs = crashSigns(ran);
+            if (signs.length > 0) throw new TrialFailure(`${crashKind(ran) ?? 'unsafe output'}: ${signs.join('; ')}`, evidenceOf(ran), crashKind(ran));
             const errors = ran.stderr.split('\n').filter((l) => l.startsWith('Error: ')).length;
             if (ran.status === 125) check(errors === 1, `${errors} "Error:" lines, not one`, evidenceOf(ran));
             if (ran.status === 0 && made.cli.args[0] === 'pull') await checkStore(world, root, { noDeadTempFiles: true });
