@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /** The bundled CLI of this checkout, as installed users run it (`npm test` builds it first). */
@@ -10,6 +10,8 @@ export interface RunResult {
   signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
+  /** True when the program outlived RunOptions.timeoutMs and was killed for it. */
+  timedOut?: boolean;
 }
 
 export interface RunOptions {
@@ -17,23 +19,44 @@ export interface RunOptions {
   env?: Record<string, string | undefined>;
   input?: string;
   cwd?: string;
+  /** Kill the program (SIGKILL) once it has run this long; the result then says timedOut. */
+  timeoutMs?: number;
+}
+
+/** A program started and not yet finished: its process, and its result once it has closed. */
+export interface StartedProgram {
+  child: ChildProcessWithoutNullStreams;
+  result: Promise<RunResult>;
 }
 
 /** Runs a program to completion, collecting its output; never throws for a non-zero exit. */
 export function run(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  return startProgram(command, args, options).result;
+}
+
+/** Starts a program, collecting its output, for callers that signal it before it finishes. */
+export function startProgram(command: string, args: readonly string[], options: RunOptions = {}): StartedProgram {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const [key, value] of Object.entries(options.env ?? {})) {
     if (value === undefined) delete env[key];
     else env[key] = value;
   }
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env, cwd: options.cwd ?? repoRoot, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(command, args, { env, cwd: options.cwd ?? repoRoot, stdio: ['pipe', 'pipe', 'pipe'] });
+  const result = new Promise<RunResult>((resolve, reject) => {
     let stdout = '';
     let stderr = '';
+    let timedOut = false;
+    const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, options.timeoutMs);
     child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
     child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
     child.on('error', reject);
-    child.on('close', (status, signal) => resolve({ status, signal, stdout, stderr }));
+    child.on('close', (status, signal) => {
+      clearTimeout(timer);
+      resolve({ status, signal, stdout, stderr, ...(timedOut ? { timedOut } : {}) });
+    });
     // A program that exits without reading its input (gpg, openssl) closes the pipe first: the
     // write then fails with EPIPE, which is no failure of the program (its status says that).
     child.stdin.on('error', (err: NodeJS.ErrnoException) => {
@@ -41,6 +64,7 @@ export function run(command: string, args: readonly string[], options: RunOption
     });
     child.stdin.end(options.input ?? '');
   });
+  return { child, result };
 }
 
 /**
@@ -48,7 +72,12 @@ export function run(command: string, args: readonly string[], options: RunOption
  * touches the user's store or gets extra output; pass them in `env` to set them.
  */
 export function runHoist(args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
-  return run(process.execPath, [cliPath, ...args], { ...options, env: { HOIST_ROOT: undefined, DEBUG: undefined, ...options.env } });
+  return startHoist(args, options).result;
+}
+
+/** Starts `hoist ARGS` as runHoist does, for callers that signal it before it finishes. */
+export function startHoist(args: readonly string[], options: RunOptions = {}): StartedProgram {
+  return startProgram(process.execPath, [cliPath, ...args], { ...options, env: { HOIST_ROOT: undefined, DEBUG: undefined, ...options.env } });
 }
 
 /**

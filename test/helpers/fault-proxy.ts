@@ -10,6 +10,8 @@ import type { RegistryHandle } from './registry.js';
 export type Fault =
   /** Send the headers and this many body bytes (of each response it applies to; 0: none), then reset the connection. */
   | { kind: 'reset'; afterBytes: number }
+  /** Send the headers and this many body bytes, then nothing more; the connection stays open. */
+  | { kind: 'stall'; afterBytes: number }
   /** Announce and send only this many body bytes, then end cleanly (a short body). */
   | { kind: 'truncate'; afterBytes: number }
   /** Answer with this status (e.g. 503 + Retry-After) without asking the registry. */
@@ -45,6 +47,8 @@ export interface RecordedRequest {
   status: number;
   /** Response body bytes actually sent. */
   bytes: number;
+  /** When the request arrived (ms since the epoch). */
+  at: number;
   fault?: Fault['kind'];
 }
 
@@ -85,6 +89,7 @@ export async function startFaultProxy(registry: RegistryHandle): Promise<FaultPr
       authorization: req.headers.authorization !== undefined,
       status: 0,
       bytes: 0,
+      at: Date.now(),
       ...(req.headers.range !== undefined ? { range: req.headers.range } : {}),
       ...(fault !== undefined ? { fault: fault.kind } : {}),
     };
@@ -137,14 +142,17 @@ export async function startFaultProxy(registry: RegistryHandle): Promise<FaultPr
       if (fault?.kind === 'content-type') outHeaders['content-type'] = fault.value;
       if (fault?.kind === 'truncate') outHeaders['content-length'] = String(fault.afterBytes);
       res.writeHead(entry.status, outHeaders);
-      if (fault?.kind === 'reset' && fault.afterBytes === 0) {
+      if (fault !== undefined && 'afterBytes' in fault && fault.afterBytes === 0) {
+        // Nothing of the body is sent: the headers end it (truncate), are followed by a reset or by silence.
         upRes.destroy();
+        if (fault.kind === 'truncate') return void res.end();
         res.flushHeaders();
-        res.socket?.write('', () => res.socket?.destroy());
+        // The reset comes after the headers reached the socket, so the client sees them first.
+        if (fault.kind === 'reset') res.socket?.write('', () => res.socket?.destroy());
         return;
       }
       upRes.on('data', (chunk: Buffer) => {
-        if (fault?.kind === 'reset' || fault?.kind === 'truncate') {
+        if (fault?.kind === 'reset' || fault?.kind === 'truncate' || fault?.kind === 'stall') {
           const room = fault.afterBytes - entry.bytes;
           if (room <= 0) return;
           const part = chunk.subarray(0, room);
@@ -153,6 +161,7 @@ export async function startFaultProxy(registry: RegistryHandle): Promise<FaultPr
           upRes.destroy();
           // The cut comes after the bytes reached the socket, so the client sees exactly them.
           if (fault.kind === 'reset') res.write(part, () => res.socket?.destroy());
+          else if (fault.kind === 'stall') res.write(part);
           else res.end(part);
           return;
         }
