@@ -166,10 +166,21 @@ async function ownerOf(root: string, name: string): Promise<number | undefined> 
   return match === null ? undefined : Number(match[1]);
 }
 
-/** tmp/ entries that belong to no live process. */
+/** `ingest-<alg>-<hex>`: a partial blob, kept for the next pull to resume; it names its digest, not a process. */
+const INGEST = /^ingest-(sha256|sha512)-([0-9a-f]+)$/;
+
+/**
+ * tmp/ entries that belong to no live process. A partial blob (`ingest-…`) is kept on purpose, for
+ * resuming, so it counts only once its blob is stored (then nothing will resume it).
+ */
 export async function deadTempFiles(root: string, files: StoreFiles): Promise<string[]> {
   const dead: string[] = [];
   for (const name of files.tmp.keys()) {
+    const ingest = INGEST.exec(name);
+    if (ingest !== null) {
+      if (files.blobs.has(`${ingest[1]}:${ingest[2]}`)) dead.push(`${name} (a partial copy of a stored blob)`);
+      continue;
+    }
     const pid = await ownerOf(root, name);
     if (pid === undefined) dead.push(`${name} (carries no pid)`);
     else if (!processIsAlive(pid)) dead.push(`${name} (pid ${pid} is gone)`);

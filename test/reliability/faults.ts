@@ -23,7 +23,9 @@ export const faults: Category = {
   count: (profile) => profile.trials.faults!,
   async run(ctx) {
     const world = await ctx.world();
-    const image = randomImage(trialRng(ctx.seed, 'faults', -1), [MiB, MiB / 4]);
+    // A first layer of 6 MiB leaves room for several resets that each move on by more than the 1 MiB
+    // that renews the retry budget.
+    const image = randomImage(trialRng(ctx.seed, 'faults', -1), [6 * MiB, MiB / 4]);
     const auth = lazyAuthRegistry(world);
     const scenarios = allScenarios.filter((s) => ctx.profile.slowFaults || !s.slow);
     const results: TrialResult[] = [];
@@ -127,7 +129,10 @@ interface Failing {
   times?: number;
 }
 
-/** Injects `fault`: the pull must fail cleanly, after `tries` requests, leaving the store empty. */
+/**
+ * Injects `fault`: the pull must fail cleanly, after `tries` requests, recording nothing (blobs it
+ * verified before the failure may stay, unnamed; the store check proves each whole).
+ */
 async function failsCleanly(run: Run, path: RegExp, fault: Fault, { tries, retry = 2, times = Infinity }: Failing): Promise<void> {
   run.proxy.inject({ method: 'GET', path, fault, times });
   const { ran, root } = await pullThrough(run, ['--retry', String(retry), '--retry-delay', '10ms']);
@@ -135,7 +140,7 @@ async function failsCleanly(run: Run, path: RegExp, fault: Fault, { tries, retry
     () => expectCleanFailure(ran, `a pull meeting ${fault.kind}${times === Infinity ? ' on every request' : ` ×${times}`}`),
     async () => {
       const files = await checkStore(run.world, root, { noDeadTempFiles: true });
-      check(files.names.length === 0 && files.blobs.size === 0, `the failed pull left ${files.names.length} names and ${files.blobs.size} blobs in the store`);
+      check(files.names.length === 0, `the failed pull recorded ${files.names.length} names`);
     },
     () => {
       const seen = requestsOf(run, path).length;
@@ -191,9 +196,9 @@ const allScenarios: Scenario[] = [
   {
     name: 'resets after progress, more often than --retry',
     run: async (run) => {
-      const times = run.rng.between(3, 5);
-      run.label(`reset after every 64 KiB of a blob, ${times} times, --retry 2 (each try makes progress)`);
-      await survives(run, layerPath(run), { kind: 'reset', afterBytes: 64 * 1024 }, times, 2);
+      const times = run.rng.between(3, 4);
+      run.label(`reset after every 1.25 MiB of a blob, ${times} times, --retry 2 (each try moves on by more than the 1 MiB that renews the budget)`);
+      await survives(run, layerPath(run), { kind: 'reset', afterBytes: 1.25 * MiB }, times, 2);
     },
   },
   transient5xx('a blob', layerPath),
@@ -245,9 +250,14 @@ const allScenarios: Scenario[] = [
   {
     name: 'flipped bytes in a blob',
     run: async (run) => {
-      const times = run.rng.pick([1, Infinity]);
-      run.label(`flipped bytes in a blob, ${times === 1 ? 'once' : 'always'}`);
-      await failsCleanly(run, layerPath(run), { kind: 'corrupt' }, { tries: 1, times });
+      // A blob that fails its digest is fetched once more from the start before the pull gives up.
+      if (run.rng.chance(0.5)) {
+        run.label('flipped bytes in a blob, once');
+        await survives(run, layerPath(run), { kind: 'corrupt' }, 1);
+      } else {
+        run.label('flipped bytes in a blob, always');
+        await failsCleanly(run, layerPath(run), { kind: 'corrupt' }, { tries: 2 });
+      }
     },
   },
   {

@@ -94,7 +94,7 @@ async function runCase(world: World, ctx: CaseContext, hostile: HostileCase): Pr
       async () => {
         const files = await checkStore(world, root, { noDeadTempFiles: true });
         // Where a pull may partly succeed (--all-tags), the images it completed may stay.
-        if (ran.status !== 0 && hostile.outcome !== 'any') check(files.names.length === 0 && files.blobs.size === 0, `the failed pull left ${files.names.length} names and ${files.blobs.size} blobs`);
+        if (ran.status !== 0 && hostile.outcome !== 'any') check(files.names.length === 0, `the failed pull recorded ${files.names.length} names`);
       },
       () => pull.verify?.(),
     );

@@ -116,9 +116,16 @@ function nastyValue(rng: Rng): Json {
   }
 }
 
-/** The paths of every node of a JSON tree. */
+/**
+ * Nodes deeper than this are not edited: the tree walk would overflow the stack on the thousands-deep
+ * values nastyValue makes (JSON.parse and JSON.stringify take them; a recursive walk does not).
+ */
+const MAX_EDIT_DEPTH = 200;
+
+/** The paths of every node of a JSON tree, down to MAX_EDIT_DEPTH. */
 function paths(doc: Json, at: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
   out.push(at);
+  if (at.length >= MAX_EDIT_DEPTH) return out;
   if (Array.isArray(doc)) doc.forEach((child, i) => paths(child, [...at, i], out));
   else if (doc !== null && typeof doc === 'object') for (const [key, child] of Object.entries(doc)) paths(child, [...at, key], out);
   return out;
@@ -159,8 +166,9 @@ export function mutateJson(rng: Rng, text: string, max = 3): string {
         parent[key] = [parent[key]!];
         break;
       case 3:
-        if (Array.isArray(parent)) parent.push(structuredClone(parent[key]!));
-        else parent[`${String(key)}2`] = structuredClone(parent[key]!);
+        // A JSON round trip, not structuredClone, which overflows on nastyValue's deepest values.
+        if (Array.isArray(parent)) parent.push(JSON.parse(JSON.stringify(parent[key]!)) as Json);
+        else parent[`${String(key)}2`] = JSON.parse(JSON.stringify(parent[key]!)) as Json;
         break;
       default:
         parent[key] = nastyValue(rng);
