@@ -1,17 +1,7 @@
-import { createHash } from 'node:crypto';
-import { createSecureContext, rootCertificates, type ConnectionOptions, type SecureContext, type TLSSocket } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import type { buildConnector as BuildConnector, Dispatcher } from 'undici';
-import { limitTlsHandshake } from './tls-handshake.js';
+import { limitTlsHandshake, serverName, settingsKey, tlsConnectOptions, type TlsSettings } from '../http1/tls.js';
 import { Agent, buildConnector } from './undici.js';
-import type { RegistryCerts } from '../config/certs/index.js';
-
-/** How connections to one registry are secured. */
-export interface TlsSettings {
-  /** Skip certificate verification (`--tls-verify=false`). */
-  insecure: boolean;
-  /** certs.d material: extra CAs and client certificates. */
-  certs?: RegistryCerts;
-}
 
 /**
  * One undici Agent for the whole process serves every registry with the default TLS settings.
@@ -47,51 +37,18 @@ export function dispatcherFor(settings: TlsSettings): Dispatcher {
 }
 
 /**
- * undici's own connector, with 30 s to connect (TCP and TLS together, as Go's dialer allows) and
- * the TLS handshake limited on its own (tls-handshake.ts).
+ * undici's own connector, with 30 s to connect (TCP and TLS together, as Go's dialer allows), the
+ * TLS options and server name the bulk GETs use too, and the TLS handshake limited on its own.
  */
 function connector(settings: TlsSettings): BuildConnector.connector {
   const connect = buildConnector({ timeout: 30_000, ...tlsConnectOptions(settings) });
   return (options, callback) => {
-    const socket = connect(options, callback);
-    if (options.protocol === 'https:') limitTlsHandshake(socket as TLSSocket);
+    if (options.protocol !== 'https:') {
+      connect(options, callback);
+      return;
+    }
+    const name = serverName(options.hostname);
+    const socket = connect(name === undefined ? options : { ...options, servername: name }, callback);
+    limitTlsHandshake(socket as TLSSocket);
   };
-}
-
-function trustMaterial({ insecure, certs }: TlsSettings) {
-  return {
-    // Extra CAs are trusted in addition to the system roots, not instead of them. Nothing is
-    // verified for an insecure registry, so no CA at all: loading the system roots costs ~26 ms.
-    ...(insecure ? { ca: [] } : certs !== undefined && certs.ca.length > 0 ? { ca: [...rootCertificates, ...certs.ca] } : {}),
-    ...(certs !== undefined && certs.clientCerts.length > 0
-      ? { cert: certs.clientCerts.map((c) => c.cert), key: certs.clientCerts.map((c) => c.key) }
-      : {}),
-  };
-}
-
-/**
- * TLS options for a connection under `settings`, for undici's Agent and for bulk blob downloads
- * alike. The secure context is built once per settings and shared: given the CAs as options, Node
- * builds a new one for every connection, and with certs.d CAs each build parses every system root
- * certificate again (36 ms each measured; undici and the blob downloads built one each per pull).
- */
-const secureContexts = new Map<string, SecureContext>();
-
-export function tlsConnectOptions(settings: TlsSettings): ConnectionOptions {
-  const key = settingsKey(settings);
-  let secureContext = secureContexts.get(key);
-  if (secureContext === undefined) {
-    secureContext = createSecureContext(trustMaterial(settings));
-    secureContexts.set(key, secureContext);
-  }
-  return { rejectUnauthorized: !settings.insecure, secureContext };
-}
-
-/** A key that two settings share only when they make the same trust decision. */
-export function settingsKey({ insecure, certs }: TlsSettings): string {
-  if (!insecure && (certs === undefined || (certs.ca.length === 0 && certs.clientCerts.length === 0))) return 'default';
-  // Keyed by content, not path: the same directory may hold different files later in a process.
-  return createHash('sha256')
-    .update(JSON.stringify({ insecure, ca: certs?.ca ?? [], clientCerts: certs?.clientCerts ?? [] }))
-    .digest('hex');
 }

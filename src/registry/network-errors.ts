@@ -1,6 +1,6 @@
 import { abortError, HoistError } from '../errors.js';
 import { hostAndPort } from './endpoint.js';
-import { TLS_HANDSHAKE_TIMEOUT } from './tls-handshake.js';
+import { TLS_HANDSHAKE_TIMEOUT } from '../http1/tls.js';
 
 /** Connections that ran out of time before the server had said anything at all. */
 const CONNECT_TIMEOUTS = new Set(['UND_ERR_CONNECT_TIMEOUT', TLS_HANDSHAKE_TIMEOUT]);

@@ -41,7 +41,11 @@ export const layers: Layering = {
     },
     registry: {
       job: 'the distribution-API client: endpoints, TLS, auth challenges and tokens, credentials, retries, Range resume, error mapping; manifests, blobs (bulk GETs off undici), tags, signatures (lookaside, sigstore attachments)',
-      mayImport: ['config', 'manifest', 'reference', 'io'],
+      mayImport: ['http1', 'config', 'manifest', 'reference', 'io'],
+    },
+    http1: {
+      job: 'hoist’s own HTTP/1.1 GET for large bodies (blobs): one reused read buffer per connection, a keep-alive pool, the response-head parser and body decoder; the TLS options undici’s Agent uses too. No undici (its README says why it exists)',
+      mayImport: ['io'],
     },
     store: {
       job: 'the locked local store: blobs (claims, ingest files, verifying sink), image records in index.json, lookup, in-flight marks, garbage collection, tmp/ reclaim, events.jsonl',

@@ -7,7 +7,7 @@ import type { TLSSocket } from 'node:tls';
 import { after, before, describe, test } from 'node:test';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { HoistError } from '../../src/errors.js';
-import { bulkGet, type BulkGetOptions, type BulkResponse } from '../../src/registry/bulk-get.js';
+import { bulkGet, type BulkGetOptions, type BulkResponse } from '../../src/http1/bulk-get.js';
 import { testPki } from '../helpers/registry-pki.js';
 import { closed, startHttpServer, startRawServer, type TestServer } from '../helpers/servers.js';
 
@@ -412,7 +412,7 @@ describe('HTTPS', () => {
   });
 
   test('a server certificate from a CA in certs.d is trusted, and the body arrives intact', async () => {
-    const response = await bulkGet(server.url(), { headers: {}, tls: { insecure: false, certs: { dir: pki.dir, ca: [ca], clientCerts: [] } } });
+    const response = await bulkGet(server.url(), { headers: {}, tls: { insecure: false, certs: { ca: [ca], clientCerts: [] } } });
     assert.equal(response.statusCode, 200);
     assert.equal(sha256(await readAll(response)), sha256(body));
   });
@@ -423,7 +423,7 @@ describe('HTTPS', () => {
 
   test('a certificate for another name is refused even from a trusted CA', async () => {
     const other = await using(startHttpServer((_, res) => res.end('x'), { key: pki.pem(pki.tokenKey), cert: pki.pem(pki.tokenCert) }));
-    await assert.rejects(bulkGet(other.url(), { headers: {}, tls: { insecure: false, certs: { dir: pki.dir, ca: [ca, pki.pem(pki.tokenCert)], clientCerts: [] } } }), hasCode('ERR_TLS_CERT_ALTNAME_INVALID'));
+    await assert.rejects(bulkGet(other.url(), { headers: {}, tls: { insecure: false, certs: { ca: [ca, pki.pem(pki.tokenCert)], clientCerts: [] } } }), hasCode('ERR_TLS_CERT_ALTNAME_INVALID'));
   });
 
   test('insecure accepts a certificate nothing vouches for', async () => {

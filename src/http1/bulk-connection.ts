@@ -1,7 +1,6 @@
-import { isIP, connect as connectTcp, type OnReadOpts, type Socket } from 'node:net';
+import { connect as connectTcp, type OnReadOpts, type Socket } from 'node:net';
 import { connect as connectTls, type ConnectionOptions } from 'node:tls';
-import { settingsKey, tlsConnectOptions, type TlsSettings } from './agent.js';
-import { limitTlsHandshake } from './tls-handshake.js';
+import { limitTlsHandshake, serverName, settingsKey, tlsConnectOptions, type TlsSettings } from './tls.js';
 
 /** Socket reads land in one buffer this large per connection, reused for every read. */
 const READ_BUFFER_BYTES = 128 * 1024;
@@ -39,13 +38,14 @@ export class BulkConnection {
   private constructor(url: URL, tls: TlsSettings, poolKey: string) {
     this.#poolKey = poolKey;
     const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+    const name = serverName(host);
     const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
     const onread: OnReadOpts = { buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES), callback: (n, buffer) => this.#onRead((buffer as Buffer).subarray(0, n)) };
     // Node's TLS sockets honour `onread` as TCP ones do; its type declarations just do not list it.
     const secure: ConnectionOptions & { onread: OnReadOpts } = {
       host,
       port,
-      ...(isIP(host) === 0 ? { servername: host } : {}),
+      ...(name !== undefined ? { servername: name } : {}),
       ALPNProtocols: ['http/1.1'],
       ...tlsConnectOptions(tls),
       onread,

@@ -1,9 +1,9 @@
 import { abortError, HoistError } from '../errors.js';
 import type { ChunkSink } from '../io/chunk-sink.js';
-import type { TlsSettings } from './agent.js';
+import type { TlsSettings } from './tls.js';
 import { BodyDecoder } from './body-decoder.js';
 import { BulkConnection, type ConnectionUser } from './bulk-connection.js';
-import { bodyFraming, MAX_HEAD_BYTES, parseResponseHead, protocolError, type Headers } from './http1-head.js';
+import { bodyFraming, MAX_HEAD_BYTES, parseResponseHead, protocolError, type Headers } from './response-head.js';
 
 /** A connection silent this long (connecting, waiting for the head, or mid-body) fails; the blob reader resumes. */
 const IDLE_TIMEOUT_MS = 60_000;
