@@ -7,8 +7,6 @@ import { bodyFraming, MAX_HEAD_BYTES, parseResponseHead, protocolError, type Hea
 
 /** A connection silent this long (connecting, waiting for the head, or mid-body) fails; the blob reader resumes. */
 const IDLE_TIMEOUT_MS = 60_000;
-/** Error bodies are read this far, as undici's dump does, then cut off. */
-const MAX_COLLECTED_BYTES = 64 * 1024;
 
 export interface BulkGetOptions {
   headers: Record<string, string>;
@@ -268,19 +266,45 @@ export class BulkBody implements AsyncIterable<Buffer> {
     this.#exchange.drop();
   }
 
-  /** A small body (a registry's error document), copied out: at most MAX_COLLECTED_BYTES of it. */
-  async *[Symbol.asyncIterator](): AsyncIterator<Buffer> {
+  /**
+   * The body chunk by chunk, each copied out of the read buffer (error documents; blobs go through
+   * pipeTo). Every byte comes, or the iteration throws the failure that cut the body: it never ends
+   * early as if the body were complete. One chunk waits for the reader at a time, so a reader that
+   * stops (`break`) has the rest cut off and the connection closed.
+   */
+  async *[Symbol.asyncIterator](): AsyncGenerator<Buffer> {
     const chunks: Buffer[] = [];
-    let size = 0;
-    const enough = new Error('collected enough');
-    await this.pipeTo((chunk) => {
+    let end: { failure?: { error: unknown } } | undefined;
+    let wakeReader: (() => void) | undefined;
+    let wakeSink: (() => void) | undefined;
+    const wake = () => {
+      wakeReader?.();
+      wakeReader = undefined;
+    };
+    this.pipeTo((chunk) => {
       chunks.push(Buffer.from(chunk));
-      size += chunk.length;
-      if (size >= MAX_COLLECTED_BYTES) throw enough;
-    }).catch((error: unknown) => {
-      if (error !== enough) throw error;
-    });
-    yield* chunks;
+      wake();
+      return new Promise<void>((resolve) => (wakeSink = resolve));
+    }).then(
+      () => (end = {}),
+      (error: unknown) => (end = { failure: { error } }),
+    ).finally(wake);
+    try {
+      for (;;) {
+        const chunk = chunks.shift();
+        if (chunk !== undefined) {
+          wakeSink?.();
+          yield chunk;
+        } else if (end !== undefined) {
+          if (end.failure !== undefined) throw end.failure.error;
+          return;
+        } else {
+          await new Promise<void>((resolve) => (wakeReader = resolve));
+        }
+      }
+    } finally {
+      this.#exchange.drop();
+    }
   }
 }
 
