@@ -3,6 +3,8 @@ import type { ChunkSink } from '../io/chunk-sink.js';
 import type { TlsSettings } from './tls.js';
 import { BodyDecoder } from './body-decoder.js';
 import { BulkConnection, type ConnectionUser } from './bulk-connection.js';
+import { authorityOf, proxyRefused } from './proxy-connect.js';
+import { DIRECT, type ProxyRoute, type ProxyRules } from './proxy-env.js';
 import { bodyFraming, MAX_HEAD_BYTES, parseResponseHead, protocolError, type Headers } from './response-head.js';
 
 /** A connection silent this long (connecting, waiting for the head, or mid-body) fails; the blob reader resumes. */
@@ -11,6 +13,8 @@ const IDLE_TIMEOUT_MS = 60_000;
 export interface BulkGetOptions {
   headers: Record<string, string>;
   tls: TlsSettings;
+  /** Which proxy, if any, the GET goes through (proxy-env.ts); default none. */
+  proxies?: ProxyRules;
   signal?: AbortSignal | undefined;
 }
 
@@ -32,20 +36,22 @@ export interface BulkResponse {
  *
  * Responses are framed by Content-Length, chunked coding or close. Connections are kept alive
  * between blobs (bulk-connection.ts); a kept connection that the server closed meanwhile, before
- * any byte of the response, is replaced by a new one once.
+ * any byte of the response, is replaced by a new one once. Through a proxy, an https GET goes
+ * through a CONNECT tunnel and an http one is sent to the proxy whole (proxy-connect.ts).
  */
 export async function bulkGet(url: URL, options: BulkGetOptions): Promise<BulkResponse> {
-  const connection = BulkConnection.open(url, options.tls);
+  const proxy = (options.proxies ?? DIRECT).forUrl(url);
+  const open = (fresh: boolean) => BulkConnection.open(url, options.tls, proxy, { fresh, signal: options.signal });
   try {
-    return await exchange(url, options, connection);
+    return await exchange(url, options, await open(false), proxy);
   } catch (error) {
     if (!(error instanceof StaleConnection)) throw error;
-    return exchange(url, options, BulkConnection.open(url, options.tls, { fresh: true }));
+    return exchange(url, options, await open(true), proxy);
   }
 }
 
-function exchange(url: URL, options: BulkGetOptions, connection: BulkConnection): Promise<BulkResponse> {
-  return new Promise((resolve, reject) => new BulkExchange(url, options, connection, resolve, reject));
+function exchange(url: URL, options: BulkGetOptions, connection: BulkConnection, proxy: ProxyRoute | undefined): Promise<BulkResponse> {
+  return new Promise((resolve, reject) => new BulkExchange(url, options, connection, url.protocol === 'http:' ? proxy : undefined, resolve, reject));
 }
 
 /** A kept connection closed by the server before it answered: the request is made again on a new one. */
@@ -53,7 +59,10 @@ class StaleConnection extends Error {}
 
 /** One request and its response on one connection. */
 class BulkExchange implements ConnectionUser {
+  readonly #url: URL;
   readonly #where: string;
+  /** The proxy this request is sent to whole (an http URL through a proxy). */
+  readonly #proxy: ProxyRoute | undefined;
   readonly #connection: BulkConnection;
   readonly #signal: AbortSignal | undefined;
   readonly #onAbort = () => this.#fail(abortError(this.#signal!));
@@ -73,15 +82,24 @@ class BulkExchange implements ConnectionUser {
   /** Whether the server keeps the connection after this response. */
   #keepAlive = false;
 
-  constructor(url: URL, options: BulkGetOptions, connection: BulkConnection, resolve: (response: BulkResponse) => void, reject: (error: unknown) => void) {
+  constructor(
+    url: URL,
+    options: BulkGetOptions,
+    connection: BulkConnection,
+    proxy: ProxyRoute | undefined,
+    resolve: (response: BulkResponse) => void,
+    reject: (error: unknown) => void,
+  ) {
+    this.#url = url;
     this.#where = url.host;
+    this.#proxy = proxy;
     this.#connection = connection;
     this.#resolveHead = resolve;
     this.#rejectHead = reject;
     this.#signal = options.signal;
     let request: string;
     try {
-      request = requestText(url, options.headers);
+      request = requestText(url, options.headers, proxy);
     } catch (error) {
       this.#fail(error);
       return;
@@ -127,6 +145,7 @@ class BulkExchange implements ConnectionUser {
       return true;
     }
     const head = parseResponseHead(this.#head.toString('latin1', 0, end), this.#where);
+    if (head.statusCode === 407 && this.#proxy !== undefined) throw proxyRefused(this.#proxy, authorityOf(this.#url), 407);
     const rest = bytes.subarray(end + 4 - before);
     if (head.statusCode >= 100 && head.statusCode < 200) {
       // An interim response (103 Early Hints): the real one follows.
@@ -308,9 +327,14 @@ export class BulkBody implements AsyncIterable<Buffer> {
   }
 }
 
-/** The request head. Values come from our own code, but one with a line break would split the request: refused. */
-function requestText(url: URL, headers: Record<string, string>): string {
-  const lines = [`GET ${url.pathname}${url.search} HTTP/1.1`, `host: ${url.host}`, 'accept-encoding: identity'];
+/**
+ * The request head; sent to `proxy`, it names the URL whole, with the proxy's credentials. Values
+ * come from our own code, but one with a line break would split the request: refused.
+ */
+function requestText(url: URL, headers: Record<string, string>, proxy: ProxyRoute | undefined): string {
+  const target = `${proxy === undefined ? '' : url.origin}${url.pathname}${url.search}`;
+  const lines = [`GET ${target} HTTP/1.1`, `host: ${url.host}`, 'accept-encoding: identity'];
+  if (proxy?.authorization !== undefined) lines.push(`proxy-authorization: ${proxy.authorization}`);
   for (const [name, value] of Object.entries(headers)) {
     if (/[\r\n\0]/.test(name + value)) throw new HoistError('INTERNAL', `header ${name} holds a line break`);
     lines.push(`${name}: ${value}`);

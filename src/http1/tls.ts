@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
-import { createSecureContext, rootCertificates, type ConnectionOptions, type SecureContext, type TLSSocket } from 'node:tls';
+import type { OnReadOpts, Socket } from 'node:net';
+import { connect, createSecureContext, rootCertificates, type ConnectionOptions, type SecureContext, type TLSSocket } from 'node:tls';
 
 /**
  * How hoist secures a connection to a registry, in one place for both of its HTTP paths: the bulk
@@ -54,6 +55,28 @@ export function limitTlsHandshake(socket: TLSSocket): void {
 export function serverName(host: string): string | undefined {
   const bare = host.replace(/^\[(.*)\]$/, '$1');
   return isIP(bare) === 0 ? bare : undefined;
+}
+
+/**
+ * A TLS connection for the bulk GETs to `url`'s host: over a new TCP connection whose reads land
+ * in `via.onread`'s buffer, or over `via.socket`, a proxy's tunnel to it. The certificate is checked
+ * against the host of `url` either way.
+ */
+export function openTls(url: URL, settings: TlsSettings, via: { onread: OnReadOpts } | { socket: Socket }): TLSSocket {
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const name = serverName(host);
+  // Node's TLS sockets honour `onread` as TCP ones do; its type declarations just do not list it.
+  const options: ConnectionOptions & { onread?: OnReadOpts } = {
+    host,
+    port: Number(url.port || 443),
+    ...(name !== undefined ? { servername: name } : {}),
+    ALPNProtocols: ['http/1.1'],
+    ...tlsConnectOptions(settings),
+    ...via,
+  };
+  const socket = connect(options);
+  limitTlsHandshake(socket);
+  return socket;
 }
 
 function trustMaterial({ insecure, certs }: TlsSettings) {
