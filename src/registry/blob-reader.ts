@@ -2,7 +2,7 @@ import { HoistError } from '../errors.js';
 import type { ChunkSink } from '../io/chunk-sink.js';
 import type { Descriptor } from '../manifest/index.js';
 import { discard, headerValue } from './body.js';
-import type { BulkBody } from './bulk-get.js';
+import type { BulkBody } from '../http1/bulk-get.js';
 import type { RegistryClient, RegistryResponse } from './client.js';
 import { debug } from './log.js';
 import { networkError } from './network-errors.js';

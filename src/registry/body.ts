@@ -1,6 +1,9 @@
 import { HoistError, type ErrorCode } from '../errors.js';
 
-/** A response body: undici's, or a BulkBody. Both can be iterated (small bodies) or dumped. */
+/**
+ * A response body: undici's, or a BulkBody (src/http1/bulk-get.ts). Both can be dumped, or iterated
+ * (small bodies): an iteration yields every byte of the body or throws, never stops early.
+ */
 export interface ResponseBody extends AsyncIterable<Buffer> {
   dump(): Promise<unknown>;
 }

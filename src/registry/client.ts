@@ -3,10 +3,12 @@ import { request } from './undici.js';
 import { findCredentials, type FoundCredentials } from '../config/auth/index.js';
 import { loadRegistryCerts } from '../config/certs/index.js';
 import { HoistError } from '../errors.js';
-import { dispatcherFor, type TlsSettings } from './agent.js';
+import { dispatcherFor } from './agent.js';
 import { discard, headerValue, type ResponseBody } from './body.js';
-import { bulkGet, type BulkBody } from './bulk-get.js';
-import type { Headers } from './http1-head.js';
+import { bulkGet, type BulkBody } from '../http1/bulk-get.js';
+import { proxyRules, type ProxyRules } from '../http1/proxy-env.js';
+import type { Headers } from '../http1/response-head.js';
+import type { TlsSettings } from '../http1/tls.js';
 import { Authenticator } from './authenticator.js';
 import { parseChallenges, type Challenge } from './challenge.js';
 import { candidateOrigins, registryHost } from './endpoint.js';
@@ -65,6 +67,8 @@ export class RegistryClient {
   readonly supportsSignatureExtension: boolean;
   readonly retry: RetryPolicy;
   readonly signal: AbortSignal | undefined;
+  /** The proxies of the `env` the client was opened with, for this registry and what it links to. */
+  readonly proxies: ProxyRules;
   readonly #fetch: Fetch<ResponseBody>;
   readonly #bulkFetch: Fetch<BulkBody>;
   readonly #authenticator: Authenticator;
@@ -78,6 +82,7 @@ export class RegistryClient {
     supportsSignatureExtension: boolean;
     dispatcher: Dispatcher;
     tls: TlsSettings;
+    proxies: ProxyRules;
     authenticator: Authenticator;
     options: RegistrySourceOptions;
   }) {
@@ -86,9 +91,10 @@ export class RegistryClient {
     this.repository = `${init.domain}/${init.path}`;
     this.origin = init.origin;
     this.supportsSignatureExtension = init.supportsSignatureExtension;
-    const { dispatcher, tls } = init;
+    const { dispatcher, tls, proxies } = init;
+    this.proxies = proxies;
     this.#fetch = (url, options) => request(url, { ...options, dispatcher });
-    this.#bulkFetch = (url, { headers, signal }) => bulkGet(url, { headers, signal, tls });
+    this.#bulkFetch = (url, { headers, signal }) => bulkGet(url, { headers, signal, tls, proxies });
     this.#authenticator = init.authenticator;
     this.#userAgent = init.options.userAgent ?? DEFAULT_USER_AGENT;
     this.#insecure = init.options.insecure === true;
@@ -107,9 +113,13 @@ export class RegistryClient {
     });
     if (certs !== undefined) debug('%s: using certs.d %s', host, certs.dir);
     const tls: TlsSettings = { insecure: options.insecure === true, ...(certs !== undefined ? { certs } : {}) };
-    const dispatcher = dispatcherFor(tls);
+    // HTTPS_PROXY, HTTP_PROXY and NO_PROXY from the caller's env, as Podman reads them (proxy-env.ts).
+    const proxies = proxyRules(env);
+    const dispatcher = dispatcherFor(tls, proxies);
     const retry = retryPolicy(options);
     const { origin, challenges, supportsSignatureExtension } = await ping(host, domain, dispatcher, options, retry);
+    const proxy = proxies.forUrl(new URL(origin));
+    if (proxy !== undefined) debug('%s: through %s', host, proxy.label);
     let credentials: Promise<FoundCredentials | undefined> | undefined;
     const authenticator = new Authenticator(
       {
@@ -130,7 +140,7 @@ export class RegistryClient {
       },
       challenges,
     );
-    return new RegistryClient({ domain, path, origin, supportsSignatureExtension, dispatcher, tls, authenticator, options });
+    return new RegistryClient({ domain, path, origin, supportsSignatureExtension, dispatcher, tls, proxies, authenticator, options });
   }
 
   /** `repository:<path>:pull`: the only access a pull needs. */

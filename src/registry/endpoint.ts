@@ -20,8 +20,3 @@ export function candidateOrigins(host: string, insecure: boolean): string[] {
   const schemes = insecure ? ['https', 'http'] : ['https'];
   return schemes.map((scheme) => parseUrl(`${scheme}://${host}`, undefined, `the address of registry ${quoted(host)}`, 'INVALID_REFERENCE').origin);
 }
-
-/** `host:port` with the scheme's default port filled in, for messages about connections. */
-export function hostAndPort(url: URL): string {
-  return url.port !== '' ? url.host : `${url.host}:${url.protocol === 'http:' ? 80 : 443}`;
-}

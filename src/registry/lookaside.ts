@@ -13,6 +13,7 @@ import { STATUS_CODES } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { Dispatcher } from 'undici';
 import { abortError, HoistError, printable } from '../errors.js';
+import type { ProxyRules } from '../http1/proxy-env.js';
 import { readAtMost } from '../io/read-at-most.js';
 import { MAX_SIGNATURES, MAX_SIGNATURE_BYTES, signatureFromBlob, type Signature } from '../manifest/index.js';
 import { parseDigest, type ParsedDigest } from '../reference/index.js';
@@ -41,8 +42,10 @@ export interface LookasideOptions {
   timeoutMs?: number;
   /** Receives what containers/image only warns about (an HTML answer); default: the debug log. */
   onWarning?: (message: string) => void;
-  /** The connection pool for http(s) lookasides; default the process-wide one, with the default CA store. */
+  /** The connection pool for http(s) lookasides; default the process-wide one for `proxies`, with the default CA store. */
   dispatcher?: Dispatcher;
+  /** The proxies a lookaside is reached through (the registry client's); default none. */
+  proxies?: ProxyRules;
 }
 
 /** Reads signature n, or says it is missing (undefined): the list ends there. */
@@ -174,7 +177,7 @@ function getSignature(url: URL, options: LookasideOptions): Promise<{ bytes: Buf
  * URL), following redirects by hand so that https never leads to plain http.
  */
 async function getOnce(url: URL, where: string, options: LookasideOptions, signal: AbortSignal): Promise<Buffer | undefined> {
-  const dispatcher = options.dispatcher ?? dispatcherFor({ insecure: false });
+  const dispatcher = options.dispatcher ?? dispatcherFor({ insecure: false }, options.proxies);
   let current = url;
   for (let hops = 0; ; hops++) {
     let response: Dispatcher.ResponseData;

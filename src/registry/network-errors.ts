@@ -1,6 +1,6 @@
 import { abortError, HoistError } from '../errors.js';
-import { hostAndPort } from './endpoint.js';
-import { TLS_HANDSHAKE_TIMEOUT } from './tls-handshake.js';
+import { authorityOf, proxyOfError } from '../http1/proxy-connect.js';
+import { TLS_HANDSHAKE_TIMEOUT } from '../http1/tls.js';
 
 /** Connections that ran out of time before the server had said anything at all. */
 const CONNECT_TIMEOUTS = new Set(['UND_ERR_CONNECT_TIMEOUT', TLS_HANDSHAKE_TIMEOUT]);
@@ -24,14 +24,16 @@ const TLS_CODE = /^ERR_(SSL|TLS)_|CERT|^UNABLE_TO_|SELF_SIGNED|^INVALID_CA$|^HOS
 
 /**
  * Maps a failure to reach `url` (DNS, refused, reset, timeout, TLS) to a HoistError naming the
- * host and port. HoistErrors pass through; an abort becomes the abort's error.
+ * host and port, and the proxy when it was met on the way to one. HoistErrors pass through; an
+ * abort becomes the abort's error.
  */
 export function networkError(error: unknown, url: URL, signal?: AbortSignal): HoistError {
   if (signal?.aborted) return abortError(signal);
   if (error instanceof HoistError) return error;
   const code = String((error as NodeJS.ErrnoException)?.code ?? '');
   const detail = (error as Error)?.message ?? String(error);
-  const where = hostAndPort(url);
+  const proxy = proxyOfError(error);
+  const where = proxy === undefined ? authorityOf(url) : `${proxy.label} for ${authorityOf(url)}`;
   if (code === TLS_HANDSHAKE_TIMEOUT) {
     return new HoistError('CONNECTION_FAILED', `connection to ${where} failed: ${detail}; the server took the connection and said nothing`, {
       cause: error,
@@ -49,7 +51,7 @@ export function networkError(error: unknown, url: URL, signal?: AbortSignal): Ho
     });
   }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-    return new HoistError('CONNECTION_FAILED', `cannot connect to ${where}: DNS lookup of ${url.hostname} failed (${code})`, {
+    return new HoistError('CONNECTION_FAILED', `cannot connect to ${where}: DNS lookup of ${proxy?.hostname ?? url.hostname} failed (${code})`, {
       cause: error,
       retryable: RETRYABLE.has(code),
     });

@@ -16,7 +16,7 @@ export interface RegistrySourceOptions {
   retry?: number;
   /** `--retry-delay` in ms: a fixed delay between tries instead of exponential backoff. */
   retryDelayMs?: number;
-  /** Environment for auth-file lookup, HOME, credential helpers (default process.env). */
+  /** Environment for auth-file lookup, HOME, credential helpers, and HTTPS_PROXY/HTTP_PROXY/NO_PROXY (default process.env). */
   env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
   userAgent?: string;

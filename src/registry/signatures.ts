@@ -44,7 +44,7 @@ export async function fetchSignatures(
   const simple = client.supportsSignatureExtension
     ? await fetchExtensionSignatures(client, manifestDigest, signal)
     : storage.lookaside !== undefined
-      ? await readLookasideSignatures(storage.lookaside, client.path, manifestDigest, { ...options, retry: client.retry, ...signalOption(combine(client.signal, signal)) })
+      ? await readLookasideSignatures(storage.lookaside, client.path, manifestDigest, { proxies: client.proxies, ...options, retry: client.retry, ...signalOption(combine(client.signal, signal)) })
       : [];
   const sigstore = storage.useSigstoreAttachments ? await fetchSigstoreAttachments(client, manifestDigest, signal) : [];
   return [...simple, ...sigstore];

@@ -40,8 +40,12 @@ export const layers: Layering = {
       mayImport: ['config', 'manifest', 'reference', 'io'],
     },
     registry: {
-      job: 'the distribution-API client: endpoints, TLS, auth challenges and tokens, credentials, retries, Range resume, error mapping; manifests, blobs (bulk GETs off undici), tags, signatures (lookaside, sigstore attachments)',
-      mayImport: ['config', 'manifest', 'reference', 'io'],
+      job: 'the distribution-API client: endpoints, undici’s Agent (TLS and proxies as http1/ sets them), auth challenges and tokens, credentials, retries, Range resume, error mapping; manifests, blobs (bulk GETs through http1/), tags, signatures (lookaside, sigstore attachments)',
+      mayImport: ['http1', 'config', 'manifest', 'reference', 'io'],
+    },
+    http1: {
+      job: 'hoist’s own HTTP/1.1 GET for large bodies (blobs): one reused read buffer per connection, a keep-alive pool, the response-head parser and body decoder; what undici’s Agent shares with it: TLS options, `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` by Go’s rules, CONNECT tunnels. No undici (its README says why it exists)',
+      mayImport: ['io'],
     },
     store: {
       job: 'the locked local store: blobs (claims, ingest files, verifying sink), image records in index.json, lookup, in-flight marks, garbage collection, tmp/ reclaim, events.jsonl',
@@ -97,6 +101,7 @@ export const layers: Layering = {
     entry: 'cli/main.ts',
     notAtStartup: {
       registry: 'The registry stack loads with transports/docker.ts, which engine/registry-sources.ts imports only once a request is made (docs/decisions.md, "The CLI is bundled").',
+      http1: 'The blob downloads, TLS options and proxy rules load with the registry stack, which alone uses them.',
       undici: 'Only the registry stack may load undici, the largest part of its cost.',
       trust: 'Trust loads through engine/trust-entry.ts, on first use (docs/decisions.md, "Trust is loaded on first use").',
       openpgp: 'openpgp (an 827 kB chunk) loads only when a simple signature is verified (docs/decisions.md, "Signatures are read only when a requirement verifies them").',

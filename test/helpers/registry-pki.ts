@@ -5,8 +5,9 @@ import { join } from 'node:path';
 
 /**
  * Test certificates, made once per test process with the openssl CLI: a CA, a server
- * certificate for 127.0.0.1/localhost and a client certificate signed by it, and a self-signed
- * token-signing certificate for the token issuer. Removed when the process exits.
+ * certificate for 127.0.0.1, localhost and PROXIED_REGISTRY_NAME and a client certificate signed
+ * by it, and a self-signed token-signing certificate for the token issuer. Removed when the
+ * process exits.
  */
 export interface TestPki {
   dir: string;
@@ -21,6 +22,14 @@ export interface TestPki {
   /** PEM text of the files above. */
   pem(file: string): string;
 }
+
+/**
+ * A name the server certificate also holds that no resolver knows (`.test` is reserved): only the
+ * tests' CONNECT proxy resolves it, to the registry on loopback (test/helpers/connect-proxy.ts). A
+ * registry reached by this name is reached through the proxy or not at all, since Go's rules (and
+ * hoist's) never send 127.0.0.1 or localhost through a proxy.
+ */
+export const PROXIED_REGISTRY_NAME = 'registry.hoist.test';
 
 let pki: TestPki | undefined;
 
@@ -42,7 +51,7 @@ function makePki(): TestPki {
     openssl('x509', '-req', '-in', file(`${name}.csr`), '-CA', file('ca.crt'), '-CAkey', file('ca.key'), '-CAcreateserial', '-out', file(`${name}.crt`), '-days', '2', '-extfile', file(`${name}.ext`));
   };
   selfSigned('ca', '/CN=hoist test CA', 'basicConstraints=critical,CA:TRUE', 'keyUsage=critical,keyCertSign,cRLSign');
-  signed('server', '/CN=127.0.0.1', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
+  signed('server', '/CN=127.0.0.1', `subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:${PROXIED_REGISTRY_NAME}\nextendedKeyUsage=serverAuth\n`);
   signed('client', '/CN=hoist test client', 'extendedKeyUsage=clientAuth\n');
   selfSigned('token', '/CN=hoist test token issuer');
   return {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isProtocolError as matchesProtocolError } from './protocol-error.js';
-import { BodyDecoder } from '../../src/registry/body-decoder.js';
-import type { BodyFraming } from '../../src/registry/http1-head.js';
+import { BodyDecoder } from '../../src/http1/body-decoder.js';
+import type { BodyFraming } from '../../src/http1/response-head.js';
 
 const WHERE = 'registry.example';
 

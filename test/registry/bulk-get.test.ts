@@ -7,7 +7,7 @@ import type { TLSSocket } from 'node:tls';
 import { after, before, describe, test } from 'node:test';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { HoistError } from '../../src/errors.js';
-import { bulkGet, type BulkGetOptions, type BulkResponse } from '../../src/registry/bulk-get.js';
+import { bulkGet, type BulkGetOptions, type BulkResponse } from '../../src/http1/bulk-get.js';
 import { testPki } from '../helpers/registry-pki.js';
 import { closed, startHttpServer, startRawServer, type TestServer } from '../helpers/servers.js';
 
@@ -383,12 +383,30 @@ describe('discarding and collecting', () => {
     });
   }
 
-  test('async iteration of a large body stops after the first 64 KiB or so and closes the connection', async () => {
+  test('async iteration of a body far larger than 64 KiB yields every byte, in order', async () => {
     const body = LARGE.subarray(0, 4 * MiB);
     const server = await using(startRawServer((socket) => void socket.write(Buffer.concat([Buffer.from(rawHead('500 Internal Server Error', [`Content-Length: ${body.length}`])), body]))));
     const collected = await iterate(await bulkGet(server.url(), PLAIN));
-    assert.ok(collected.length >= 64 * 1024 && collected.length < body.length, `${collected.length} bytes collected`);
-    assert.ok(collected.equals(body.subarray(0, collected.length)));
+    assert.equal(collected.length, body.length);
+    assert.ok(collected.equals(body));
+  });
+
+  test('async iteration of a body cut short past 64 KiB throws, after the bytes that came', async () => {
+    const body = LARGE.subarray(0, MiB);
+    const server = await using(startRawServer((socket) => void socket.end(Buffer.concat([Buffer.from(rawHead('500 Internal Server Error', [`Content-Length: ${2 * body.length}`])), body]))));
+    const chunks: Buffer[] = [];
+    await assert.rejects(async () => {
+      for await (const chunk of (await bulkGet(server.url(), PLAIN)).body) chunks.push(chunk);
+    }, hasCode('ECONNRESET'));
+    assert.ok(Buffer.concat(chunks).equals(body));
+  });
+
+  test('leaving an async iteration early closes the connection', async () => {
+    const server = await using(startRawServer((socket) => void socket.write(Buffer.concat([Buffer.from(rawHead('500 Internal Server Error', [`Content-Length: ${64 * MiB}`])), LARGE.subarray(0, 4 * MiB)]))));
+    for await (const chunk of (await bulkGet(server.url(), PLAIN)).body) {
+      assert.ok(chunk.length > 0);
+      break;
+    }
     await closed(server.sockets[0]!);
   });
 });
@@ -412,7 +430,7 @@ describe('HTTPS', () => {
   });
 
   test('a server certificate from a CA in certs.d is trusted, and the body arrives intact', async () => {
-    const response = await bulkGet(server.url(), { headers: {}, tls: { insecure: false, certs: { dir: pki.dir, ca: [ca], clientCerts: [] } } });
+    const response = await bulkGet(server.url(), { headers: {}, tls: { insecure: false, certs: { ca: [ca], clientCerts: [] } } });
     assert.equal(response.statusCode, 200);
     assert.equal(sha256(await readAll(response)), sha256(body));
   });
@@ -423,7 +441,7 @@ describe('HTTPS', () => {
 
   test('a certificate for another name is refused even from a trusted CA', async () => {
     const other = await using(startHttpServer((_, res) => res.end('x'), { key: pki.pem(pki.tokenKey), cert: pki.pem(pki.tokenCert) }));
-    await assert.rejects(bulkGet(other.url(), { headers: {}, tls: { insecure: false, certs: { dir: pki.dir, ca: [ca, pki.pem(pki.tokenCert)], clientCerts: [] } } }), hasCode('ERR_TLS_CERT_ALTNAME_INVALID'));
+    await assert.rejects(bulkGet(other.url(), { headers: {}, tls: { insecure: false, certs: { ca: [ca, pki.pem(pki.tokenCert)], clientCerts: [] } } }), hasCode('ERR_TLS_CERT_ALTNAME_INVALID'));
   });
 
   test('insecure accepts a certificate nothing vouches for', async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isProtocolError as matchesProtocolError } from './protocol-error.js';
-import { bodyFraming, parseResponseHead, type ResponseHead } from '../../src/registry/http1-head.js';
+import { bodyFraming, parseResponseHead, type ResponseHead } from '../../src/http1/response-head.js';
 
 const WHERE = 'registry.example:5000';
 

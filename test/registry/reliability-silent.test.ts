@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { isHoistError } from '../../src/errors.js';
-import { bulkGet } from '../../src/registry/bulk-get.js';
+import { bulkGet } from '../../src/http1/bulk-get.js';
 import { buildImage } from '../helpers/images.js';
 import { pushImage } from '../helpers/push.js';
 import { startRegistry, type RegistryHandle } from '../helpers/registry.js';

@@ -1,7 +1,7 @@
-import { isIP, connect as connectTcp, type OnReadOpts, type Socket } from 'node:net';
-import { connect as connectTls, type ConnectionOptions } from 'node:tls';
-import { settingsKey, tlsConnectOptions, type TlsSettings } from './agent.js';
-import { limitTlsHandshake } from './tls-handshake.js';
+import { connect as connectTcp, type OnReadOpts, type Socket } from 'node:net';
+import { authorityOf, markProxyError, openTunnel } from './proxy-connect.js';
+import type { ProxyRoute } from './proxy-env.js';
+import { openTls, settingsKey, type TlsSettings } from './tls.js';
 
 /** Socket reads land in one buffer this large per connection, reused for every read. */
 const READ_BUFFER_BYTES = 128 * 1024;
@@ -36,45 +36,53 @@ export class BulkConnection {
   readonly #poolKey: string;
   #user: ConnectionUser | undefined;
 
-  private constructor(url: URL, tls: TlsSettings, poolKey: string) {
+  /**
+   * `open` makes the socket, asking for the reused buffer to read into (`onread`) when it can
+   * use one: Node ignores it for TLS over a socket it did not open itself (a proxy's tunnel), so
+   * such a socket reads into fresh buffers, handed over the same way. Errors of a socket to a proxy
+   * (`proxy`) are marked as met on the way to it.
+   */
+  private constructor(poolKey: string, open: (onread: () => OnReadOpts) => Socket, proxy?: ProxyRoute) {
     this.#poolKey = poolKey;
-    const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-    const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
-    const onread: OnReadOpts = { buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES), callback: (n, buffer) => this.#onRead((buffer as Buffer).subarray(0, n)) };
-    // Node's TLS sockets honour `onread` as TCP ones do; its type declarations just do not list it.
-    const secure: ConnectionOptions & { onread: OnReadOpts } = {
-      host,
-      port,
-      ...(isIP(host) === 0 ? { servername: host } : {}),
-      ALPNProtocols: ['http/1.1'],
-      ...tlsConnectOptions(tls),
-      onread,
-    };
-    if (url.protocol === 'https:') {
-      const socket = connectTls(secure);
-      limitTlsHandshake(socket);
-      this.socket = socket;
-    } else {
-      this.socket = connectTcp({ host, port, onread });
+    let ownBuffer = false;
+    this.socket = open(() => {
+      ownBuffer = true;
+      return { buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES), callback: (n, buffer) => this.#onRead((buffer as Buffer).subarray(0, n)) };
+    });
+    if (!ownBuffer) {
+      this.socket.on('data', (bytes: Buffer) => {
+        if (!this.#onRead(bytes)) this.socket.pause();
+      });
     }
-    this.socket.on('error', (error) => (this.#user === undefined ? this.#forget() : this.#user.onError(error)));
+    const mark = (error: Error) => (proxy === undefined ? error : markProxyError(error, proxy));
+    this.socket.on('error', (error) => (this.#user === undefined ? this.#forget() : this.#user.onError(mark(error))));
     this.socket.on('end', () => (this.#user === undefined ? this.#forget() : this.#user.onEnd()));
     this.socket.on('close', () => {
       this.#forget();
-      this.#user?.onError(Object.assign(new Error('the connection closed before the response ended'), { code: 'ECONNRESET' }));
+      this.#user?.onError(mark(Object.assign(new Error('the connection closed before the response ended'), { code: 'ECONNRESET' })));
     });
     this.socket.on('timeout', () => (this.#user === undefined ? this.socket.destroy() : this.#user.onTimeout()));
   }
 
-  /** An idle connection to `url`'s origin under the same trust decision (unless `fresh`), else a new one. */
-  static open(url: URL, tls: TlsSettings, { fresh = false } = {}): BulkConnection {
-    const poolKey = `${settingsKey(tls)} ${url.protocol}//${url.host}`;
+  /**
+   * An idle connection to `url`'s origin, by the same route and under the same trust decision
+   * (unless `fresh`), else a new one: direct, to `proxy` for an http URL (the request then names
+   * the URL whole), or through a tunnel `proxy` opens for an https one.
+   */
+  static async open(url: URL, tls: TlsSettings, proxy: ProxyRoute | undefined, { fresh = false, signal }: { fresh?: boolean; signal?: AbortSignal | undefined } = {}): Promise<BulkConnection> {
+    const poolKey = `${settingsKey(tls)} ${proxy?.key ?? ''} ${url.protocol}//${url.host}`;
     const pooled = fresh ? undefined : idle.get(poolKey)?.pop();
     if (pooled !== undefined && !pooled.socket.destroyed) {
       pooled.reused = true;
       return pooled;
     }
-    return new BulkConnection(url, tls, poolKey);
+    if (url.protocol === 'https:') {
+      if (proxy === undefined) return new BulkConnection(poolKey, (onread) => openTls(url, tls, { onread: onread() }));
+      const tunnel = await openTunnel(proxy, authorityOf(url), signal);
+      return new BulkConnection(poolKey, () => openTls(url, tls, { socket: tunnel }));
+    }
+    if (proxy !== undefined) return new BulkConnection(poolKey, (onread) => connectTcp({ host: proxy.hostname, port: proxy.port, onread: onread() }), proxy);
+    return new BulkConnection(poolKey, (onread) => connectTcp({ host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(url.port || 80), onread: onread() }));
   }
 
   /** Hands the connection's events to `user` and reads on, with `timeoutMs` of silence allowed. */

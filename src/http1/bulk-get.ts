@@ -1,18 +1,20 @@
 import { abortError, HoistError } from '../errors.js';
 import type { ChunkSink } from '../io/chunk-sink.js';
-import type { TlsSettings } from './agent.js';
+import type { TlsSettings } from './tls.js';
 import { BodyDecoder } from './body-decoder.js';
 import { BulkConnection, type ConnectionUser } from './bulk-connection.js';
-import { bodyFraming, MAX_HEAD_BYTES, parseResponseHead, protocolError, type Headers } from './http1-head.js';
+import { authorityOf, proxyRefused } from './proxy-connect.js';
+import { DIRECT, type ProxyRoute, type ProxyRules } from './proxy-env.js';
+import { bodyFraming, MAX_HEAD_BYTES, parseResponseHead, protocolError, type Headers } from './response-head.js';
 
 /** A connection silent this long (connecting, waiting for the head, or mid-body) fails; the blob reader resumes. */
 const IDLE_TIMEOUT_MS = 60_000;
-/** Error bodies are read this far, as undici's dump does, then cut off. */
-const MAX_COLLECTED_BYTES = 64 * 1024;
 
 export interface BulkGetOptions {
   headers: Record<string, string>;
   tls: TlsSettings;
+  /** Which proxy, if any, the GET goes through (proxy-env.ts); default none. */
+  proxies?: ProxyRules;
   signal?: AbortSignal | undefined;
 }
 
@@ -34,20 +36,22 @@ export interface BulkResponse {
  *
  * Responses are framed by Content-Length, chunked coding or close. Connections are kept alive
  * between blobs (bulk-connection.ts); a kept connection that the server closed meanwhile, before
- * any byte of the response, is replaced by a new one once.
+ * any byte of the response, is replaced by a new one once. Through a proxy, an https GET goes
+ * through a CONNECT tunnel and an http one is sent to the proxy whole (proxy-connect.ts).
  */
 export async function bulkGet(url: URL, options: BulkGetOptions): Promise<BulkResponse> {
-  const connection = BulkConnection.open(url, options.tls);
+  const proxy = (options.proxies ?? DIRECT).forUrl(url);
+  const open = (fresh: boolean) => BulkConnection.open(url, options.tls, proxy, { fresh, signal: options.signal });
   try {
-    return await exchange(url, options, connection);
+    return await exchange(url, options, await open(false), proxy);
   } catch (error) {
     if (!(error instanceof StaleConnection)) throw error;
-    return exchange(url, options, BulkConnection.open(url, options.tls, { fresh: true }));
+    return exchange(url, options, await open(true), proxy);
   }
 }
 
-function exchange(url: URL, options: BulkGetOptions, connection: BulkConnection): Promise<BulkResponse> {
-  return new Promise((resolve, reject) => new BulkExchange(url, options, connection, resolve, reject));
+function exchange(url: URL, options: BulkGetOptions, connection: BulkConnection, proxy: ProxyRoute | undefined): Promise<BulkResponse> {
+  return new Promise((resolve, reject) => new BulkExchange(url, options, connection, url.protocol === 'http:' ? proxy : undefined, resolve, reject));
 }
 
 /** A kept connection closed by the server before it answered: the request is made again on a new one. */
@@ -55,7 +59,10 @@ class StaleConnection extends Error {}
 
 /** One request and its response on one connection. */
 class BulkExchange implements ConnectionUser {
+  readonly #url: URL;
   readonly #where: string;
+  /** The proxy this request is sent to whole (an http URL through a proxy). */
+  readonly #proxy: ProxyRoute | undefined;
   readonly #connection: BulkConnection;
   readonly #signal: AbortSignal | undefined;
   readonly #onAbort = () => this.#fail(abortError(this.#signal!));
@@ -75,15 +82,24 @@ class BulkExchange implements ConnectionUser {
   /** Whether the server keeps the connection after this response. */
   #keepAlive = false;
 
-  constructor(url: URL, options: BulkGetOptions, connection: BulkConnection, resolve: (response: BulkResponse) => void, reject: (error: unknown) => void) {
+  constructor(
+    url: URL,
+    options: BulkGetOptions,
+    connection: BulkConnection,
+    proxy: ProxyRoute | undefined,
+    resolve: (response: BulkResponse) => void,
+    reject: (error: unknown) => void,
+  ) {
+    this.#url = url;
     this.#where = url.host;
+    this.#proxy = proxy;
     this.#connection = connection;
     this.#resolveHead = resolve;
     this.#rejectHead = reject;
     this.#signal = options.signal;
     let request: string;
     try {
-      request = requestText(url, options.headers);
+      request = requestText(url, options.headers, proxy);
     } catch (error) {
       this.#fail(error);
       return;
@@ -129,6 +145,7 @@ class BulkExchange implements ConnectionUser {
       return true;
     }
     const head = parseResponseHead(this.#head.toString('latin1', 0, end), this.#where);
+    if (head.statusCode === 407 && this.#proxy !== undefined) throw proxyRefused(this.#proxy, authorityOf(this.#url), 407);
     const rest = bytes.subarray(end + 4 - before);
     if (head.statusCode >= 100 && head.statusCode < 200) {
       // An interim response (103 Early Hints): the real one follows.
@@ -268,25 +285,56 @@ export class BulkBody implements AsyncIterable<Buffer> {
     this.#exchange.drop();
   }
 
-  /** A small body (a registry's error document), copied out: at most MAX_COLLECTED_BYTES of it. */
-  async *[Symbol.asyncIterator](): AsyncIterator<Buffer> {
+  /**
+   * The body chunk by chunk, each copied out of the read buffer (error documents; blobs go through
+   * pipeTo). Every byte comes, or the iteration throws the failure that cut the body: it never ends
+   * early as if the body were complete. One chunk waits for the reader at a time, so a reader that
+   * stops (`break`) has the rest cut off and the connection closed.
+   */
+  async *[Symbol.asyncIterator](): AsyncGenerator<Buffer> {
     const chunks: Buffer[] = [];
-    let size = 0;
-    const enough = new Error('collected enough');
-    await this.pipeTo((chunk) => {
+    let end: { failure?: { error: unknown } } | undefined;
+    let wakeReader: (() => void) | undefined;
+    let wakeSink: (() => void) | undefined;
+    const wake = () => {
+      wakeReader?.();
+      wakeReader = undefined;
+    };
+    this.pipeTo((chunk) => {
       chunks.push(Buffer.from(chunk));
-      size += chunk.length;
-      if (size >= MAX_COLLECTED_BYTES) throw enough;
-    }).catch((error: unknown) => {
-      if (error !== enough) throw error;
-    });
-    yield* chunks;
+      wake();
+      return new Promise<void>((resolve) => (wakeSink = resolve));
+    }).then(
+      () => (end = {}),
+      (error: unknown) => (end = { failure: { error } }),
+    ).finally(wake);
+    try {
+      for (;;) {
+        const chunk = chunks.shift();
+        if (chunk !== undefined) {
+          wakeSink?.();
+          yield chunk;
+        } else if (end !== undefined) {
+          if (end.failure !== undefined) throw end.failure.error;
+          return;
+        } else {
+          await new Promise<void>((resolve) => (wakeReader = resolve));
+        }
+      }
+    } finally {
+      this.#exchange.drop();
+    }
   }
 }
 
-/** The request head. Values come from our own code, but one with a line break would split the request: refused. */
-function requestText(url: URL, headers: Record<string, string>): string {
-  const lines = [`GET ${url.pathname}${url.search} HTTP/1.1`, `host: ${url.host}`, 'accept-encoding: identity'];
+/**
+ * The request head; sent to `proxy`, it names the URL whole, with the proxy's credentials. Values
+ * come from our own code, but one with a line break would split the request: refused.
+ */
+function requestText(url: URL, headers: Record<string, string>, proxy: ProxyRoute | undefined): string {
+  const target = `${proxy === undefined ? '' : url.origin}${url.pathname}${url.search}`;
+  const lines = [`GET ${target} HTTP/1.1`, `host: ${url.host}`, 'accept-encoding: identity'];
+  if (proxy?.authorization !== undefined) lines.push(`proxy-authorization: ${proxy.authorization}`);
   for (const [name, value] of Object.entries(headers)) {
     if (/[\r\n\0]/.test(name + value)) throw new HoistError('INTERNAL', `header ${name} holds a line break`);
     lines.push(`${name}: ${value}`);

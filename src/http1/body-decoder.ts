@@ -1,4 +1,4 @@
-import { protocolError, type BodyFraming } from './http1-head.js';
+import { protocolError, type BodyFraming } from './response-head.js';
 
 export interface Decoded {
   /** Body bytes found at the front of the input (a view of it, possibly empty). */
