@@ -16,7 +16,7 @@ import { verifyCommand } from './verify.js';
 
 // undici parses HTTP with a WebAssembly build of llhttp, which V8 compiles twice: at once with its
 // baseline compiler, then again, in the background, with its optimizing one. A CLI run parses a few
-// small responses (blob bodies bypass undici: registry/bulk-get.ts), so the second compile is pure
+// small responses (blob bodies bypass undici: http1/bulk-get.ts), so the second compile is pure
 // cost: `hoist pull --policy always` of an unchanged image took 0.34 s and peaked at 99 MiB RSS
 // with it, 0.26 s and 64 MiB without (node --liftoff-only, 3 runs each). Only this process's flags
 // change; the library leaves its host's V8 alone.
