@@ -11,15 +11,16 @@ import { trialRng, type Rng } from './rng.js';
 import { check, checkAll, fail, TrialFailure, type Category } from './trial.js';
 import type { Ran, World } from './world.js';
 
+/** The tmpfs, and the pulls' images: bigger than what the filler leaves of it, mostly. */
+const TMPFS_MIB = 16;
+const IMAGE_MIB = 12;
+
 /**
  * The store on a small tmpfs, partly filled first so the disk runs out at a random point of a
  * registry pull, a gzip-compressed docker-archive pull (decompressed into tmp/) or an
  * oci-archive pull. A pull that does not fit fails cleanly: exit 125, one Error: line naming the
  * store, a Hint:, nothing half-written; once there is room, the next pull works.
  */
-const TMPFS_MIB = 16;
-const IMAGE_MIB = 12;
-
 export const diskFull: Category = {
   name: 'disk full',
   checked: `a ${TMPFS_MIB} MiB tmpfs as the store, filled to leave 16 KiB to 13 MiB, then a ${IMAGE_MIB} MiB registry pull, gzip docker-archive pull or oci-archive pull: exit 125, one Error: line naming the store path, a Hint: line, no temp file left, index.json sound, no name added; after making room, the same pull succeeds and the store check holds`,

@@ -13,6 +13,9 @@ import type { Rng } from './rng.js';
 import { check, checkAll, TrialFailure, type Category, type TrialResult } from './trial.js';
 import type { World } from './world.js';
 
+/** A hostile answer must be refused fast: no hostile case needs more than this to fail. */
+const TIME_BOUND_MS = 10_000;
+
 /**
  * A hostile registry (a small node:http server speaking the distribution API, since no real
  * registry misbehaves on purpose): oversized and endless documents, an index that is its own
@@ -20,9 +23,6 @@ import type { World } from './world.js';
  * endless token answer, a token realm over plain HTTP. Each must fail cleanly within the time
  * bound, with nothing raw on the terminal and nothing half-written in the store.
  */
-/** A hostile answer must be refused fast: no hostile case needs more than this to fail. */
-const TIME_BOUND_MS = 10_000;
-
 export const hostileRegistry: Category = {
   name: 'hostile-registry',
   checked: `oversized (8 MiB) and endless manifests, configs, layers and error bodies; an index answered as its own instance, an index of indexes, a redirect loop; mislabelled media types; ESC, NUL, CR/LF, BEL and U+009B in JSON strings, in invalid JSON, in headers, in error messages, tags and configs; 20 MiB, endless and endlessly paginated tag lists; an endless token answer; a plain-HTTP token realm: exit 125 with one Error: line within ${TIME_BOUND_MS / 1000} s, no stack trace, no raw control character, the store empty (or, where a pull may succeed, sound)`,

@@ -13,6 +13,7 @@ test('reliability suite, short profile: every trial survives', { timeout: 15 * 6
   t.diagnostic(`seed ${seed} (repeat with HOIST_RELIABILITY_SEED=${seed}, or run.js --profile short --seed ${seed})`);
   const reports = await runSuite({ profile: profiles.short, seed, log: (line) => t.diagnostic(line) });
   const report = formatReport(reports, seed, 'short');
+  // A failure shows the table and every reproduction in its message; a pass shows the table.
+  if (!allSurvived(reports)) assert.fail(report);
   for (const line of report.split('\n')) t.diagnostic(line);
-  assert.ok(allSurvived(reports), report);
 });
