@@ -41,5 +41,15 @@ export function validateDescriptor(value: unknown, where: string): Descriptor {
   if (typeof d.size !== 'number' || !Number.isSafeInteger(d.size) || d.size < 0) {
     throw new HoistError('INVALID_MANIFEST', `${where}: descriptor ${d.digest} has an invalid size`);
   }
+  if (d.platform !== undefined && !isPlatform(d.platform)) {
+    throw new HoistError('INVALID_MANIFEST', `${where}: descriptor ${d.digest} has an invalid platform (os and architecture must be strings, as variant if given)`);
+  }
   return { ...(d as unknown as Descriptor), mediaType: (d.mediaType as string | undefined) ?? '' };
+}
+
+/** The image spec's platform: `os` and `architecture` strings, and `variant` a string if present. */
+function isPlatform(value: unknown): value is Platform {
+  if (typeof value !== 'object' || value === null) return false;
+  const p = value as Record<string, unknown>;
+  return typeof p.os === 'string' && typeof p.architecture === 'string' && (p.variant === undefined || typeof p.variant === 'string');
 }

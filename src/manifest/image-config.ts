@@ -22,6 +22,8 @@ export interface ImageConfig {
   history?: unknown[];
 }
 
+const PLATFORM_FIELDS = ['os', 'architecture', 'variant'] as const;
+
 export function parseImageConfig(bytes: Buffer, where: string): ImageConfig {
   let doc: unknown;
   try {
@@ -31,6 +33,12 @@ export function parseImageConfig(bytes: Buffer, where: string): ImageConfig {
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
     throw new HoistError('INVALID_MANIFEST', `${where}: image config is not a JSON object`);
+  }
+  // The platform fields decide which image this is: anything but a string there is refused here,
+  // not met later by code that compares platforms.
+  for (const field of PLATFORM_FIELDS) {
+    const value = (doc as Record<string, unknown>)[field];
+    if (value !== undefined && typeof value !== 'string') throw new HoistError('INVALID_MANIFEST', `${where}: image config field "${field}" is not a string`);
   }
   return doc as ImageConfig;
 }

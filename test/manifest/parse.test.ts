@@ -86,3 +86,22 @@ test('parseImageConfig refuses what is not a JSON object', () => {
   assert.throws(() => parseImageConfig(Buffer.from('nope'), 'c'), { code: 'INVALID_MANIFEST', message: /^c: image config is not valid JSON/ });
   assert.throws(() => parseImageConfig(Buffer.from('[]'), 'c'), { code: 'INVALID_MANIFEST', message: 'c: image config is not a JSON object' });
 });
+
+test('parseImageConfig refuses platform fields that are not strings, which platform matching would crash on', () => {
+  for (const [field, value] of [['os', 1], ['architecture', { amd64: true }], ['variant', ['v8']]] as const) {
+    const doc = { ...(JSON.parse(image.config.data.toString()) as Record<string, unknown>), [field]: value };
+    assert.throws(() => parseImageConfig(Buffer.from(JSON.stringify(doc)), 'c'), { code: 'INVALID_MANIFEST', message: `c: image config field "${field}" is not a string` });
+  }
+});
+
+test('an index entry whose platform is malformed is refused with the entry named', () => {
+  const { index } = buildIndex([image]);
+  const doc = JSON.parse(index.data.toString()) as { manifests: Record<string, unknown>[] };
+  for (const platform of [{ os: 'linux' }, { os: 'linux', architecture: 7 }, { os: 'linux', architecture: 'amd64', variant: null }, 'linux/amd64']) {
+    doc.manifests[0]!.platform = platform;
+    assert.throws(() => parseManifest(Buffer.from(JSON.stringify(doc)), OCI_INDEX, 'idx'), {
+      code: 'INVALID_MANIFEST',
+      message: new RegExp(`descriptor ${image.manifest.digest} has an invalid platform`),
+    });
+  }
+});
