@@ -91,15 +91,19 @@ async function readIntoBlob(paths: StorePaths, final: string, expected: Expected
         debug('resuming %s at byte %d of %d', expected.digest, offset, expected.size);
         await sink.adoptPrefix(file, offset);
       }
-      await read(
-        signal === undefined
-          ? sink.write
-          : (chunk) => {
-              if (signal.aborted) throw abortError(signal);
-              return sink.write(chunk);
-            },
-        offset,
-      );
+      // A partial blob that is already whole (killed between its last byte and the rename) needs
+      // no request at all: the digest below decides.
+      if (offset !== expected.size) {
+        await read(
+          signal === undefined
+            ? sink.write
+            : (chunk) => {
+                if (signal.aborted) throw abortError(signal);
+                return sink.write(chunk);
+              },
+          offset,
+        );
+      }
       sink.end();
       sink.verify();
       await file.sync();
@@ -123,10 +127,10 @@ async function readIntoBlob(paths: StorePaths, final: string, expected: Expected
   }
 }
 
-/** The bytes of a partial blob that a reader may continue: some, but fewer than the whole. */
+/** The bytes of a partial blob that a reader may continue: some, and no more than the whole. */
 async function resumableBytes(ingest: string, expected: ExpectedBlob): Promise<number> {
   const size = (await stat(ingest).catch(() => undefined))?.size ?? 0;
-  return expected.size !== undefined && size < expected.size ? size : 0;
+  return expected.size !== undefined && size <= expected.size ? size : 0;
 }
 
 /**

@@ -171,7 +171,18 @@ test('a partial blob that is not a prefix of the blob fails by digest at the end
     await assertFailsClean(store.root, store.writeBlob({ digest, size: data.length }, fromOffset(data, []), { resume: true }), 'DIGEST_MISMATCH');
   }));
 
-test('a partial blob as long as the blob (or longer) is started over, not resumed', () =>
+test('a partial blob that is already whole is verified and stored without asking the reader', () =>
+  withTempDir(async (dir) => {
+    const store = await openStore(dir);
+    await writeFile(store.paths.ingest(digest), data);
+    const asked: number[] = [];
+    assert.equal(await store.writeBlob({ digest, size: data.length }, fromOffset(data, asked), { resume: true }), 'written');
+    assert.deepEqual(asked, []);
+    assert.deepEqual(await readFile(store.paths.blob(digest)), data);
+    assert.deepEqual(await readdir(store.paths.tmp), []);
+  }));
+
+test('a partial blob longer than the blob is started over, not resumed', () =>
   withTempDir(async (dir) => {
     const store = await openStore(dir);
     await writeFile(store.paths.ingest(digest), Buffer.concat([data, Buffer.from('x')]));
