@@ -17,7 +17,7 @@ import {
 import type { ChunkSink } from '../io/chunk-sink.js';
 import type { BlobKind, EventListener } from '../progress/events.js';
 import type { ImageRecord, Store } from '../store/index.js';
-import type { ImageSource, RawManifest } from '../transports/image-source.js';
+import type { ImageSource, RawManifest } from '../source/image-source.js';
 import { runLimited } from './run-limited.js';
 
 const debug = createDebug('hoist:copy');

@@ -1,7 +1,7 @@
 import { realpath } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { signatureStorageFor, type SignatureStorage } from '../config/registries-d/index.js';
-import type { RawManifest } from '../transports/image-source.js';
+import type { RawManifest } from '../source/image-source.js';
 import type { ImageSource, LocalTransport, TransportName } from '../transports/index.js';
 import { formatReference, type ImageReference } from '../reference/index.js';
 import type { Signature } from '../manifest/index.js';

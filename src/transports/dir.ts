@@ -3,7 +3,7 @@ import { HoistError } from '../errors.js';
 import { MAX_MANIFEST_BYTES, MAX_SIGNATURE_BYTES, MAX_SIGNATURES, signatureFromBlob, verifyBytes, digestBytes, type Descriptor, type Signature } from '../manifest/index.js';
 import { parseDigest } from '../reference/index.js';
 import { DirectoryFiles } from './file-reader.js';
-import type { ImageSource, RawManifest } from './image-source.js';
+import type { ImageSource, RawManifest } from '../source/image-source.js';
 import type { LocalTransport } from './transport.js';
 
 /** skopeo's `dir:` format names sha256 blobs by bare hex, other algorithms as `alg-hex`. */

@@ -1,6 +1,6 @@
 import { detectCompression, invalidArchive, MAGIC_BYTES, type Compression, type TarArchive, type TarEntry } from '../archive/index.js';
 import { digestBytes, MediaType } from '../manifest/index.js';
-import type { RawManifest } from './image-source.js';
+import type { RawManifest } from '../source/image-source.js';
 import type { ArchiveImage } from './docker-archive-image.js';
 
 /** Layers are hashed two at a time: enough to keep both cores busy, few enough to stay gentle on the disk. */

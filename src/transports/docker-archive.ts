@@ -6,7 +6,7 @@ import { resolveArchiveImage, type ArchiveImage } from './docker-archive-image.j
 import { MAX_ARCHIVE_MANIFEST_BYTES, parseArchiveManifest } from './docker-archive-manifest.js';
 import { parseArchiveSelector, selectArchiveImage } from './docker-archive-select.js';
 import { synthesizeManifest, type SynthesizedManifest } from './docker-archive-synthesize.js';
-import type { BlobReadOptions, ImageSource, RawManifest } from './image-source.js';
+import type { BlobReadOptions, ImageSource, RawManifest } from '../source/image-source.js';
 import { splitPathAndReference } from './names.js';
 import type { LocalTransport } from './transport.js';
 

@@ -3,7 +3,7 @@ import type { ChunkSink } from '../io/chunk-sink.js';
 import type { Descriptor, Signature } from '../manifest/index.js';
 import { formatReference, type ImageReference } from '../reference/index.js';
 import { fetchManifest, fetchSignatures, fetchTags, headManifest, readBlob, RegistryClient, type RegistrySourceOptions } from '../registry/index.js';
-import type { BlobReadOptions, ImageSource, RawManifest } from './image-source.js';
+import type { BlobReadOptions, ImageSource, RawManifest } from '../source/image-source.js';
 
 export type { RegistrySourceOptions } from '../registry/index.js';
 

@@ -2,7 +2,7 @@ import type { ChunkSink } from '../io/chunk-sink.js';
 import { invalidArchive, TarArchive } from '../archive/index.js';
 import type { Descriptor } from '../manifest/index.js';
 import type { SourceFiles } from './file-reader.js';
-import type { BlobReadOptions, ImageSource, RawManifest } from './image-source.js';
+import type { BlobReadOptions, ImageSource, RawManifest } from '../source/image-source.js';
 import { splitPathAndReference } from './names.js';
 import { layoutBlobPath, openLayout } from './oci-layout.js';
 import type { LocalTransport } from './transport.js';

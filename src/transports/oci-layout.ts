@@ -5,7 +5,8 @@ import { MAX_MANIFEST_BYTES, validateDescriptor, verifyBytes, type Descriptor } 
 import { localImageName, parseDigest } from '../reference/index.js';
 import { parseUntrustedJson } from '../untrusted-json.js';
 import type { SourceFiles } from './file-reader.js';
-import type { ImageSource, OpenedSource, RawManifest } from './image-source.js';
+import type { ImageSource, RawManifest } from '../source/image-source.js';
+import type { OpenedSource } from './transport.js';
 
 const REF_NAME = 'org.opencontainers.image.ref.name';
 const CONTAINERD_NAME = 'io.containerd.image.name';

@@ -1,4 +1,14 @@
-import type { OpenedSource } from './image-source.js';
+import type { ImageSource } from '../source/image-source.js';
+
+/** A source together with the facts the engine needs to name what it copies. */
+export interface OpenedSource {
+  source: ImageSource;
+  /**
+   * Full names (e.g. `docker.io/library/fedora:latest`) the pulled image should carry, as the
+   * transport's naming rule gives them; empty when the image is to stay unnamed (known by ID).
+   */
+  names: string[];
+}
 
 export interface TransportContext {
   /** Scratch space on the store's filesystem (e.g. for decompressing an archive). */

@@ -14,7 +14,7 @@ export interface ImportEdge {
   line: number;
   specifier: string;
   kind: ImportKind;
-  /** For a relative specifier, the file it names (`transports/image-source.ts`); absent for packages. */
+  /** For a relative specifier, the file it names (`source/image-source.ts`); absent for packages. */
   target?: string;
 }
 

@@ -49,13 +49,3 @@ export interface ImageSource {
   /** Releases files, temp copies and connections. Safe to call more than once. */
   close(): Promise<void>;
 }
-
-/** A source together with the facts the engine needs to name what it copies. */
-export interface OpenedSource {
-  source: ImageSource;
-  /**
-   * Full names (e.g. `docker.io/library/fedora:latest`) the pulled image should carry, as the
-   * transport's naming rule gives them; empty when the image is to stay unnamed (known by ID).
-   */
-  names: string[];
-}
