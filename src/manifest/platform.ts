@@ -90,11 +90,6 @@ export function samePlatform(a: WantedPlatform, b: WantedPlatform, compareVarian
   return x.os === y.os && x.architecture === y.architecture && (!compareVariant || x.variant === y.variant);
 }
 
-/** True when `candidate` can run where `wanted` is asked for. */
-export function platformMatches(wanted: WantedPlatform, candidate: Platform): boolean {
-  return rank(normalizePlatform(wanted), candidate) >= 0;
-}
-
 function rank(want: Required<WantedPlatform>, candidate: Platform): number {
   const have = normalizePlatform(candidate);
   if (have.os !== want.os || have.architecture !== want.architecture) return -1;

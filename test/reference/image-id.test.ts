@@ -48,3 +48,14 @@ test('imageIdPrefix', () => {
   ];
   for (const [input, want] of cases) assert.equal(imageIdPrefix(input), want, input);
 });
+
+test('an image whose config is addressed by sha512 has a 128-hex ID, found whole and by prefix', () => {
+  const long = `${ID}${ID}`;
+  assert.equal(isFullImageId(long), true);
+  assert.equal(normalizeImageId(long), long);
+  assert.equal(normalizeImageId(`sha512:${long}`), long);
+  assert.equal(normalizeImageId(`sha256:${long}`), undefined, 'a sha256 ID has 64 hex');
+  assert.equal(imageIdPrefix(long), long);
+  assert.equal(imageIdPrefix(`sha512:${long.slice(0, 100)}`), long.slice(0, 100));
+  assert.equal(imageIdPrefix(long.slice(0, 100)), undefined, 'a bare prefix longer than a sha256 ID reads as neither');
+});

@@ -78,3 +78,11 @@ test('localNameCandidates lists localhost/, the search registries, then docker.i
   ]);
   assert.deepEqual(localNameCandidates('quay.io/a/b', ['x.io']).map(formatReference), ['quay.io/a/b:latest']);
 });
+
+test('lookupImage: an image whose config is addressed by sha512 is found by its whole 128-hex ID', () => {
+  const id = `${hex('5a512')}${hex('')}`;
+  const sha512 = record(id, [], { configDigest: `sha512:${id}` });
+  assert.equal(lookupImage([...records, sha512], id)?.record, sha512);
+  assert.equal(lookupImage([...records, sha512], `sha512:${id}`)?.record, sha512);
+  assert.equal(lookupImage([...records, sha512], id.slice(0, 12))?.record, sha512);
+});
