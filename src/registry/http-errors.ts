@@ -59,12 +59,22 @@ export function statusError(
   const said = (message: string) => message + registrySaid(message, body);
   const make = (code: ErrorCode, message: string, extra: { hint?: string; retryable?: boolean } = {}) =>
     new HoistError(code, said(message), extra);
-  if (status === 401 || status === 403) {
-    return make(status === 401 ? 'UNAUTHORIZED' : 'DENIED', `unauthorized: authentication required for ${subject.registry}`, {
+  if (status === 401) {
+    return make('UNAUTHORIZED', `unauthorized: authentication required for ${subject.registry}`, {
       hint:
         subject.credentialsSource !== undefined
           ? `the registry refused the credentials from ${subject.credentialsSource}, or they do not grant access to ${subject.name}`
           : `log in: pass --creds USER:PASSWORD, or add credentials for ${subject.registry} to an auth file (--authfile, $REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json)`,
+    });
+  }
+  // 403 is not 401: the registry knows who asks (or that nobody does) and says no, so new
+  // credentials help only where there were none.
+  if (status === 403) {
+    return make('DENIED', `denied: ${subject.registry} refused access to ${subject.name} (403 Forbidden)`, {
+      hint:
+        subject.credentialsSource !== undefined
+          ? `the credentials from ${subject.credentialsSource} were accepted but do not grant access to ${subject.name}; check the name, or ask for access`
+          : `the registry does not let anonymous clients read ${subject.name}: pass --creds USER:PASSWORD, or add credentials for ${subject.registry} to an auth file`,
     });
   }
   if (status === 404) {

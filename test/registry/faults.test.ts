@@ -105,3 +105,19 @@ test('404 and 401 are never retried', async () => {
   await assert.rejects(pull(scratch, name(), options()), (err: unknown) => isHoistError(err, 'UNAUTHORIZED'));
   assert.equal(proxy.matching('GET', /\/manifests\/v1$/).length, 2);
 });
+
+test('401 and 403 are told apart: a 403 is a refusal of access, not a request for credentials, and is not retried', async () => {
+  const manifests = /\/manifests\/v1$/;
+  const before = proxy.matching('GET', manifests).length;
+  proxy.inject({ method: 'GET', path: manifests, fault: { kind: 'status', status: 401 }, times: 1 });
+  const unauthorized = await pull(scratch, name(), options()).then(() => undefined, (err: unknown) => err);
+  proxy.inject({ method: 'GET', path: manifests, fault: { kind: 'status', status: 403 }, times: 1 });
+  const denied = await pull(scratch, name(), options()).then(() => undefined, (err: unknown) => err);
+  assert.ok(isHoistError(unauthorized, 'UNAUTHORIZED'), String(unauthorized));
+  assert.ok(isHoistError(denied, 'DENIED'), String(denied));
+  assert.match(unauthorized.message, /^unauthorized: authentication required for /);
+  assert.equal(denied.message, `denied: ${proxy.host} refused access to ${proxy.host}/faults/app:v1 (403 Forbidden): registry said "injected fault"`);
+  assert.match(denied.hint ?? '', /^the registry does not let anonymous clients read /);
+  assert.notEqual(denied.hint, unauthorized.hint);
+  assert.equal(proxy.matching('GET', manifests).length - before, 2, 'neither was retried');
+});
