@@ -2,10 +2,19 @@ import { mkdir, open, rename, rm, readFile, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join, dirname } from 'node:path';
 import { homedir } from 'node:os';
-import { parseDigest } from '../reference/index.js';
+import { isValidDigest, parseDigest } from '../reference/index.js';
 
 export const CLAIM_PREFIX = 'claim-';
-export const INGEST_PREFIX = 'ingest-';
+const INGEST_PREFIX = 'ingest-';
+
+/** The digest a tmp/ file name holds the partial bytes of (StorePaths.ingest's names), if it is one. */
+export function ingestDigestOf(name: string): string | undefined {
+  if (!name.startsWith(INGEST_PREFIX)) return undefined;
+  const rest = name.slice(INGEST_PREFIX.length);
+  const dash = rest.indexOf('-');
+  const digest = `${rest.slice(0, dash)}:${rest.slice(dash + 1)}`;
+  return dash > 0 && isValidDigest(digest) ? digest : undefined;
+}
 
 /** Where the store lives: `--root`, else HOIST_ROOT, else /var/lib/hoist for root, else XDG data. */
 export function defaultStoreRoot(env: NodeJS.ProcessEnv = process.env): string {

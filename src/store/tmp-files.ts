@@ -1,9 +1,8 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import createDebug from 'debug';
-import { isValidDigest } from '../reference/index.js';
 import { breakAbandonedClaim, claimBlob } from './claims.js';
-import { CLAIM_PREFIX, INGEST_PREFIX, type StorePaths } from './layout.js';
+import { CLAIM_PREFIX, ingestDigestOf, type StorePaths } from './layout.js';
 import { processIsAlive } from './process-alive.js';
 
 const debug = createDebug('hoist:store');
@@ -47,7 +46,7 @@ export async function reclaimTmp(paths: StorePaths, options: ReclaimOptions): Pr
   for (const name of names.filter((n) => n.startsWith(CLAIM_PREFIX))) await breakAbandonedClaim(join(paths.tmp, name));
   for (const name of names.filter((n) => !n.startsWith(CLAIM_PREFIX))) {
     const file = join(paths.tmp, name);
-    const digest = name.startsWith(INGEST_PREFIX) ? ingestDigest(name) : undefined;
+    const digest = ingestDigestOf(name);
     if (digest !== undefined) {
       if (options.partialBlobs === 'unclaimed' || (await untouchedFor(file, TMP_MAX_AGE_MS))) await removePartialBlob(paths, digest);
       continue;
@@ -58,13 +57,6 @@ export async function reclaimTmp(paths: StorePaths, options: ReclaimOptions): Pr
       await rm(file, { recursive: true, force: true });
     }
   }
-}
-
-function ingestDigest(name: string): string | undefined {
-  const rest = name.slice(INGEST_PREFIX.length);
-  const dash = rest.indexOf('-');
-  const digest = `${rest.slice(0, dash)}:${rest.slice(dash + 1)}`;
-  return dash > 0 && isValidDigest(digest) ? digest : undefined;
 }
 
 /** Removes a partial blob unless someone is writing it: holding its claim is what makes removal safe. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { stat, writeFile } from 'node:fs/promises';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import { cliPath, repoRoot, runHoist, type RunResult } from '../helpers/cli.js';
 import { buildImage } from '../helpers/images.js';
 import { pushImage } from '../helpers/push.js';
 import { startRegistry, type RegistryHandle } from '../helpers/registry.js';
-import { storeSnapshot } from '../helpers/tmp.js';
+import { assertBlobsHashToTheirNames, storeSnapshot } from '../helpers/tmp.js';
 import { insecure, makeSandbox, type Sandbox } from '../engine/support.js';
 
 // Ctrl-C (SIGINT) and SIGTERM in the middle of a pull: exit 130/143, temp files removed, nothing
@@ -153,11 +153,4 @@ async function deadPid(): Promise<number> {
   const child = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
   await new Promise((resolve) => child.on('close', resolve));
   return child.pid!;
-}
-
-async function assertBlobsHashToTheirNames(root: string, digests: readonly string[]): Promise<void> {
-  for (const digest of digests) {
-    const [algorithm, hex] = digest.split(':') as [string, string];
-    assert.equal(createHash(algorithm).update(await readFile(join(root, 'blobs', algorithm, hex))).digest('hex'), hex, digest);
-  }
 }

@@ -56,7 +56,12 @@ export async function assertNothingRecorded(root: string, before: StoreSnapshot)
   assert.equal(after.index, before.index, 'no image was recorded');
   assert.deepEqual(after.tmp, before.tmp, 'nothing half-written is left in tmp/');
   assert.ok(before.blobs.every((d) => after.blobs.includes(d)), 'no blob went missing');
-  for (const digest of after.blobs.filter((d) => !before.blobs.includes(d))) {
+  await assertBlobsHashToTheirNames(root, after.blobs.filter((d) => !before.blobs.includes(d)));
+}
+
+/** Asserts each of `digests` (`alg:hex`, as storeSnapshot lists them) is stored whole: its bytes hash to its name. */
+export async function assertBlobsHashToTheirNames(root: string, digests: readonly string[]): Promise<void> {
+  for (const digest of digests) {
     const [algorithm, hex] = digest.split(':') as [string, string];
     assert.equal(createHash(algorithm).update(await readFile(join(root, 'blobs', algorithm, hex))).digest('hex'), hex, `blob ${digest} is what its name says`);
   }
