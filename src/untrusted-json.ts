@@ -16,3 +16,22 @@ export function parseUntrustedJson(text: string): unknown {
     throw new SyntaxError(printable((err as Error).message));
   }
 }
+
+/** What was wrong with JSON that had to be an object: the caller words it (code, file, hint). */
+export type JsonObjectProblem = { problem: 'syntax'; message: string } | { problem: 'not-object' };
+
+/**
+ * Untrusted JSON that must be an object (a manifest, a config, an auth file, a registry's reply),
+ * with the caller's error for text that does not parse or parses to something else; the syntax
+ * message is safe to print (parseUntrustedJson).
+ */
+export function parseJsonObject(input: string | Buffer, fail: (problem: JsonObjectProblem) => Error): Record<string, unknown> {
+  let doc: unknown;
+  try {
+    doc = parseUntrustedJson(typeof input === 'string' ? input : input.toString('utf8'));
+  } catch (err) {
+    throw fail({ problem: 'syntax', message: (err as Error).message });
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw fail({ problem: 'not-object' });
+  return doc as Record<string, unknown>;
+}

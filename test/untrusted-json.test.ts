@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { HoistError } from '../src/errors.js';
 import { parseImageConfig, parseManifest } from '../src/manifest/index.js';
 import { parseArchiveManifest } from '../src/transports/docker-archive-manifest.js';
-import { parseUntrustedJson } from '../src/untrusted-json.js';
+import { parseJsonObject, parseUntrustedJson, type JsonObjectProblem } from '../src/untrusted-json.js';
 
 test('parseUntrustedJson parses JSON as JSON.parse does', () => {
   assert.deepEqual(parseUntrustedJson('{"a":[1,"\\u001b"]}'), { a: [1, '\x1b'] });
@@ -34,4 +34,11 @@ test('the parsers of untrusted documents give messages with no raw control chara
   for (const [what, parse] of parsers) {
     assert.throws(parse, (err: unknown) => err instanceof HoistError && /Unexpected token/.test(err.message) && !/[\x00-\x1f\u009b]/.test(err.message), what);
   }
+});
+
+test('parseJsonObject gives the caller a syntax problem (printable) or a not-object problem to word', () => {
+  const fail = (p: JsonObjectProblem) => new Error(p.problem === 'syntax' ? `syntax: ${p.message}` : 'not an object');
+  assert.deepEqual(parseJsonObject(Buffer.from('{"a":1}'), fail), { a: 1 });
+  for (const text of ['[]', 'null', '"s"', '3']) assert.throws(() => parseJsonObject(text, fail), { message: 'not an object' });
+  assert.throws(() => parseJsonObject('{"\u001b[31m', fail), (err: Error) => err.message.startsWith('syntax: ') && !err.message.includes('\u001b'));
 });

@@ -1,4 +1,5 @@
 import type { FileHandle } from 'node:fs/promises';
+import { HoistError } from '../errors.js';
 import { openRegularFile } from '../io/open-regular-file.js';
 import { invalidArchive } from './archive-error.js';
 import { detectCompression, MAGIC_BYTES } from './compression.js';
@@ -29,12 +30,17 @@ export interface PlainArchiveOptions {
  * ranges cannot be served from a gzip stream.
  */
 export async function plainArchiveFile(path: string, options: PlainArchiveOptions): Promise<PlainArchiveFile> {
-  const { handle, size } = await openRegularFile(path, {
-    notRegular: (kind) =>
-      kind === 'directory'
-        ? invalidArchive(path, 'it is a directory, not an archive file', 'for a directory, use the oci: or dir: transport')
-        : invalidArchive(path, `it is a ${kind}, not a regular file`),
-    unreadable: 'INVALID_ARCHIVE',
+  const { handle, size } = await openRegularFile(path, (failure, cause) => {
+    switch (failure.reason) {
+      case 'missing':
+        return new HoistError('SOURCE_NOT_FOUND', `${path}: no such file or directory`, { cause });
+      case 'not-regular':
+        return failure.kind === 'directory'
+          ? invalidArchive(path, 'it is a directory, not an archive file', 'for a directory, use the oci: or dir: transport')
+          : invalidArchive(path, `it is a ${failure.kind}, not a regular file`);
+      case 'unreadable':
+        return new HoistError('INVALID_ARCHIVE', `cannot read ${path}: ${failure.message}`, { cause });
+    }
   });
   try {
     if (size === 0) throw invalidArchive(path, 'the file is empty');

@@ -16,9 +16,10 @@ import {
 } from '../manifest/index.js';
 import type { ChunkSink } from '../io/chunk-sink.js';
 import type { BlobKind, EventListener } from '../progress/events.js';
+import { imageIdOf } from '../reference/index.js';
 import type { ImageRecord, Store } from '../store/index.js';
 import type { ImageSource, RawManifest } from '../source/image-source.js';
-import { runLimited } from './run-limited.js';
+import { runLimited } from '../io/run-limited.js';
 
 const debug = createDebug('hoist:copy');
 
@@ -82,7 +83,7 @@ export async function copyImage(source: ImageSource, store: Store, options: Copy
     emit({ type: 'manifest-write' });
     await store.writeSmallBlob(raw.digest, raw.bytes);
     const signatureDigests = await storeSignatures(store, signatures, emit);
-    const id = manifest.config.digest.slice(manifest.config.digest.indexOf(':') + 1);
+    const id = imageIdOf(manifest.config.digest);
     const image = {
       id,
       configDigest: manifest.config.digest,

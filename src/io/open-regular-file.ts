@@ -1,6 +1,6 @@
 import { constants, type Stats } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
-import { HoistError, type ErrorCode } from '../errors.js';
+import { readAtMost } from './read-at-most.js';
 
 /** What a path that is not a regular file is, in words for messages. */
 export function fileKind(stats: Stats): string {
@@ -18,39 +18,79 @@ export function fileKind(stats: Stats): string {
 // O_NOCTTY: a terminal opened here never becomes the process's controlling terminal.
 export const READ_WITHOUT_WAITING = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY;
 
-export interface OpenRegularFileErrors {
-  /** The error for a path that is something else (`kind` from fileKind). */
-  notRegular(kind: string): HoistError;
-  /** The code of the error for a file that cannot be opened for another reason than being absent. */
-  unreadable: ErrorCode;
-}
+/**
+ * Why a file could not be opened or read, for the caller to word: each file hoist reads (a source
+ * file, policy.json, a key, a registries.d file) names its own error code, wording and hint.
+ */
+export type OpenFailure = { reason: 'missing' } | { reason: 'not-regular'; kind: string } | { reason: 'unreadable'; message: string; code?: string };
+
+/** An open's failures, and a small file's: `size` from fstat, or none when it grew past the limit while read. */
+export type FileFailure = OpenFailure | { reason: 'too-large'; maxBytes: number; size?: number };
+
+export type OpenFailureWording = (failure: OpenFailure, cause?: unknown) => Error;
+export type FileFailureWording = (failure: FileFailure, cause?: unknown) => Error;
 
 /**
  * Opens `path` for reading if it is a regular file, and never waits doing so. It is checked with
  * stat first, so a FIFO or a device is not even opened (opening some devices has effects of its
  * own); the path could still be replaced between that stat and the open, so the open cannot block
- * either (O_NONBLOCK), and fstat decides on the file that was opened. A missing file is
- * SOURCE_NOT_FOUND; anything but a regular file, `errors.notRegular`.
+ * either (O_NONBLOCK), and fstat decides on the file that was opened.
  */
-export async function openRegularFile(path: string, errors: OpenRegularFileErrors): Promise<{ handle: FileHandle; size: number }> {
+export async function openRegularFile(path: string, fail: OpenFailureWording): Promise<{ handle: FileHandle; size: number }> {
   const refuseUnlessRegular = (stats: Stats) => {
-    if (!stats.isFile()) throw errors.notRegular(fileKind(stats));
+    if (!stats.isFile()) throw fail({ reason: 'not-regular', kind: fileKind(stats) });
   };
+  let handle: FileHandle | undefined;
   try {
     refuseUnlessRegular(await stat(path));
-    const handle = await open(path, READ_WITHOUT_WAITING);
-    try {
-      const stats = await handle.stat();
-      refuseUnlessRegular(stats);
-      return { handle, size: stats.size };
-    } catch (err) {
-      await handle.close();
-      throw err;
-    }
+    handle = await open(path, READ_WITHOUT_WAITING);
+    const stats = await handle.stat();
+    refuseUnlessRegular(stats);
+    return { handle, size: stats.size };
   } catch (err) {
-    if (err instanceof HoistError) throw err;
-    const { code, message } = err as NodeJS.ErrnoException;
-    if (code === 'ENOENT') throw new HoistError('SOURCE_NOT_FOUND', `${path}: no such file or directory`, { cause: err });
-    throw new HoistError(errors.unreadable, `cannot read ${path}: ${message}`, { cause: err });
+    await handle?.close();
+    throw wordedFailure(err, fail);
+  }
+}
+
+/** A failure already worded by the caller passes; a file system error is worded now. */
+function wordedFailure(err: unknown, fail: OpenFailureWording): unknown {
+  const { code, message, syscall } = err as NodeJS.ErrnoException;
+  // Every error of a file system call carries the call's name; the caller's own errors do not.
+  if (syscall === undefined) return err;
+  return fail(code === 'ENOENT' ? { reason: 'missing' } : { reason: 'unreadable', message, code }, err);
+}
+
+/**
+ * The whole of a small file hoist did not write (a manifest in a layout, policy.json, a key),
+ * refused above `maxBytes` without being read whole: a huge file, one that grows while it is read,
+ * or an endless one like /dev/zero costs at most `maxBytes` + 1 bytes.
+ */
+export async function readSmallFile(path: string, maxBytes: number, fail: FileFailureWording): Promise<Buffer> {
+  const { handle, size } = await openRegularFile(path, fail);
+  try {
+    if (size > maxBytes) throw fail({ reason: 'too-large', maxBytes, size });
+    const bytes = await readAtMost(handle, maxBytes).catch((err: unknown) => {
+      throw wordedFailure(err, fail);
+    });
+    if (bytes === undefined) throw fail({ reason: 'too-large', maxBytes });
+    return bytes;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** readSmallFile for a file that may be absent (a lookaside signature, a registries.d file gone since the listing). */
+export async function readSmallFileIfPresent(
+  path: string,
+  maxBytes: number,
+  fail: (failure: Exclude<FileFailure, { reason: 'missing' }>, cause?: unknown) => Error,
+): Promise<Buffer | undefined> {
+  const absent = new Error(`${path} is absent`);
+  try {
+    return await readSmallFile(path, maxBytes, (failure, cause) => (failure.reason === 'missing' ? absent : fail(failure, cause)));
+  } catch (err) {
+    if (err === absent) return undefined;
+    throw err;
   }
 }

@@ -1,5 +1,5 @@
 import { HoistError } from '../errors.js';
-import { parseUntrustedJson } from '../untrusted-json.js';
+import { parseJsonObject } from '../untrusted-json.js';
 
 /** The parts of an OCI / Docker image config that hoist reads. */
 export interface ImageConfig {
@@ -25,20 +25,14 @@ export interface ImageConfig {
 const PLATFORM_FIELDS = ['os', 'architecture', 'variant'] as const;
 
 export function parseImageConfig(bytes: Buffer, where: string): ImageConfig {
-  let doc: unknown;
-  try {
-    doc = parseUntrustedJson(bytes.toString('utf8'));
-  } catch (err) {
-    throw new HoistError('INVALID_MANIFEST', `${where}: image config is not valid JSON: ${(err as Error).message}`);
-  }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
-    throw new HoistError('INVALID_MANIFEST', `${where}: image config is not a JSON object`);
-  }
+  const doc = parseJsonObject(bytes, (p) =>
+    new HoistError('INVALID_MANIFEST', p.problem === 'syntax' ? `${where}: image config is not valid JSON: ${p.message}` : `${where}: image config is not a JSON object`),
+  );
   // The platform fields decide which image this is: anything but a string there is refused here,
   // not met later by code that compares platforms.
   for (const field of PLATFORM_FIELDS) {
-    const value = (doc as Record<string, unknown>)[field];
+    const value = doc[field];
     if (value !== undefined && typeof value !== 'string') throw new HoistError('INVALID_MANIFEST', `${where}: image config field "${field}" is not a string`);
   }
-  return doc as ImageConfig;
+  return doc as unknown as ImageConfig;
 }

@@ -1,5 +1,5 @@
 import { HoistError } from '../errors.js';
-import { parseUntrustedJson } from '../untrusted-json.js';
+import { parseJsonObject } from '../untrusted-json.js';
 import { validateDescriptor, type Descriptor } from './descriptor.js';
 import { imageManifestMediaTypes, indexMediaTypes, MediaType, schema1MediaTypes } from './media-types.js';
 
@@ -36,16 +36,9 @@ const schema1Error = (where: string) =>
 export function parseManifest(bytes: Buffer, contentType: string | undefined, where: string): ParsedManifest {
   const claimed = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
   if (schema1MediaTypes.has(claimed)) throw schema1Error(where);
-  let doc: unknown;
-  try {
-    doc = parseUntrustedJson(bytes.toString('utf8'));
-  } catch (err) {
-    throw new HoistError('INVALID_MANIFEST', `${where}: manifest is not valid JSON: ${(err as Error).message}`);
-  }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
-    throw new HoistError('INVALID_MANIFEST', `${where}: manifest is not a JSON object`);
-  }
-  const m = doc as Record<string, unknown>;
+  const m = parseJsonObject(bytes, (p) =>
+    new HoistError('INVALID_MANIFEST', p.problem === 'syntax' ? `${where}: manifest is not valid JSON: ${p.message}` : `${where}: manifest is not a JSON object`),
+  );
   if (m.schemaVersion === 1) throw schema1Error(where);
   if (m.schemaVersion !== 2) {
     throw new HoistError('INVALID_MANIFEST', `${where}: unsupported manifest schemaVersion ${JSON.stringify(m.schemaVersion)}`);

@@ -4,7 +4,7 @@
  * their on-disk encoding, not how to verify them (trust/).
  */
 import { HoistError } from '../errors.js';
-import { parseUntrustedJson } from '../untrusted-json.js';
+import { parseJsonObject } from '../untrusted-json.js';
 
 export type Signature = SimpleSigningSignature | SigstoreSignature;
 
@@ -64,14 +64,8 @@ export function signatureToBlob(signature: Signature): Buffer {
 const OPENPGP_FIRST_BYTES = new Set([0xa0, 0xa1, 0xa2, 0xa3, 0xc8, 0x90, 0x91, 0x92, 0x3d, 0xc4, 0x88, 0x89, 0x8a, 0x8b, 0xc2]);
 
 function sigstoreFromJson(data: Buffer, what: string): SigstoreSignature {
-  let doc: unknown;
-  try {
-    doc = parseUntrustedJson(data.toString('utf8'));
-  } catch {
-    throw invalid(what, 'its sigstore JSON does not parse');
-  }
-  const o = doc as { mimeType?: unknown; payload?: unknown; annotations?: unknown } | null;
-  if (typeof o !== 'object' || o === null || typeof o.mimeType !== 'string' || typeof o.payload !== 'string') {
+  const o = parseJsonObject(data, (p) => invalid(what, p.problem === 'syntax' ? 'its sigstore JSON does not parse' : 'its sigstore JSON lacks mimeType or payload'));
+  if (typeof o.mimeType !== 'string' || typeof o.payload !== 'string') {
     throw invalid(what, 'its sigstore JSON lacks mimeType or payload');
   }
   const annotations: Record<string, string> = {};

@@ -21,6 +21,14 @@ function splitId(s: string): { algorithm: keyof typeof HEX_LENGTH | undefined; h
 
 const isHex = (s: string) => /^[a-f0-9]*$/.test(s);
 
+/**
+ * The ID of the image whose config has digest `configDigest` (`sha256:<hex>` → `<hex>`): the one
+ * rule by which the copier names what it stores and the store reads its records back.
+ */
+export function imageIdOf(configDigest: string): string {
+  return configDigest.slice(configDigest.indexOf(':') + 1);
+}
+
 /** 64 or 128 lowercase hex */
 export function isFullImageId(s: string): boolean {
   return FULL_ID.test(s);

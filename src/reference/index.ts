@@ -1,5 +1,5 @@
 export { isValidDigest, parseDigest, type DigestAlgorithm, type ParsedDigest } from './digest.js';
-export { imageIdPrefix, isFullImageId, normalizeImageId } from './image-id.js';
+export { imageIdOf, imageIdPrefix, isFullImageId, normalizeImageId } from './image-id.js';
 export {
   familiarString,
   formatReference,

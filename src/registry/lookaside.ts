@@ -7,14 +7,12 @@
  * never gets the registry's credentials, its TLS is always verified (the registry's
  * `--tls-verify=false` does not carry over to it), and each read is bounded in size and time.
  */
-import { constants } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
 import { STATUS_CODES } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { Dispatcher } from 'undici';
 import { abortError, HoistError, printable } from '../errors.js';
 import type { ProxyRules } from '../http1/proxy-env.js';
-import { readAtMost } from '../io/read-at-most.js';
+import { readSmallFileIfPresent } from '../io/open-regular-file.js';
 import { MAX_SIGNATURES, MAX_SIGNATURE_BYTES, signatureFromBlob, type Signature } from '../manifest/index.js';
 import { parseDigest, type ParsedDigest } from '../reference/index.js';
 import { dispatcherFor } from './agent.js';
@@ -123,31 +121,18 @@ function localPath(url: URL): string {
 async function readSignatureFile(path: string, signal: AbortSignal | undefined): Promise<{ bytes: Buffer; where: string } | undefined> {
   if (signal?.aborted) throw abortError(signal);
   const where = printable(path);
-  let handle: FileHandle;
-  try {
-    // O_NONBLOCK: a FIFO left in the lookaside must not make the open wait for a writer forever.
-    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw fileError(err, where);
-  }
-  try {
-    const stats = await handle.stat();
-    if (!stats.isFile()) throw new HoistError('INVALID_SIGNATURE', `reading signature from ${where}: not a regular file`);
-    if (stats.size > MAX_SIGNATURE_BYTES) throw tooLarge(where);
-    // Read again under the limit: a file that grew since stat() is refused, not cut.
-    const bytes = await readAtMost(handle, MAX_SIGNATURE_BYTES);
-    if (bytes === undefined) throw tooLarge(where);
-    return { bytes, where };
-  } catch (err) {
-    throw err instanceof HoistError ? err : fileError(err, where);
-  } finally {
-    await handle.close();
-  }
-}
-
-function fileError(err: unknown, where: string): HoistError {
-  return new HoistError('REGISTRY_ERROR', `reading signature from ${where}: ${printable((err as Error).message)}`, { cause: err });
+  // Never waiting: a FIFO left in the lookaside must not make the open wait for a writer forever.
+  const bytes = await readSmallFileIfPresent(path, MAX_SIGNATURE_BYTES, (failure, cause) => {
+    switch (failure.reason) {
+      case 'not-regular':
+        return new HoistError('INVALID_SIGNATURE', `reading signature from ${where}: not a regular file`);
+      case 'too-large':
+        return tooLarge(where);
+      case 'unreadable':
+        return new HoistError('REGISTRY_ERROR', `reading signature from ${where}: ${printable(failure.message)}`, { cause });
+    }
+  });
+  return bytes === undefined ? undefined : { bytes, where };
 }
 
 function tooLarge(where: string): HoistError {

@@ -24,6 +24,7 @@ import { readLookasideSignatures, type LookasideOptions } from './lookaside.js';
 import { fetchManifest, type FetchedManifest } from './manifests.js';
 import { networkError } from './network-errors.js';
 import { withRetries } from './retry.js';
+import { parseJsonObject } from '../untrusted-json.js';
 
 /** containers/image's iolimits.MaxSignatureListBodySize: the extension API's whole answer. */
 const MAX_SIGNATURE_LIST_BYTES = 4 * 1024 * 1024;
@@ -86,14 +87,8 @@ async function fetchExtensionSignatures(client: RegistryClient, digest: string, 
 /** The simple-signing blobs of a signature list; entries of other versions or types are for other clients. */
 function parseSignatureList(bytes: Buffer, registry: string, name: string): Signature[] {
   const malformed = (why: string) => new HoistError('REGISTRY_ERROR', `${registry} sent a malformed signature list for ${name}: ${why}`);
-  let doc: unknown;
-  try {
-    doc = JSON.parse(bytes.toString('utf8'));
-  } catch {
-    throw malformed('it is not JSON');
-  }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw malformed('it is not a JSON object');
-  const list = (doc as { signatures?: unknown }).signatures;
+  const doc = parseJsonObject(bytes, (p) => malformed(p.problem === 'syntax' ? 'it is not JSON' : 'it is not a JSON object'));
+  const list = doc.signatures;
   // Go decodes a missing or null list as an empty one.
   if (list === undefined || list === null) return [];
   if (!Array.isArray(list)) throw malformed('"signatures" is not a list');

@@ -5,6 +5,7 @@ import type { RegistryClient } from './client.js';
 import { networkError } from './network-errors.js';
 import { withRetries } from './retry.js';
 import { parseUrl } from './urls.js';
+import { parseJsonObject } from '../untrusted-json.js';
 
 /** One page of a tag list; large repositories have tens of thousands of tags over many pages. */
 const MAX_PAGE_BYTES = 16 * 1024 * 1024;
@@ -68,12 +69,11 @@ async function fetchPage(client: RegistryClient, path: string): Promise<{ tags: 
     }).catch((err: unknown) => {
       throw networkError(err, response.url, client.signal);
     });
-    let doc: { tags?: unknown };
-    try {
-      doc = JSON.parse(bytes.toString('utf8')) as { tags?: unknown };
-    } catch {
-      throw new HoistError('REGISTRY_ERROR', `${client.registry} sent a tag list for ${client.repository} that is not JSON`);
-    }
+    const doc = parseJsonObject(bytes, (p) =>
+      p.problem === 'syntax'
+        ? new HoistError('REGISTRY_ERROR', `${client.registry} sent a tag list for ${client.repository} that is not JSON`)
+        : new HoistError('REGISTRY_ERROR', `${client.registry} sent a malformed tag list for ${client.repository}`),
+    );
     // An empty repository may send `"tags": null`.
     const tags = doc.tags ?? [];
     if (!Array.isArray(tags) || !tags.every((t) => typeof t === 'string')) {

@@ -7,6 +7,7 @@ import { readErrorBody, statusError, type RequestSubject } from './http-errors.j
 import { debug } from './log.js';
 import { networkError } from './network-errors.js';
 import { parseUrl } from './urls.js';
+import { parseJsonObject } from '../untrusted-json.js';
 
 /** A bearer token and the moment we stop using it. */
 export interface BearerToken {
@@ -105,12 +106,11 @@ function realmUrl(req: TokenRequest): URL {
 }
 
 function parseTokenReply(bytes: Buffer, origin: string): BearerToken {
-  let reply: Record<string, unknown>;
-  try {
-    reply = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;
-  } catch {
-    throw new HoistError('REGISTRY_ERROR', `token service ${origin} sent a reply that is not JSON`, { retryable: true });
-  }
+  const reply = parseJsonObject(bytes, (p) =>
+    p.problem === 'syntax'
+      ? new HoistError('REGISTRY_ERROR', `token service ${origin} sent a reply that is not JSON`, { retryable: true })
+      : new HoistError('REGISTRY_ERROR', `token service ${origin} sent a reply that is not a JSON object`),
+  );
   // Docker's services send `token`, OAuth2 ones `access_token`; both mean the same.
   const token = [reply.token, reply.access_token].find((t): t is string => typeof t === 'string' && t !== '');
   if (token === undefined) throw new HoistError('REGISTRY_ERROR', `token service ${origin} sent no token`);

@@ -3,7 +3,7 @@
  * chosen at the prompt are recorded here and take precedence over registries.conf aliases.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import createDebug from 'debug';
@@ -12,6 +12,8 @@ import { checkAlias, type AliasEntry } from '../config/registries/index.js';
 import { ConfigDiagnostics } from '../config/diagnostics.js';
 import { parseTomlText, tomlTypeOf, type TomlTable } from '../config/toml.js';
 import { HoistError } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
+import { withFileLock, type FileLockOptions } from '../io/file-lock.js';
 
 const debug = createDebug('hoist:shortnames');
 
@@ -77,10 +79,11 @@ export async function recordAlias(path: string, name: string, value: string): Pr
   }
   try {
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-    await withCacheLock(path, async () => {
+    await withFileLock(path, cacheLock(path), async () => {
       const aliases = Object.fromEntries([...(await readAliasCache(path))].map(([key, entry]) => [key, entry.value]));
       aliases[name] = checked.value;
-      await writeFileAtomically(path, stringify({ aliases }));
+      // Readers see the old file or the new one, never a partial write.
+      await writeFileAtomic(path, stringify({ aliases }), { tmpPath: `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`, mode: 0o600 });
     });
     debug('recorded short-name alias %s = %s in %s', name, checked.value, path);
     return undefined;
@@ -89,41 +92,10 @@ export async function recordAlias(path: string, name: string, value: string): Pr
   }
 }
 
-async function withCacheLock(path: string, update: () => Promise<void>): Promise<void> {
-  let compromised: Error | undefined;
-  const { default: lockfile } = await import('proper-lockfile'); // loaded on first use, as in store/lock.ts
-  const release = await lockfile.lock(path, {
-    realpath: false, // the cache file may not exist yet
+function cacheLock(path: string): FileLockOptions {
+  return {
     // Podman flock()s `<file>.lock`; proper-lockfile's lock is a directory, so it takes its own name.
-    lockfilePath: `${path}.hoist-lock`,
+    lockPath: `${path}.hoist-lock`,
     retries: { retries: 50, minTimeout: 10, maxTimeout: 200 },
-    onCompromised: (err) => {
-      compromised = err;
-    },
-  });
-  try {
-    await update();
-    if (compromised) throw compromised;
-  } finally {
-    await release().catch(() => undefined);
-  }
-}
-
-/** Readers see the old file or the new one, never a partial write. */
-async function writeFileAtomically(path: string, content: string): Promise<void> {
-  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    const handle = await open(temp, 'wx', 0o600);
-    try {
-      await handle.chmod(0o600); // whatever the umask
-      await handle.writeFile(content);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
-  } catch (err) {
-    await rm(temp, { force: true });
-    throw err;
-  }
+  };
 }

@@ -5,7 +5,8 @@ import createDebug from 'debug';
 import { abortError, isHoistError } from '../errors.js';
 import type { ChunkSink } from '../io/chunk-sink.js';
 import { claimBlob } from './claims.js';
-import { syncDirectory, type StorePaths } from './layout.js';
+import { syncDirectory } from '../io/atomic-write.js';
+import type { StorePaths } from './layout.js';
 import { VerifyingFileSink, type ExpectedBlob } from './verifying-sink.js';
 
 const debug = createDebug('hoist:store');

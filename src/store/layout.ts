@@ -1,6 +1,6 @@
-import { mkdir, open, rename, rm, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
-import { join, dirname } from 'node:path';
+import { join } from 'node:path';
 import { homedir } from 'node:os';
 import { isValidDigest, parseDigest } from '../reference/index.js';
 
@@ -51,37 +51,6 @@ export class StorePaths {
   ingest(digest: string): string {
     const { algorithm, hex } = parseDigest(digest);
     return join(this.tmp, `${INGEST_PREFIX}${algorithm}-${hex}`);
-  }
-}
-
-/**
- * Writes a file so readers see the old or the new content, never a mix: temp file, fsync,
- * rename, fsync of the directory (so the rename itself survives a crash).
- */
-export async function writeFileAtomic(path: string, data: string | Buffer, tmpPath: string, mode = 0o644): Promise<void> {
-  await mkdir(dirname(tmpPath), { recursive: true });
-  const fh = await open(tmpPath, 'wx', mode);
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
-    await rename(tmpPath, path);
-  } catch (err) {
-    await rm(tmpPath, { force: true });
-    throw err;
-  }
-  await syncDirectory(dirname(path));
-}
-
-export async function syncDirectory(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
   }
 }
 

@@ -1,6 +1,8 @@
 import { HoistError } from '../errors.js';
 import type { Descriptor, Platform } from '../manifest/index.js';
-import { readJsonFile, writeFileAtomic, type StorePaths } from './layout.js';
+import { imageIdOf } from '../reference/index.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
+import { readJsonFile, type StorePaths } from './layout.js';
 
 /** Annotation keys on index.json descriptors. The first two are what peers (skopeo, containerd) read. */
 export const Annotation = {
@@ -59,7 +61,7 @@ export async function readIndex(paths: StorePaths): Promise<IndexJson> {
 }
 
 export async function writeIndex(paths: StorePaths, index: IndexJson): Promise<void> {
-  await writeFileAtomic(paths.index, `${JSON.stringify(index, null, 2)}\n`, paths.tmpFile('index'));
+  await writeFileAtomic(paths.index, `${JSON.stringify(index, null, 2)}\n`, { tmpPath: paths.tmpFile('index') });
 }
 
 /** Groups descriptors by manifest digest into image records, keeping the order of first appearance. */
@@ -72,7 +74,7 @@ export function recordsFromIndex(index: IndexJson): ImageRecord[] {
     let record = byManifest.get(d.digest);
     if (record === undefined) {
       record = {
-        id: configDigest.slice(configDigest.indexOf(':') + 1),
+        id: imageIdOf(configDigest),
         configDigest,
         manifestDigest: d.digest,
         manifestMediaType: d.mediaType,

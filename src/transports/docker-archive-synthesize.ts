@@ -1,6 +1,7 @@
 import { detectCompression, invalidArchive, MAGIC_BYTES, type Compression, type TarArchive, type TarEntry } from '../archive/index.js';
 import { digestBytes, MediaType } from '../manifest/index.js';
 import type { RawManifest } from '../source/image-source.js';
+import { mapLimited } from '../io/run-limited.js';
 import type { ArchiveImage } from './docker-archive-image.js';
 
 /** Layers are hashed two at a time: enough to keep both cores busy, few enough to stay gentle on the disk. */
@@ -37,7 +38,7 @@ interface StoredLayer {
  * here, in one streaming pass over its bytes.
  */
 export async function synthesizeManifest(archive: TarArchive, image: ArchiveImage, signal?: AbortSignal): Promise<SynthesizedManifest> {
-  const stored = await mapLimited([...image.layers], HASH_PARALLELISM, ([diffId, entry]) => storedLayer(archive, diffId, entry, signal));
+  const stored = await mapLimited([...image.layers], HASH_PARALLELISM, ([diffId, entry], shared) => storedLayer(archive, diffId, entry, shared), signal);
   const byDiffId = new Map(stored.map((layer) => [layer.diffId, layer]));
   // Docker v2s2 has no zstd layer type (containers/image refuses one), so a zstd layer makes the manifest OCI.
   const format: ManifestFormat = stored.some((l) => l.compression === 'zstd') ? 'oci' : 'docker';
@@ -66,18 +67,4 @@ async function storedLayer(archive: TarArchive, diffId: string, entry: TarEntry,
   }
   const digest = compression === 'none' ? diffId : await archive.digest(entry, signal);
   return { diffId, entry, compression, digest };
-}
-
-/** `fn` over `items` with at most `limit` running at once; results in input order. */
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }

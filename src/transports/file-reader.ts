@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import { abortError, HoistError } from '../errors.js';
 import type { ChunkSink } from '../io/chunk-sink.js';
 import { pumpFileRange } from '../io/file-range.js';
-import { openRegularFile } from '../io/open-regular-file.js';
-import { readAtMost } from '../io/read-at-most.js';
+import { openRegularFile, readSmallFile, type FileFailureWording } from '../io/open-regular-file.js';
 
 /**
  * Read access to the named files of a source (a directory, or a tar read in place), so layout
@@ -27,23 +26,15 @@ export interface SourceFiles {
 export class DirectoryFiles implements SourceFiles {
   constructor(readonly location: string) {}
 
-  async readSmall(name: string, maxBytes: number): Promise<Buffer> {
+  readSmall(name: string, maxBytes: number): Promise<Buffer> {
     const path = join(this.location, name);
-    const { handle, size } = await openSourceFile(path);
-    try {
-      if (size > maxBytes) throw new HoistError('INVALID_SOURCE', `${path} is too large (${size} bytes, at most ${maxBytes})`);
-      const bytes = await readAtMost(handle, maxBytes);
-      if (bytes === undefined) throw new HoistError('INVALID_SOURCE', `${path} is too large (it grew past ${maxBytes} bytes while being read)`);
-      return bytes;
-    } finally {
-      await handle.close();
-    }
+    return readSmallFile(path, maxBytes, sourceFileFailure(path));
   }
 
   async read(name: string, sink: ChunkSink, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) throw abortError(signal);
     const path = join(this.location, name);
-    const { handle, size } = await openSourceFile(path);
+    const { handle, size } = await openRegularFile(path, sourceFileFailure(path));
     try {
       await pumpFileRange(handle, { start: 0, length: size }, sink, path, signal);
     } finally {
@@ -60,9 +51,17 @@ export class DirectoryFiles implements SourceFiles {
   }
 }
 
-function openSourceFile(path: string): ReturnType<typeof openRegularFile> {
-  return openRegularFile(path, {
-    notRegular: (kind) => new HoistError('INVALID_SOURCE', `${path} is not a regular file (it is a ${kind})`),
-    unreadable: 'INVALID_SOURCE',
-  });
+function sourceFileFailure(path: string): FileFailureWording {
+  return (failure, cause) => {
+    switch (failure.reason) {
+      case 'missing':
+        return new HoistError('SOURCE_NOT_FOUND', `${path}: no such file or directory`, { cause });
+      case 'not-regular':
+        return new HoistError('INVALID_SOURCE', `${path} is not a regular file (it is a ${failure.kind})`);
+      case 'unreadable':
+        return new HoistError('INVALID_SOURCE', `cannot read ${path}: ${failure.message}`, { cause });
+      case 'too-large':
+        return new HoistError('INVALID_SOURCE', failure.size !== undefined ? `${path} is too large (${failure.size} bytes, at most ${failure.maxBytes})` : `${path} is too large (it grew past ${failure.maxBytes} bytes while being read)`);
+    }
+  };
 }

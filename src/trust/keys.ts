@@ -7,12 +7,10 @@
  *
  * The bytes are returned as they are; parsing them is the job of the format that uses them.
  */
-import { open } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import type { KeySource } from '../config/policy/types.js';
 import { HoistError } from '../errors.js';
-import { fileKind, READ_WITHOUT_WAITING } from '../io/open-regular-file.js';
-import { readAtMost } from '../io/read-at-most.js';
+import { readSmallFile } from '../io/open-regular-file.js';
 
 /** Public keys and keyrings are a few KiB; a bigger file is something else given by mistake. */
 export const MAX_KEY_BYTES = 1024 * 1024;
@@ -49,39 +47,29 @@ const tooLarge = (what: string) =>
 
 /**
  * Reads at most MAX_KEY_BYTES + 1 bytes, so a huge or endless file (`/dev/zero`) costs nothing; a
- * FIFO or device is refused without waiting on it (READ_WITHOUT_WAITING).
+ * FIFO or device is refused without waiting on it.
  */
-async function readKeyFile(path: string, what: string): Promise<Buffer> {
-  let handle;
-  try {
-    handle = await open(resolve(path), READ_WITHOUT_WAITING);
-  } catch (err) {
-    throw readError(err, what, path);
-  }
-  try {
-    const info = await handle.stat();
-    if (!info.isFile()) throw new HoistError('INVALID_CONFIG', `${what}: cannot be read: is a ${fileKind(info)}`);
-    const bytes = await readAtMost(handle, MAX_KEY_BYTES);
-    if (bytes === undefined) throw tooLarge(what);
-    return bytes;
-  } catch (err) {
-    if (err instanceof HoistError) throw err;
-    throw readError(err, what, path);
-  } finally {
-    await handle.close();
-  }
+function readKeyFile(path: string, what: string): Promise<Buffer> {
+  return readSmallFile(resolve(path), MAX_KEY_BYTES, (failure, cause) => {
+    switch (failure.reason) {
+      case 'too-large':
+        return tooLarge(what);
+      case 'not-regular':
+        return new HoistError('INVALID_CONFIG', `${what}: cannot be read: is a ${failure.kind}`);
+      case 'missing':
+        return noSuchKey(what, path, cause);
+      case 'unreadable':
+        if (failure.code === 'ENOTDIR') return noSuchKey(what, path, cause);
+        return new HoistError('INVALID_CONFIG', `${what}: cannot be read: ${failure.code === 'EACCES' ? 'permission denied' : failure.code === 'EISDIR' ? 'is a directory' : failure.message}`, { cause });
+    }
+  });
 }
 
-function readError(err: unknown, what: string, path: string): HoistError {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT' || code === 'ENOTDIR') {
-    return new HoistError('INVALID_CONFIG', `${what}: no such file`, {
-      cause: err,
-      hint: isAbsolute(path) ? undefined : 'relative key paths are resolved against the current directory, as containers/image does; use an absolute path',
-    });
-  }
-  const reason = code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
-  return new HoistError('INVALID_CONFIG', `${what}: cannot be read: ${reason}`, { cause: err });
+function noSuchKey(what: string, path: string, cause: unknown): HoistError {
+  return new HoistError('INVALID_CONFIG', `${what}: no such file`, {
+    cause,
+    hint: isAbsolute(path) ? undefined : 'relative key paths are resolved against the current directory, as containers/image does; use an absolute path',
+  });
 }
 
 /**

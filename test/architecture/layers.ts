@@ -24,12 +24,12 @@ export const layers: Layering = {
     },
     copy: {
       job: '`copyImage`: the one copier for every source: platform instance, `authorize` before any blob, config and layers in parallel (stored ones skipped), manifest, signatures, the image record',
-      mayImport: ['store', 'manifest', 'io'],
+      mayImport: ['store', 'manifest', 'reference', 'io'],
       mayImportTypes: ['source', 'progress'],
     },
     shortnames: {
       job: 'a short name into candidates (aliases, unqualified-search registries, short-name mode); the alias cache; the terminal prompt',
-      mayImport: ['config', 'reference'],
+      mayImport: ['config', 'reference', 'io'],
     },
     transports: {
       job: 'image names (`transport:rest`, parsed without I/O) and one module per transport, each opening an `ImageSource` and giving the names its image gets',
@@ -73,7 +73,7 @@ export const layers: Layering = {
       mayImport: [],
     },
     io: {
-      job: 'moving bytes: the `ChunkSink` contract, positional file reads (`pumpFileRange`), bounded reads of small untrusted files (`readAtMost`)',
+      job: 'files and bytes, each job written once: the `ChunkSink` contract, positional file reads (`pumpFileRange`), bounded reads of small untrusted files (`readAtMost`), opening without waiting (`openRegularFile`), atomic writes with a directory fsync (`writeFileAtomic`), the lock wrapper (`withFileLock`), bounded parallel work (`runLimited`, `mapLimited`)',
       mayImport: [],
     },
     progress: {

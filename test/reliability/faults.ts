@@ -1,4 +1,4 @@
-import { runLimited } from '../../src/copy/run-limited.js';
+import { runLimited } from '../../src/io/run-limited.js';
 import { startFaultProxy, type Fault, type FaultProxy, type RecordedRequest } from '../helpers/fault-proxy.js';
 import type { FixtureImage } from '../helpers/images.js';
 import { pushImage } from '../helpers/push.js';

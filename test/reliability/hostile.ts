@@ -1,7 +1,7 @@
 import { copyFile, mkdir } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { runLimited } from '../../src/copy/run-limited.js';
+import { runLimited } from '../../src/io/run-limited.js';
 import { blobOf, buildImage, OCI_INDEX, OCI_MANIFEST, type FixtureImage } from '../helpers/images.js';
 import { testPki } from '../helpers/registry-pki.js';
 import { startScriptedRegistry, type Route, type Script, type ScriptedRegistry } from '../helpers/scripted-registry.js';

@@ -1,6 +1,6 @@
 import { mkdir, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runLimited } from '../../src/copy/run-limited.js';
+import { runLimited } from '../../src/io/run-limited.js';
 import { run } from '../helpers/cli.js';
 import { buildImage, writeDirImage, writeOciLayout } from '../helpers/images.js';
 import { checkStore } from './check-store.js';

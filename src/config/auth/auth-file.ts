@@ -1,7 +1,7 @@
 import { isStrictBase64 } from '../../base64.js';
-import { readFile } from 'node:fs/promises';
+import { readSmallFileIfPresent } from '../../io/open-regular-file.js';
 import { HoistError } from '../../errors.js';
-import { parseUntrustedJson } from '../../untrusted-json.js';
+import { parseJsonObject } from '../../untrusted-json.js';
 
 export interface AuthEntry {
   /** The `auths` key as written (`host`, `host/ns/repo`, `https://index.docker.io/v1/`, …). */
@@ -25,23 +25,21 @@ export interface AuthFile {
 
 const HINT = 'fix or remove the file, or point --authfile at another one';
 
+/** Far above any real auth file (a few hundred bytes per registry). */
+export const MAX_AUTH_FILE_BYTES = 4 * 1024 * 1024;
+
 /** Reads an auth file; undefined when it does not exist. A malformed file is INVALID_CONFIG naming it. */
 export async function readAuthFile(path: string): Promise<AuthFile | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new HoistError('INVALID_CONFIG', `cannot read auth file ${path}: ${(err as Error).message}`, { cause: err });
-  }
+  // Bounded and never waiting, as every file hoist did not write: a FIFO or /dev/zero given as
+  // --authfile fails at once instead of hanging or filling memory.
+  const bytes = await readSmallFileIfPresent(path, MAX_AUTH_FILE_BYTES, (failure, cause) => {
+    const reason = failure.reason === 'unreadable' ? failure.message : failure.reason === 'not-regular' ? `it is a ${failure.kind}, not a regular file` : `it is larger than ${MAX_AUTH_FILE_BYTES / 1024 / 1024} MiB`;
+    return new HoistError('INVALID_CONFIG', `cannot read auth file ${path}: ${reason}`, { cause });
+  });
+  if (bytes === undefined) return undefined;
+  const text = bytes.toString('utf8');
   const fail = (message: string) => new HoistError('INVALID_CONFIG', `${path}: ${message}`, { hint: HINT });
-  let doc: unknown;
-  try {
-    doc = parseUntrustedJson(text);
-  } catch (err) {
-    throw fail(`invalid JSON: ${(err as Error).message}`);
-  }
-  if (!isObject(doc)) throw fail('not a JSON object');
+  const doc = parseJsonObject(text, (p) => fail(p.problem === 'syntax' ? `invalid JSON: ${p.message}` : 'not a JSON object'));
   return {
     path,
     auths: Object.entries(objectField(doc, 'auths', fail)).map(([key, value]) => authEntry(key, value, fail)),

@@ -1,6 +1,6 @@
 import createDebug from 'debug';
 import { HoistError } from '../../errors.js';
-import { parseUntrustedJson } from '../../untrusted-json.js';
+import { parseJsonObject } from '../../untrusted-json.js';
 import type { Credentials } from './types.js';
 
 const debug = createDebug('hoist:config');
@@ -26,13 +26,11 @@ export async function credentialsFromHelper(helper: string, server: string, env:
       hint: `check that ${program} works: echo ${server} | ${program} get`,
     });
   }
-  let reply: unknown;
-  try {
-    reply = parseUntrustedJson(stdout);
-  } catch {
-    throw new HoistError('UNAUTHORIZED', `credential helper ${program} printed something that is not JSON for ${server}`);
-  }
-  const { Username: username, Secret: secret } = (reply ?? {}) as Record<string, unknown>;
+  const { Username: username, Secret: secret } = parseJsonObject(stdout, (p) =>
+    p.problem === 'syntax'
+      ? new HoistError('UNAUTHORIZED', `credential helper ${program} printed something that is not JSON for ${server}`)
+      : new HoistError('UNAUTHORIZED', `credential helper ${program} gave no Username and Secret for ${server}`),
+  );
   if (typeof username !== 'string' || typeof secret !== 'string') {
     throw new HoistError('UNAUTHORIZED', `credential helper ${program} gave no Username and Secret for ${server}`);
   }

@@ -5,13 +5,12 @@
  * default (where containers/image would fail, hoist behaves as a fresh Podman install does).
  * XDG_CONFIG_HOME is not consulted, as in containers/image. Nothing is cached: each call reads afresh.
  */
-import { access, open, type FileHandle } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import createDebug from 'debug';
 import { HoistError } from '../../errors.js';
-import { fileKind, READ_WITHOUT_WAITING } from '../../io/open-regular-file.js';
-import { readAtMost } from '../../io/read-at-most.js';
+import { readSmallFile } from '../../io/open-regular-file.js';
 import { MAX_JSON_BYTES } from './json.js';
 import { parsePolicy } from './parse.js';
 import type { Policy } from './types.js';
@@ -69,26 +68,17 @@ function exists(path: string): Promise<boolean> {
 async function readPolicyFile({ file, named }: Chosen): Promise<string> {
   const hint = named === 'flag' ? 'check --signature-policy' : named === 'env' ? 'check HOIST_SIGNATURE_POLICY' : undefined;
   const shown = JSON.stringify(file);
-  let handle: FileHandle;
-  try {
-    handle = await open(file, READ_WITHOUT_WAITING);
-  } catch (err) {
-    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new HoistError('INVALID_CONFIG', missing ? `policy file ${shown} does not exist` : `reading policy file ${shown}: ${(err as Error).message}`, { hint, cause: err });
-  }
-  try {
-    const info = await handle.stat();
-    if (!info.isFile()) throw new HoistError('INVALID_CONFIG', `reading policy file ${shown}: it is a ${fileKind(info)}, not a regular file`, { hint });
-    const bytes = await readAtMost(handle, MAX_JSON_BYTES);
-    if (bytes === undefined) {
-      throw new HoistError('INVALID_CONFIG', `policy file ${shown} is larger than ${MAX_JSON_BYTES / 1024 / 1024} MiB`, { hint });
+  const bytes = await readSmallFile(file, MAX_JSON_BYTES, (failure, cause) => {
+    switch (failure.reason) {
+      case 'missing':
+        return new HoistError('INVALID_CONFIG', `policy file ${shown} does not exist`, { hint, cause });
+      case 'not-regular':
+        return new HoistError('INVALID_CONFIG', `reading policy file ${shown}: it is a ${failure.kind}, not a regular file`, { hint });
+      case 'unreadable':
+        return new HoistError('INVALID_CONFIG', `reading policy file ${shown}: ${failure.message}`, { hint, cause });
+      case 'too-large':
+        return new HoistError('INVALID_CONFIG', `policy file ${shown} is larger than ${MAX_JSON_BYTES / 1024 / 1024} MiB`, { hint });
     }
-    return bytes.toString('utf8');
-  } catch (err) {
-    if (err instanceof HoistError) throw err;
-    // EISDIR and the like surface here, at the first read.
-    throw new HoistError('INVALID_CONFIG', `reading policy file ${shown}: ${(err as Error).message}`, { hint, cause: err });
-  } finally {
-    await handle.close();
-  }
+  });
+  return bytes.toString('utf8');
 }

@@ -7,13 +7,12 @@
  * Every `*.yaml` file is read (not `.yml`, as upstream), in lexical order, and merged; a section
  * defined in two files is an error in upstream's words.
  */
-import { access, open, opendir } from 'node:fs/promises';
+import { access, opendir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import createDebug from 'debug';
 import { HoistError, printable, quoted } from '../../errors.js';
-import { READ_WITHOUT_WAITING } from '../../io/open-regular-file.js';
-import { readAtMost } from '../../io/read-at-most.js';
+import { readSmallFileIfPresent } from '../../io/open-regular-file.js';
 import { parseRegistriesDFile, REGISTRIES_D_HINT, type RegistriesDFile } from './parse.js';
 import type { LoadRegistriesDOptions, RegistriesD } from './types.js';
 
@@ -81,28 +80,22 @@ async function yamlFiles(dir: string, explicit: boolean): Promise<string[]> {
 async function readConfigFile(file: string): Promise<string | undefined> {
   const fail = (reason: string, cause?: unknown) =>
     new HoistError('INVALID_CONFIG', `reading ${printable(file)}: ${reason}`, { hint: REGISTRIES_D_HINT, cause });
-  let handle;
-  try {
-    // Without waiting, so that a FIFO named *.yaml cannot hang the pull waiting for a writer.
-    handle = await open(file, READ_WITHOUT_WAITING);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw fail(fsReason(err), err);
-  }
-  try {
-    const info = await handle.stat();
-    if (!info.isFile()) throw fail('not a regular file');
-    if (info.size > MAX_REGISTRIES_D_FILE_BYTES) throw fail(`larger than ${MAX_REGISTRIES_D_FILE_BYTES} bytes`);
-    // Read again under the limit, in case the file grew after the stat.
-    const bytes = await readAtMost(handle, MAX_REGISTRIES_D_FILE_BYTES);
-    if (bytes === undefined) throw fail(`larger than ${MAX_REGISTRIES_D_FILE_BYTES} bytes`);
-    try {
-      return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    } catch (err) {
-      throw fail('not valid UTF-8', err);
+  // Without waiting, so that a FIFO named *.yaml cannot hang the pull waiting for a writer.
+  const bytes = await readSmallFileIfPresent(file, MAX_REGISTRIES_D_FILE_BYTES, (failure, cause) => {
+    switch (failure.reason) {
+      case 'not-regular':
+        return fail('not a regular file');
+      case 'unreadable':
+        return fail(fsReason(cause), cause);
+      case 'too-large':
+        return fail(`larger than ${MAX_REGISTRIES_D_FILE_BYTES} bytes`);
     }
-  } finally {
-    await handle.close();
+  });
+  if (bytes === undefined) return undefined;
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch (err) {
+    throw fail('not valid UTF-8', err);
   }
 }
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -108,6 +109,21 @@ describe('key matching', () => {
       await writeJson(runtimeFile(), bad);
       await assert.rejects(findCredentials('reg.example', 'a/b', { env }), (err: unknown) => isHoistError(err, 'INVALID_CONFIG') && err.message.startsWith(runtimeFile()));
     }
+    await clean();
+  });
+
+  test('an auth file that is a FIFO or too large fails at once, naming it, without being read whole', async () => {
+    await clean();
+    const fifo = runtimeFile();
+    await mkdir(dirname(fifo), { recursive: true });
+    execFileSync('mkfifo', [fifo]);
+    // readFile would wait for a writer forever; the test's own timeout would catch that hang.
+    await assert.rejects(findCredentials('reg.example', 'a/b', { env }), (err: unknown) => isHoistError(err, 'INVALID_CONFIG') && err.message === `cannot read auth file ${fifo}: it is a FIFO, not a regular file`);
+    await rm(fifo);
+    // Sparse: 5 MiB that cost no disk.
+    await writeJson(fifo, '{}');
+    await truncate(fifo, 5 * 1024 * 1024);
+    await assert.rejects(findCredentials('reg.example', 'a/b', { env }), (err: unknown) => isHoistError(err, 'INVALID_CONFIG') && err.message === `cannot read auth file ${fifo}: it is larger than 4 MiB`);
     await clean();
   });
 });

@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { runLimited } from '../../../src/copy/run-limited.js';
+import { runLimited } from '../../../src/io/run-limited.js';
 import { makeTempDir, removeDir } from '../../helpers/tmp.js';
 import { checkStore } from '../check-store.js';
 import { crashKind, crashSigns, evidenceOf } from '../outcomes.js';

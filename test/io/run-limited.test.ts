@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setImmediate as tick } from 'node:timers/promises';
-import { runLimited } from '../../src/copy/run-limited.js';
+import { mapLimited, runLimited } from '../../src/io/run-limited.js';
 
 test('runLimited runs every task, never more than the limit at once', async () => {
   let running = 0;
@@ -82,4 +82,32 @@ test('runLimited: releasing twice frees one slot only', async () => {
   open();
   await run;
   assert.deepEqual(started, ['a', 'b', 'c']);
+});
+
+test('mapLimited keeps the input order of results whatever order tasks finish in, within the limit', async () => {
+  let running = 0;
+  let peak = 0;
+  const results = await mapLimited([5, 1, 4, 2, 3], 2, async (n) => {
+    peak = Math.max(peak, ++running);
+    for (let i = 0; i < n; i++) await tick();
+    running--;
+    return n * 10;
+  });
+  assert.deepEqual(results, [50, 10, 40, 20, 30]);
+  assert.equal(peak, 2);
+});
+
+test('mapLimited: the first failure stops the others (their signal aborts) and is thrown', async () => {
+  const failure = new Error('bad item');
+  let peerAborted = false;
+  await assert.rejects(
+    mapLimited([0, 1], 2, async (n, signal) => {
+      if (n === 0) throw failure;
+      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+      peerAborted = signal.aborted;
+      return n;
+    }),
+    (err) => err === failure,
+  );
+  assert.equal(peerAborted, true);
 });
