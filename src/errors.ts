@@ -6,55 +6,83 @@
  * This module is a leaf: every folder may import it.
  */
 
-export type ErrorCode =
-  | 'INVALID_REFERENCE'
-  | 'INVALID_DIGEST'
-  | 'INVALID_TRANSPORT'
-  | 'UNSUPPORTED_TRANSPORT'
-  | 'INVALID_ARGUMENT'
-  | 'IMAGE_NOT_KNOWN'
-  | 'AMBIGUOUS_IMAGE'
-  | 'IMAGE_IN_USE'
-  | 'INVALID_MANIFEST'
-  | 'UNSUPPORTED_MANIFEST'
-  | 'NO_MATCHING_PLATFORM'
-  | 'DIGEST_MISMATCH'
-  | 'SIZE_MISMATCH'
-  | 'SOURCE_NOT_FOUND'
-  | 'INVALID_SOURCE'
-  | 'INVALID_ARCHIVE'
-  | 'INVALID_CONFIG'
-  | 'STORE_CORRUPT'
-  | 'STORE_LOCKED'
-  | 'STORE_FULL'
-  | 'UNAUTHORIZED'
-  | 'DENIED'
-  | 'MANIFEST_UNKNOWN'
-  | 'NAME_UNKNOWN'
-  | 'BLOB_UNKNOWN'
-  | 'REGISTRY_ERROR'
-  | 'TOO_MANY_REQUESTS'
-  | 'CONNECTION_FAILED'
-  | 'TLS_ERROR'
-  | 'BLOCKED_REGISTRY'
-  | 'SHORT_NAME'
-  | 'INVALID_SIGNATURE'
-  | 'POLICY_REJECTED'
-  | 'PULL_FAILED'
-  | 'ABORTED'
-  | 'INTERNAL';
+/**
+ * Every error code. A code keeps its meaning forever: new codes are added at the end, and a code
+ * that is no longer raised stays listed (docs/errors.md, where each is described, is checked
+ * against this list by test/errors.test.ts).
+ */
+export const ERROR_CODES = [
+  'INVALID_REFERENCE',
+  'INVALID_DIGEST',
+  'INVALID_TRANSPORT',
+  'UNSUPPORTED_TRANSPORT',
+  'INVALID_ARGUMENT',
+  'IMAGE_NOT_KNOWN',
+  'AMBIGUOUS_IMAGE',
+  'IMAGE_IN_USE',
+  'INVALID_MANIFEST',
+  'UNSUPPORTED_MANIFEST',
+  'NO_MATCHING_PLATFORM',
+  'DIGEST_MISMATCH',
+  'SIZE_MISMATCH',
+  'SOURCE_NOT_FOUND',
+  'INVALID_SOURCE',
+  'INVALID_ARCHIVE',
+  'INVALID_CONFIG',
+  'STORE_CORRUPT',
+  'STORE_LOCKED',
+  'STORE_FULL',
+  'UNAUTHORIZED',
+  'DENIED',
+  'MANIFEST_UNKNOWN',
+  'NAME_UNKNOWN',
+  'BLOB_UNKNOWN',
+  'REGISTRY_ERROR',
+  'TOO_MANY_REQUESTS',
+  'CONNECTION_FAILED',
+  'TLS_ERROR',
+  'BLOCKED_REGISTRY',
+  'SHORT_NAME',
+  'INVALID_SIGNATURE',
+  'POLICY_REJECTED',
+  'PULL_FAILED',
+  'ABORTED',
+  'INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/**
+ * The facts of a failure as fields, so a library user need not parse the message: which registry
+ * and image, the HTTP status and the registry's own error codes, the URL (never with credentials
+ * or a query), what was expected and what was found (digests, sizes), and where in a file.
+ */
+export interface ErrorDetails {
+  registry?: string;
+  reference?: string;
+  status?: number;
+  registryCodes?: readonly string[];
+  url?: string;
+  expected?: string | number;
+  actual?: string | number;
+  file?: string;
+  line?: number;
+  column?: number;
+}
 
 export interface HoistErrorOptions {
   hint?: string;
   cause?: unknown;
   /** True when trying the same operation again may succeed (network blips, 5xx, truncation). */
   retryable?: boolean;
+  details?: ErrorDetails;
 }
 
 export class HoistError extends Error {
   readonly code: ErrorCode;
   readonly hint: string | undefined;
   readonly retryable: boolean;
+  readonly details: Readonly<ErrorDetails>;
   /**
    * The message as it is printed, one entry a line. A message given as a string is one line, even
    * if it quotes a line break from bytes hoist did not write: printers escape that break, so text
@@ -70,6 +98,7 @@ export class HoistError extends Error {
     this.code = code;
     this.hint = options.hint;
     this.retryable = options.retryable ?? false;
+    this.details = options.details ?? {};
     this.lines = lines;
   }
 }

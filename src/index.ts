@@ -27,4 +27,4 @@ export {
 export { parseImageName, type ImageName, type TransportName, type ImageSource } from './transports/index.js';
 export type { CopyEvent, EventListener } from './progress/index.js';
 export type { PlatformFlags, WantedPlatform } from './manifest/index.js';
-export { HoistError, MultiError, isHoistError, type ErrorCode } from './errors.js';
+export { ERROR_CODES, HoistError, MultiError, isHoistError, type ErrorCode, type ErrorDetails } from './errors.js';

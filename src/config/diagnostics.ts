@@ -1,6 +1,6 @@
 /** Errors and warnings about one config file, each naming `file:line:col` and the key. */
 import { HoistError } from '../errors.js';
-import { fileLocation } from './toml.js';
+import { fileLocation, type Position } from './toml.js';
 import { locateKeys, type KeyLocator, type KeyPath } from './toml-keys.js';
 
 export class ConfigDiagnostics {
@@ -22,12 +22,21 @@ export class ConfigDiagnostics {
   }
 
   error(path: KeyPath, message: string): HoistError {
-    return this.errorFrom(this.describe(path, message));
+    const position = this.locate(path);
+    return new HoistError('INVALID_CONFIG', this.describe(path, message), { hint: this.hint, details: { file: this.file, ...position } });
   }
 
   /** An error whose message is already described: one line, or several `describe` lines, each printed as one. */
   errorFrom(described: string | readonly string[]): HoistError {
-    return new HoistError('INVALID_CONFIG', described, { hint: this.hint });
+    const lines = typeof described === 'string' ? [described] : described;
+    return new HoistError('INVALID_CONFIG', described, { hint: this.hint, details: { file: this.file, ...(lines.length === 1 ? this.positionIn(lines[0]!) : {}) } });
+  }
+
+  /** The position a `describe` line starts with (`file:line:col: …`), if it has one. */
+  private positionIn(line: string): Position | undefined {
+    if (!line.startsWith(`${this.file}:`)) return undefined;
+    const match = /^(\d+):(\d+): /.exec(line.slice(this.file.length + 1));
+    return match === null ? undefined : { line: Number(match[1]), column: Number(match[2]) };
   }
 
   warn(path: KeyPath, message: string): void {

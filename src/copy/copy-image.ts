@@ -108,7 +108,9 @@ async function selectInstance(source: ImageSource, top: RawManifest, options: Co
   const raw = await source.getManifest(chosen.digest, signalOption(options.signal));
   verifyBytes(raw.bytes, chosen.digest, `manifest of ${source.description}`);
   if (raw.bytes.length !== chosen.size) {
-    throw new HoistError('SIZE_MISMATCH', `${source.description}: index entry ${chosen.digest} declares ${chosen.size} bytes, the manifest has ${raw.bytes.length}`);
+    throw new HoistError('SIZE_MISMATCH', `${source.description}: index entry ${chosen.digest} declares ${chosen.size} bytes, the manifest has ${raw.bytes.length}`, {
+      details: { reference: chosen.digest, expected: chosen.size, actual: raw.bytes.length },
+    });
   }
   const manifest = parseManifest(raw.bytes, chosen.mediaType || raw.mediaType, `${source.description}@${chosen.digest}`);
   if (manifest.kind !== 'manifest') {

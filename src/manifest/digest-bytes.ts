@@ -10,6 +10,6 @@ export function digestBytes(bytes: Buffer, algorithm: DigestAlgorithm = 'sha256'
 export function verifyBytes(bytes: Buffer, expected: string, what: string): void {
   const actual = digestBytes(bytes, parseDigest(expected).algorithm);
   if (actual !== expected) {
-    throw new HoistError('DIGEST_MISMATCH', `digest mismatch for ${what}: expected ${expected}, got ${actual}`);
+    throw new HoistError('DIGEST_MISMATCH', `digest mismatch for ${what}: expected ${expected}, got ${actual}`, { details: { expected, actual } });
   }
 }

@@ -175,7 +175,7 @@ export class RegistryClient {
       }
       const credentialsSource = await this.#authenticator.credentialsSource();
       const subject: RequestSubject = { ...req.subject, registry: this.registry, ...(credentialsSource !== undefined ? { credentialsSource } : {}) };
-      throw statusError(subject, response.status, await readErrorBody(response.body), response.headers);
+      throw statusError(subject, response.status, await readErrorBody(response.body), response.headers, response.url);
     }
   }
 
@@ -246,7 +246,7 @@ async function ping(
             supportsSignatureExtension: headerValue(response.headers['x-registry-supports-signatures']) === '1',
           };
         }
-        throw statusError({ kind: 'ping', registry: domain, name: domain }, response.statusCode, await readErrorBody(response.body), response.headers);
+        throw statusError({ kind: 'ping', registry: domain, name: domain }, response.statusCode, await readErrorBody(response.body), response.headers, url);
       });
     } catch (err) {
       const last = i === origins.length - 1;
@@ -268,7 +268,7 @@ async function ping(
 function firstContactError(err: unknown, url: URL, signal: AbortSignal | undefined): HoistError {
   const error = networkError(err, url, signal);
   if (!isConnectTimeout(err)) return error;
-  return new HoistError(error.code, error.message, { cause: error.cause, retryable: false, ...(error.hint !== undefined ? { hint: error.hint } : {}) });
+  return new HoistError(error.code, error.message, { cause: error.cause, retryable: false, details: error.details, ...(error.hint !== undefined ? { hint: error.hint } : {}) });
 }
 
 function combine(a: AbortSignal | undefined, b: AbortSignal | undefined): AbortSignal | undefined {

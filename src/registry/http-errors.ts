@@ -1,6 +1,7 @@
 import { HoistError, type ErrorCode } from '../errors.js';
 import { discard, type ResponseBody } from './body.js';
 import { parseRetryAfter, RetryAfterError } from './retry.js';
+import { shownUrl } from './urls.js';
 
 /** Registry error bodies are read this far and no further: enough for any real `{"errors":[…]}`. */
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
@@ -55,10 +56,18 @@ export function statusError(
   status: number,
   body: RegistryErrorBody,
   headers: Record<string, string | string[] | undefined>,
+  url?: URL,
 ): HoistError {
   const said = (message: string) => message + registrySaid(message, body);
+  const details = {
+    registry: subject.registry,
+    reference: subject.name,
+    status,
+    registryCodes: body.codes,
+    ...(url !== undefined ? { url: shownUrl(url) } : {}),
+  };
   const make = (code: ErrorCode, message: string, extra: { hint?: string; retryable?: boolean } = {}) =>
-    new HoistError(code, said(message), extra);
+    new HoistError(code, said(message), { ...extra, details });
   if (status === 401) {
     return make('UNAUTHORIZED', `unauthorized: authentication required for ${subject.registry}`, {
       hint:

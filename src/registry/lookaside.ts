@@ -224,7 +224,7 @@ function connectionError(err: unknown, url: URL, where: string, signal: AbortSig
   if (err instanceof HoistError) return err;
   const error = networkError(err, url, signal);
   if (error.code === 'ABORTED') return error;
-  return new HoistError(error.code, `reading signature from ${where}: ${error.message}`, { retryable: error.retryable, cause: error.cause ?? error });
+  return new HoistError(error.code, `reading signature from ${where}: ${error.message}`, { retryable: error.retryable, cause: error.cause ?? error, details: error.details });
 }
 
 /**

@@ -77,5 +77,5 @@ function mediaTypeOf(contentType: string | string[] | undefined): string {
 }
 
 function mismatch(name: string, expected: string, actual: string, by: string): HoistError {
-  return new HoistError('DIGEST_MISMATCH', `digest mismatch for manifest ${name}: expected ${expected} (${by}), got ${actual}`);
+  return new HoistError('DIGEST_MISMATCH', `digest mismatch for manifest ${name}: expected ${expected} (${by}), got ${actual}`, { details: { reference: name, expected, actual } });
 }

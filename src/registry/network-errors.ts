@@ -1,6 +1,7 @@
 import { abortError, HoistError } from '../errors.js';
 import { authorityOf, proxyOfError } from '../http1/proxy-connect.js';
 import { TLS_HANDSHAKE_TIMEOUT } from '../http1/tls.js';
+import { shownUrl } from './urls.js';
 
 /** Connections that ran out of time before the server had said anything at all. */
 const CONNECT_TIMEOUTS = new Set(['UND_ERR_CONNECT_TIMEOUT', TLS_HANDSHAKE_TIMEOUT]);
@@ -34,9 +35,11 @@ export function networkError(error: unknown, url: URL, signal?: AbortSignal): Ho
   const detail = (error as Error)?.message ?? String(error);
   const proxy = proxyOfError(error);
   const where = proxy === undefined ? authorityOf(url) : `${proxy.label} for ${authorityOf(url)}`;
+  const details = { registry: url.host, url: shownUrl(url) };
   if (code === TLS_HANDSHAKE_TIMEOUT) {
     return new HoistError('CONNECTION_FAILED', `connection to ${where} failed: ${detail}; the server took the connection and said nothing`, {
       cause: error,
+      details,
       retryable: true,
       hint: `check that ${url.host} is the registry's HTTPS address: a wrong port, or a firewall that swallows TLS, looks like this`,
     });
@@ -47,20 +50,23 @@ export function networkError(error: unknown, url: URL, signal?: AbortSignal): Ho
     const why = code === 'ERR_SSL_WRONG_VERSION_NUMBER' ? `the server does not speak TLS (${reason}); is it a plain-HTTP registry?` : reason;
     return new HoistError('TLS_ERROR', `TLS error talking to ${where}: ${why}`, {
       cause: error,
+      details,
       hint: `if ${url.host} uses a private CA, put it in a certs.d directory for it or pass --cert-dir DIR; --tls-verify=false skips verification and allows plain HTTP (unsafe)`,
     });
   }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
     return new HoistError('CONNECTION_FAILED', `cannot connect to ${where}: DNS lookup of ${proxy?.hostname ?? url.hostname} failed (${code})`, {
       cause: error,
+      details,
       retryable: RETRYABLE.has(code),
     });
   }
   if (code === 'ECONNREFUSED') {
-    return new HoistError('CONNECTION_FAILED', `cannot connect to ${where}: connection refused`, { cause: error });
+    return new HoistError('CONNECTION_FAILED', `cannot connect to ${where}: connection refused`, { cause: error, details });
   }
   return new HoistError('CONNECTION_FAILED', `connection to ${where} failed: ${detail}${code ? ` (${code})` : ''}`, {
     cause: error,
+      details,
     retryable: RETRYABLE.has(code),
   });
 }

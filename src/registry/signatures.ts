@@ -78,6 +78,7 @@ async function fetchExtensionSignatures(client: RegistryClient, digest: string, 
     if (!(err instanceof HoistError) || err.code === 'ABORTED') throw err;
     throw new HoistError(err.code, `downloading signatures for ${digest} in ${client.repository}: ${err.message}`, {
       cause: err,
+      details: err.details,
       ...(err.hint !== undefined ? { hint: err.hint } : {}),
     });
   }

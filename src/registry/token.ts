@@ -76,7 +76,7 @@ export async function fetchBearerToken(req: TokenRequest): Promise<BearerToken> 
     throw networkError(err, url, req.signal);
   }
   if (response.statusCode !== 200) {
-    throw statusError(subject, response.statusCode, await readErrorBody(response.body), response.headers);
+    throw statusError(subject, response.statusCode, await readErrorBody(response.body), response.headers, url);
   }
   const bytes = await readBounded(response.body, response.headers['content-length'], MAX_TOKEN_REPLY_BYTES, {
     code: 'REGISTRY_ERROR',

@@ -10,6 +10,11 @@ const MAX_SHOWN = 200;
  * was being parsed instead. The message leaves out any query: redirect targets carry signed query
  * strings that act as secrets.
  */
+/** A URL fit for messages and error details: scheme, host and path; never credentials or a query (signed queries act as secrets). */
+export function shownUrl(url: URL): string {
+  return `${url.origin}${url.pathname}`;
+}
+
 export function parseUrl(text: string, base: URL | string | undefined, what: string, code: ErrorCode = 'REGISTRY_ERROR'): URL {
   try {
     return new URL(text, base);

@@ -110,7 +110,7 @@ export class VerifyingFileSink {
     }
     const actual = `${parseDigest(this.#expected.digest).algorithm}:${this.#hash.digest('hex')}`;
     if (actual !== this.#expected.digest) {
-      throw new HoistError('DIGEST_MISMATCH', `digest mismatch for blob: expected ${this.#expected.digest}, got ${actual}`);
+      throw new HoistError('DIGEST_MISMATCH', `digest mismatch for blob: expected ${this.#expected.digest}, got ${actual}`, { details: { expected: this.#expected.digest, actual } });
     }
   }
 }

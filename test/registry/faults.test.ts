@@ -121,3 +121,27 @@ test('401 and 403 are told apart: a 403 is a refusal of access, not a request fo
   assert.notEqual(denied.hint, unauthorized.hint);
   assert.equal(proxy.matching('GET', manifests).length - before, 2, 'neither was retried');
 });
+
+test('a registry error carries its facts as fields: registry, image, status, the codes the registry sent, the URL', async () => {
+  proxy.inject({ method: 'GET', path: /\/manifests\/v1$/, fault: { kind: 'status', status: 403 }, times: 1 });
+  const denied = await pull(scratch, name(), options()).then(() => undefined, (err: unknown) => err);
+  assert.ok(isHoistError(denied, 'DENIED'), String(denied));
+  assert.deepEqual(denied.details, {
+    registry: proxy.host,
+    reference: `${proxy.host}/faults/app:v1`,
+    status: 403,
+    registryCodes: ['UNAVAILABLE'],
+    url: `http://${proxy.host}/v2/faults/app/manifests/v1`,
+  });
+});
+
+test('a wrong digest carries the expected and the actual digest as fields', async () => {
+  proxy.inject({ method: 'GET', path: bigPath, fault: { kind: 'corrupt' } });
+  const store = await Store.open(join(scratch.dir, 'details-store'));
+  const source = await openRegistrySource(parseReference(name()), options());
+  const err = await copyImage(source, store, { platform: { os: 'linux', architecture: 'amd64' }, names: [] }).then(() => undefined, (e: unknown) => e);
+  assert.ok(isHoistError(err, 'DIGEST_MISMATCH'), String(err));
+  assert.equal(err.details.expected, big.digest);
+  assert.match(String(err.details.actual), /^sha256:[0-9a-f]{64}$/);
+  assert.notEqual(err.details.actual, big.digest);
+});

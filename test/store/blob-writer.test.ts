@@ -207,6 +207,16 @@ test('with resume, a download cut off by the network keeps its bytes for the nex
     assert.deepEqual(await readdir(store.paths.tmp), []);
   }));
 
+test('with resume, a source that ends short without an error (SIZE_MISMATCH "only", retryable) keeps its bytes for the next writer', () =>
+  withTempDir(async (dir) => {
+    const store = await openStore(dir);
+    await assert.rejects(store.writeBlob({ digest, size: data.length }, deliver([data.subarray(0, 100)]), { resume: true }), { code: 'SIZE_MISMATCH' });
+    assert.deepEqual(await readFile(store.paths.ingest(digest)), data.subarray(0, 100));
+    const asked: number[] = [];
+    assert.equal(await store.writeBlob({ digest, size: data.length }, fromOffset(data, asked), { resume: true }), 'written');
+    assert.deepEqual(asked, [100]);
+  }));
+
 test('with resume, a failure that is not a cut-off download (too many bytes) still leaves nothing', () =>
   withTempDir(async (dir) => {
     const store = await openStore(dir);

@@ -16,7 +16,7 @@ export class Context {
   constructor(readonly file: string) {}
 
   fail(at: JsonPosition, path: JsonPath, message: string, cause?: unknown): never {
-    throw new HoistError('INVALID_CONFIG', this.describe(at, path, message), { hint: HINT, cause });
+    throw new HoistError('INVALID_CONFIG', this.describe(at, path, message), { hint: HINT, cause, details: { file: this.file, line: at.line, column: at.column } });
   }
 
   warn(at: JsonPosition, path: JsonPath, message: string): void {

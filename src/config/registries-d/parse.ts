@@ -184,7 +184,9 @@ class Walk {
   }
 
   fail(offset: number | undefined, path: string[], message: string, cause?: unknown): HoistError {
-    return new HoistError('INVALID_CONFIG', this.describe(offset, path, message), { hint: REGISTRIES_D_HINT, cause });
+    const position = offset === undefined ? undefined : this.lines.linePos(offset);
+    const details = { file: this.file, ...(position !== undefined ? { line: position.line, column: position.col } : {}) };
+    return new HoistError('INVALID_CONFIG', this.describe(offset, path, message), { hint: REGISTRIES_D_HINT, cause, details });
   }
 
   warn(node: YamlNode, path: string[], message: string): void {

@@ -139,6 +139,7 @@ test('errors in a loaded file name that file, line and column', () =>
     const { systemFile, lookup } = await machine(dir);
     await put(systemFile, '{\n  "default": [{ "type": "reject", "extra": 1 }]\n}\n');
     await assert.rejects(loadPolicy(lookup), rejectsWith(`${systemFile}:2:35: default[0]: Unknown key "extra"`, 'see containers-policy.json(5)'));
+    await assert.rejects(loadPolicy(lookup), (err: unknown) => isHoistError(err) && JSON.stringify(err.details) === JSON.stringify({ file: systemFile, line: 2, column: 35 }));
   }));
 
 test('nothing is cached: each load reads the file again', () =>

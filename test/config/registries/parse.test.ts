@@ -341,4 +341,15 @@ describe('registries.conf: errors name file:line:col and the key', () => {
       );
     });
   }
+  it('gives the file, and the line and column of a one-line error, as fields too', () => {
+    for (const { name, text, message } of cases) {
+      const [, line, column] = /^[^:]+:(\d+):(\d+): /.exec(message) ?? [];
+      const position = message.includes('\n') ? {} : { line: Number(line), column: Number(column) };
+      assert.throws(
+        () => parse(text),
+        (err: unknown) => isHoistError(err) && JSON.stringify(err.details) === JSON.stringify({ file: FILE, ...position }),
+        name,
+      );
+    }
+  });
 });
