@@ -1,18 +1,34 @@
 /**
- * hoist as a library: `import { pull, Store } from 'hoist'`.
+ * hoist as a library: `import { pull, openImageStore } from 'hoist'`. Only what a program that
+ * pulls and manages images needs: the pull and its explanations, trust checks, the store's
+ * management interface, the names grammar, typed events and typed errors. How a pull writes the
+ * store stays inside.
  */
 export { explainTrust } from './engine/explain-trust.js';
 export { verifyStoredImage } from './engine/verify.js';
 export {
   pull,
+  explainResolution,
+  type Explanation,
+  type ExplainedCandidate,
   type PullOptions,
   type PulledImage,
   type PullPolicy,
+  type RegistryAccess,
   type TrustExplanation,
   type VerifyResult,
 } from './engine/index.js';
+export type { Credentials, CredentialsHook, CredentialsRequest } from './config/auth/index.js';
 export { loadPolicy, parsePolicy, type Policy, type Requirement, type SignedIdentity } from './config/policy/index.js';
-export { Store, defaultStoreRoot, describeImage, type ImageRecord, type ImageInfo } from './store/index.js';
+export {
+  openImageStore,
+  defaultStoreRoot,
+  type ImageStore,
+  type OpenImageStoreOptions,
+  type ImageRecord,
+  type ImageInfo,
+  type RemoveResult,
+} from './store/index.js';
 export {
   parseReference,
   formatReference,
@@ -24,7 +40,7 @@ export {
   parseDigest,
   type ImageReference,
 } from './reference/index.js';
-export { parseImageName, type ImageName, type TransportName, type ImageSource } from './transports/index.js';
+export { parseImageName, type ImageName, type TransportName } from './transports/index.js';
 export type { CopyEvent, EventListener } from './progress/index.js';
 export type { PlatformFlags, WantedPlatform } from './manifest/index.js';
 export { ERROR_CODES, HoistError, MultiError, isHoistError, type ErrorCode, type ErrorDetails } from './errors.js';

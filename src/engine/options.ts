@@ -1,7 +1,8 @@
+import type { CredentialsHook } from '../config/auth/index.js';
 import type { Candidate } from '../shortnames/index.js';
 import type { PlatformFlags } from '../manifest/index.js';
 import type { EventListener } from '../progress/events.js';
-import type { Store } from '../store/index.js';
+import type { ImageStore } from '../store/index.js';
 
 export type PullPolicy = 'always' | 'missing' | 'newer' | 'never';
 
@@ -22,8 +23,8 @@ export interface RegistryAccess {
 }
 
 export interface PullOptions {
-  /** An open store, or the root to open (default: HOIST_ROOT / the per-user default). */
-  store?: Store;
+  /** A store from openImageStore(), or the root to open (default: HOIST_ROOT / the per-user default). */
+  store?: ImageStore;
   root?: string;
   /** Registry pulls only. Default: hoist.toml's, else 'always'. */
   policy?: PullPolicy;
@@ -35,6 +36,11 @@ export interface PullOptions {
   /** Receives every progress event (the CLI renders them; library users may log or ignore them). */
   onEvent?: EventListener;
   registry?: RegistryAccess;
+  /**
+   * Asked for each registry endpoint's credentials (mirrors included, each by its own host) after
+   * `registry.creds` and before the auth files; undefined lets the auth files answer.
+   */
+  credentials?: CredentialsHook;
   /** Pull every tag of the repository (registry names only). */
   allTags?: boolean;
   /** `--registries-conf`: the only registries.conf read. */

@@ -7,7 +7,7 @@ import { shippedConfDir, shippedRegistriesDDir } from '../config/shipped.js';
 import { DEFAULT_MAX_PARALLEL } from '../copy/index.js';
 import { HoistError } from '../errors.js';
 import type { EventListener } from '../progress/events.js';
-import { defaultStoreRoot, Store } from '../store/index.js';
+import { defaultStoreRoot, Store, writableStore } from '../store/index.js';
 import type { PullOptions, PullPolicy } from './options.js';
 import { parsePullPolicy } from './policy.js';
 
@@ -97,5 +97,5 @@ export function registriesDLookup(options: Pick<PullOptions, 'registriesD'>, env
 
 export async function createPullContext(options: PullOptions): Promise<PullContext> {
   const config = await loadPullConfig(options);
-  return { ...config, store: options.store ?? (await Store.open(options.root ?? defaultStoreRoot(config.env))) };
+  return { ...config, store: options.store !== undefined ? writableStore(options.store) : await Store.open(options.root ?? defaultStoreRoot(config.env)) };
 }

@@ -134,6 +134,7 @@ export class RegistryClient {
           (credentials ??= findCredentials(domain, path, {
             env,
             ...(options.creds !== undefined ? { creds: options.creds } : {}),
+            ...(options.credentialsHook !== undefined ? { hook: options.credentialsHook } : {}),
             ...(options.authFile !== undefined ? { authFile: options.authFile } : {}),
             ...(options.credentialHelpers !== undefined ? { credentialHelpers: options.credentialHelpers } : {}),
           })),

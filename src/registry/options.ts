@@ -1,4 +1,4 @@
-import type { Credentials } from '../config/auth/index.js';
+import type { Credentials, CredentialsHook } from '../config/auth/index.js';
 
 /** How to reach one registry: TLS, credentials, retries. Everything is optional. */
 export interface RegistrySourceOptions {
@@ -6,6 +6,8 @@ export interface RegistrySourceOptions {
   insecure?: boolean;
   /** `--creds`: used instead of any auth file. */
   creds?: Credentials;
+  /** A library caller's credentials source, asked before the auth files (see CredentialsHook). */
+  credentialsHook?: CredentialsHook;
   /** `--authfile`: the only auth file read. */
   authFile?: string;
   /** registries.conf `credential-helpers`, in order (see findCredentials). */

@@ -1,7 +1,6 @@
-import type { ImageConfig } from '../manifest/index.js';
+import type { ImageConfig, ParsedImageManifest } from '../manifest/index.js';
 import { parseReference, repositoryName } from '../reference/index.js';
 import type { ImageRecord } from './records.js';
-import type { Store } from './store.js';
 
 /** What `images` and `inspect` show of a stored image, in Podman's field names. */
 export interface ImageInfo {
@@ -25,7 +24,13 @@ export interface ImageInfo {
   Dangling: boolean;
 }
 
-export async function describeImage(store: Store, record: ImageRecord): Promise<ImageInfo> {
+/** The two reads describeImage needs of a store. */
+export interface StoredImageReader {
+  manifestOf(record: ImageRecord): Promise<ParsedImageManifest>;
+  configOf(record: ImageRecord): Promise<ImageConfig>;
+}
+
+export async function describeImage(store: StoredImageReader, record: ImageRecord): Promise<ImageInfo> {
   const [manifest, config] = await Promise.all([store.manifestOf(record), store.configOf(record)]);
   // Each name's own digests: the manifest's, and the index it was pulled from (if it was).
   const repoDigests = record.names.flatMap((n) => [record.manifestDigest, ...(record.indexDigests[n] !== undefined ? [record.indexDigests[n]!] : [])].map((d) => `${repositoryName(parseReference(n))}@${d}`));

@@ -1,4 +1,6 @@
-export { Store, type NewImage, type RemoveResult } from './store.js';
+export { Store, type NewImage } from './store.js';
+export type { ImageStore, RemoveResult } from './image-store.js';
+export { openImageStore, writableStore, type OpenImageStoreOptions } from './open-store.js';
 export { defaultStoreRoot } from './layout.js';
 export type { ImageRecord } from './records.js';
 export type { LookupMatch } from './lookup.js';

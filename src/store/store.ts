@@ -6,6 +6,8 @@ import { blobExists, writeBlob, writeSmallBlob, type BlobReader, type BlobWriteO
 import { blobsOf, collectGarbage, markInFlight } from './gc.js';
 import { initLayout, StorePaths } from './layout.js';
 import { withStoreLock } from './lock.js';
+import { describeImage, type ImageInfo } from './describe.js';
+import type { ImageStore, RemoveResult } from './image-store.js';
 import { lookupImage, type LookupMatch } from './lookup.js';
 import { indexWithRecords, readIndex, recordsFromIndex, writeIndex, type ImageRecord } from './records.js';
 import { storeFullError } from './store-full.js';
@@ -15,17 +17,13 @@ import type { ExpectedBlob } from './verifying-sink.js';
 /** A copied image before it is recorded: `indexDigest` is the index it was chosen from, if any, a fact of the names it is given. */
 export type NewImage = Omit<ImageRecord, 'names' | 'pulled' | 'indexDigests'> & { indexDigest?: string };
 
-export interface RemoveResult {
-  untagged: string[];
-  deleted: string[];
-}
 
 /**
  * The local image store: an OCI image layout whose index.json names images by full reference.
  * Blobs need no lock (content-addressed renames are idempotent); image records change only under
  * the store lock.
  */
-export class Store {
+export class Store implements ImageStore {
   readonly paths: StorePaths;
 
   private constructor(root: string) {
@@ -229,6 +227,11 @@ export class Store {
     } finally {
       await fh.close();
     }
+  }
+
+  /** What `inspect` shows of the image `input` names (IMAGE_NOT_KNOWN when none). */
+  async inspect(input: string): Promise<ImageInfo> {
+    return describeImage(this, requireImage(await this.images(), input).record);
   }
 
   async readEvents(): Promise<Record<string, unknown>[]> {

@@ -1,4 +1,4 @@
 export { findCredentials } from './lookup.js';
 export { authFileSearch, type AuthFileSearch } from './auth-files.js';
 export { parseCredsFlag } from './creds-flag.js';
-export type { Credentials, CredentialLookupOptions, FoundCredentials } from './types.js';
+export type { Credentials, CredentialLookupOptions, CredentialsHook, CredentialsRequest, FoundCredentials } from './types.js';

@@ -4,7 +4,7 @@ import { readAuthFile, type AuthEntry, type AuthFile } from './auth-file.js';
 import { authFileSearch, type AuthFileSearch } from './auth-files.js';
 import { credentialsFromHelper } from './cred-helper.js';
 import { authKeysFor, normalizeAuthKey } from './keys.js';
-import type { Credentials, CredentialLookupOptions, FoundCredentials } from './types.js';
+import type { Credentials, CredentialLookupOptions, CredentialsHook, FoundCredentials } from './types.js';
 
 const debug = createDebug('hoist:config');
 
@@ -15,13 +15,15 @@ const DOCKER_HUB_SERVER = 'https://index.docker.io/v1/';
 const AUTH_FILES = 'containers-auth.json';
 
 /**
- * Credentials for a repository on a registry, most specific source first: `--creds`; then, in the
- * order of registries.conf `credential-helpers` (default: the auth files only), each external
+ * Credentials for a repository on a registry, most specific source first: `--creds`; the library
+ * caller's credentials hook; then, in the order of registries.conf `credential-helpers` (default: the auth files only), each external
  * helper or the auth files. An explicit `--authfile`/REGISTRY_AUTH_FILE skips the helpers, as in
  * containers/image. Undefined means anonymous.
  */
 export async function findCredentials(domain: string, path: string, options: CredentialLookupOptions = {}): Promise<FoundCredentials | undefined> {
   if (options.creds !== undefined) return { ...options.creds, source: '--creds' };
+  const hooked = options.hook === undefined ? undefined : await askHook(options.hook, domain, path);
+  if (hooked !== undefined) return hooked;
   const env = options.env ?? process.env;
   const search = authFileSearch(options.authFile, env);
   const helpers = search.explicit ? [AUTH_FILES] : (options.credentialHelpers ?? [AUTH_FILES]);
@@ -37,6 +39,23 @@ export async function findCredentials(domain: string, path: string, options: Cre
   }
   debug('no credentials for %s/%s', domain, path);
   return undefined;
+}
+
+/** The hook's answer, checked: a hook that throws or answers nonsense is an error naming it, not a silent anonymous pull. */
+async function askHook(hook: CredentialsHook, registry: string, repository: string): Promise<FoundCredentials | undefined> {
+  let answer: unknown;
+  try {
+    answer = await hook({ registry, repository });
+  } catch (err) {
+    throw new HoistError('UNAUTHORIZED', `the credentials hook failed for ${registry}/${repository}: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+  }
+  if (answer === undefined) return undefined;
+  const { username, password, identityToken } = (answer ?? {}) as Partial<Credentials>;
+  if (typeof username !== 'string' || typeof password !== 'string' || (identityToken !== undefined && typeof identityToken !== 'string')) {
+    throw new HoistError('INVALID_ARGUMENT', `the credentials hook answered something other than { username, password } for ${registry}/${repository}`);
+  }
+  const found: FoundCredentials = { username, password, ...(identityToken !== undefined ? { identityToken } : {}), source: 'the credentials hook' };
+  return usable(found) ? found : undefined;
 }
 
 /**

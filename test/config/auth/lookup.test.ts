@@ -67,6 +67,33 @@ describe('which files, in which order', () => {
     const found = await findCredentials('reg.example', 'a/b', { env, creds: { username: 'flag', password: 'x' } });
     assert.deepEqual(found, { username: 'flag', password: 'x', source: '--creds' });
   });
+
+  test('a credentials hook is asked with the registry and repository, after --creds and before the files', async () => {
+    await clean();
+    await writeJson(runtimeFile(), { auths: { 'reg.example': entry('runtime') } });
+    const asked: unknown[] = [];
+    const hook = (request: unknown) => {
+      asked.push(request);
+      return { username: 'hooked', password: 'pw' };
+    };
+    assert.deepEqual(await findCredentials('reg.example', 'a/b', { env, hook }), { username: 'hooked', password: 'pw', source: 'the credentials hook' });
+    assert.deepEqual(asked, [{ registry: 'reg.example', repository: 'a/b' }]);
+    assert.equal((await findCredentials('reg.example', 'a/b', { env, hook, creds: { username: 'flag', password: 'x' } }))?.source, '--creds');
+    // undefined lets the usual lookup go on.
+    assert.equal((await findCredentials('reg.example', 'a/b', { env, hook: async () => undefined }))?.username, 'runtime');
+    await clean();
+  });
+
+  test('a credentials hook that throws or answers nonsense is an error naming the hook, never an anonymous pull', async () => {
+    await assert.rejects(
+      findCredentials('reg.example', 'a/b', { env, hook: () => { throw new Error('vault sealed'); } }),
+      (err: unknown) => isHoistError(err, 'UNAUTHORIZED') && err.message === 'the credentials hook failed for reg.example/a/b: vault sealed',
+    );
+    await assert.rejects(
+      findCredentials('reg.example', 'a/b', { env, hook: () => ({ user: 'x' }) as never }),
+      (err: unknown) => isHoistError(err, 'INVALID_ARGUMENT') && err.message.startsWith('the credentials hook answered something other than'),
+    );
+  });
 });
 
 describe('key matching', () => {

@@ -66,7 +66,7 @@ const names: FuzzTarget = {
           if (parsed.transport === 'docker') lib.parseReference(parsed.reference);
         });
         await typed(lib, async () =>
-          lib.pull(name, { store: await lib.Store.open(root), policy: 'never', registriesConf: c.registriesConf, aliasCache, signaturePolicy: c.acceptPolicy, env: c.env, isTTY: false }),
+          lib.pull(name, { store: await lib.openImageStore({ root }), policy: 'never', registriesConf: c.registriesConf, aliasCache, signaturePolicy: c.acceptPolicy, env: c.env, isTTY: false }),
         );
         return root;
       },
@@ -115,7 +115,7 @@ const configs: FuzzTarget = {
       return {
         label,
         library: async (lib, root) => {
-          await typed(lib, async () => lib.pull('oci:./nonexistent', { store: await lib.Store.open(root), signaturePolicy: c.acceptPolicy, env: { ...env, HOIST_CONFIG: file } }));
+          await typed(lib, async () => lib.pull('oci:./nonexistent', { store: await lib.openImageStore({ root }), signaturePolicy: c.acceptPolicy, env: { ...env, HOIST_CONFIG: file } }));
           return undefined;
         },
         cli: { args: ['pull', '--signature-policy', c.acceptPolicy, 'oci:./nonexistent'], env: { HOIST_CONFIG: file } },
@@ -140,7 +140,7 @@ const configs: FuzzTarget = {
       return {
         label,
         library: async (lib, root) => {
-          await typed(lib, async () => lib.pull(name, { store: await lib.Store.open(root), registriesConf: c.authConf, registry: { authFile: file, retry: 0 }, signaturePolicy: c.acceptPolicy, env, isTTY: false }));
+          await typed(lib, async () => lib.pull(name, { store: await lib.openImageStore({ root }), registriesConf: c.authConf, registry: { authFile: file, retry: 0 }, signaturePolicy: c.acceptPolicy, env, isTTY: false }));
           return undefined;
         },
         cli: { args: ['pull', '--registries-conf', c.authConf, '--authfile', file, '--retry', '0', '--signature-policy', c.acceptPolicy, name] },
@@ -152,7 +152,7 @@ const configs: FuzzTarget = {
       label,
       library: async (lib, root) => {
         await typed(lib, () => lib.explainTrust(name, { registriesConf: file, signaturePolicy: c.acceptPolicy, aliasCache, env, isTTY: false }));
-        await typed(lib, async () => lib.pull(name, { store: await lib.Store.open(root), policy: 'never', registriesConf: file, aliasCache, signaturePolicy: c.acceptPolicy, env, isTTY: false }));
+        await typed(lib, async () => lib.pull(name, { store: await lib.openImageStore({ root }), policy: 'never', registriesConf: file, aliasCache, signaturePolicy: c.acceptPolicy, env, isTTY: false }));
         return undefined;
       },
       cli: { args: ['resolve', '--registries-conf', file, '--alias-cache', aliasCache, name] },
@@ -183,7 +183,7 @@ const archives: FuzzTarget = {
     return {
       label: `${base.label}: ${what}; pulled as ${base.transport}:ARCHIVE${name.slice(base.transport.length + 1 + file.length)}`,
       library: async (lib, root) => {
-        await typed(lib, async () => lib.pull(name, { store: await lib.Store.open(root), signaturePolicy: c.acceptPolicy, env: c.env }));
+        await typed(lib, async () => lib.pull(name, { store: await lib.openImageStore({ root }), signaturePolicy: c.acceptPolicy, env: c.env }));
         return root;
       },
       cli: { args: ['pull', '--signature-policy', c.acceptPolicy, name] },
@@ -205,7 +205,7 @@ const layouts: FuzzTarget = {
     return {
       label: `${oci ? 'OCI layout' : 'dir: image'}: ${[...edits, ...(special !== undefined ? [special] : [])].join('; ')}; pulled as ${name.slice(name.lastIndexOf('/') + 1)}`,
       library: async (lib, root) => {
-        await typed(lib, async () => lib.pull(name, { store: await lib.Store.open(root), signaturePolicy: c.acceptPolicy, env: c.env }));
+        await typed(lib, async () => lib.pull(name, { store: await lib.openImageStore({ root }), signaturePolicy: c.acceptPolicy, env: c.env }));
         return root;
       },
       cli: { args: ['pull', '--signature-policy', c.acceptPolicy, name] },
