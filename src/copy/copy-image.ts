@@ -48,7 +48,7 @@ export interface CopyOptions {
  */
 export async function copyImage(source: ImageSource, store: Store, options: CopyOptions): Promise<ImageRecord> {
   const emit: EventListener = options.onEvent ?? (() => undefined);
-  const top = await source.getManifest(undefined, signalOption(options.signal));
+  const top = verifiedManifest(await source.getManifest(undefined, signalOption(options.signal)), source.description, source.pinned && { ...source.pinned, by: 'the name pins manifest' });
   const { raw, manifest, indexDigest, platform } = await selectInstance(source, top, options);
   if (manifest.config.size > MAX_MANIFEST_BYTES) {
     throw new HoistError('INVALID_MANIFEST', `${source.description}: the config declares ${manifest.config.size} bytes, more than the ${MAX_MANIFEST_BYTES} an image config may have`);
@@ -105,18 +105,30 @@ async function selectInstance(source: ImageSource, top: RawManifest, options: Co
   if (parsed.kind === 'manifest') return { raw: top, manifest: parsed, indexDigest: undefined, platform: undefined };
   const chosen = chooseInstance(parsed.manifests, options.platform, source.description);
   debug('chose %s (%s) from index %s', chosen.digest, formatPlatform(chosen.platform!), top.digest);
-  const raw = await source.getManifest(chosen.digest, signalOption(options.signal));
-  verifyBytes(raw.bytes, chosen.digest, `manifest of ${source.description}`);
-  if (raw.bytes.length !== chosen.size) {
-    throw new HoistError('SIZE_MISMATCH', `${source.description}: index entry ${chosen.digest} declares ${chosen.size} bytes, the manifest has ${raw.bytes.length}`, {
-      details: { reference: chosen.digest, expected: chosen.size, actual: raw.bytes.length },
-    });
-  }
+  const raw = verifiedManifest(await source.getManifest(chosen.digest, signalOption(options.signal)), source.description, { ...chosen, by: 'index entry' });
   const manifest = parseManifest(raw.bytes, chosen.mediaType || raw.mediaType, `${source.description}@${chosen.digest}`);
   if (manifest.kind !== 'manifest') {
     throw new HoistError('INVALID_MANIFEST', `${source.description}: index entry ${chosen.digest} is itself an index`);
   }
   return { raw, manifest, indexDigest: top.digest, platform: chosen.platform };
+}
+
+/**
+ * The copier verifies every manifest itself, whatever the source did: a source delivers bytes, and
+ * a third-party ImageSource (or a broken transport) may claim any digest. The bytes must hash to
+ * the digest the source reports (it becomes the record's manifest digest), and to the digest and
+ * size they were asked for by (an index entry, or the digest the name pins), when there is one.
+ */
+function verifiedManifest(raw: RawManifest, what: string, wanted?: { digest: string; size?: number; by: string }): RawManifest {
+  verifyBytes(raw.bytes, raw.digest, `manifest of ${what} (the digest the source reported)`);
+  if (wanted === undefined) return raw;
+  if (raw.digest !== wanted.digest) verifyBytes(raw.bytes, wanted.digest, `manifest of ${what}`);
+  if (wanted.size !== undefined && raw.bytes.length !== wanted.size) {
+    throw new HoistError('SIZE_MISMATCH', `${what}: ${wanted.by} ${wanted.digest} declares ${wanted.size} bytes, the manifest has ${raw.bytes.length}`, {
+      details: { reference: wanted.digest, expected: wanted.size, actual: raw.bytes.length },
+    });
+  }
+  return raw;
 }
 
 /**

@@ -31,14 +31,21 @@ export interface ImageSource {
    */
   readonly remote?: boolean;
   /**
+   * The manifest the name pins, when it pins one (`repo@sha256:…`, a layout's index.json entry):
+   * the copier checks the top-level manifest against it.
+   */
+  readonly pinned?: { digest: string; size?: number };
+  /**
    * The top-level manifest (may be an index). With `instanceDigest`, that instance of the index.
-   * Sources verify that returned bytes hash to the digest they were asked for.
+   * `digest` is the digest of the bytes as the source computed it; the copier checks every
+   * manifest against its digest, the pinned one and the index entry it came from, so a source
+   * need not.
    */
   getManifest(instanceDigest?: string, options?: BlobReadOptions): Promise<RawManifest>;
   /**
    * Delivers the blob's bytes into `sink`, exactly `desc.size` of them, and resolves after the
-   * last. A source that can resume (HTTP Range) does so inside; the sink hashes and verifies
-   * whatever arrives.
+   * last. A source that can resume (HTTP Range) does so inside; the store's sink hashes and
+   * verifies whatever arrives, so a source need not.
    */
   readBlob(desc: Descriptor, sink: ChunkSink, options?: BlobReadOptions): Promise<void>;
   /**
