@@ -14,7 +14,8 @@ export const layers: Layering = {
     },
     cli: {
       job: 'the `hoist` program: one file per command (`pull`, `images`, `inspect`, `rmi`, `tag`, `resolve`, `events`, `trust`, `verify`), a fast path (`quick-parse.ts`) and yargs for the rest; renders output and errors',
-      mayImport: ['engine', 'store', 'config', 'reference', 'progress'],
+      // transports/: the transport table, for pull's help (cli/transport-help.ts).
+      mayImport: ['engine', 'store', 'transports', 'config', 'reference', 'progress'],
     },
     engine: {
       job: '`pull()`: pull policies, local lookup, short-name candidates, mirrors then primary, trust joined to the copy, the events log; `explainResolution`, `explainTrust`, `verifyStoredImage`',
