@@ -75,7 +75,7 @@ export const dockerArchiveTransport: LocalTransport<DockerArchiveName, 'docker-a
   name: 'docker-archive',
   help: {
     syntax: ['docker-archive:PATH[:NAME[:TAG]|:@N]'],
-    source: 'a `docker save` / `podman save` tarball, optionally gzip-compressed; also the Docker 25+ form with an OCI layout inside',
+    source: 'a `docker save` / `podman save` tarball, plain or gzip-compressed',
     naming: 'its `RepoTags`: a name without a registry goes under `localhost/`, docker.io names are expanded, `:latest` is added; with `:NAME` only that tag; no tags → unnamed',
   },
   parse(rest) {
