@@ -18,7 +18,7 @@ export const layers: Layering = {
       mayImport: ['engine', 'store', 'transports', 'config', 'reference', 'progress'],
     },
     engine: {
-      job: '`pull()`: pull policies, local lookup, short-name candidates, mirrors then primary, trust joined to the copy, the events log; `explainResolution`, `explainTrust`, `verifyStoredImage`',
+      job: '`pull()`: pull policies, local lookup, short-name candidates, mirrors then primary, trust joined to the copy, the events log; `explainName` (a registry name’s candidates, what a local name reads and chooses), `explainTrust`, `verifyStoredImage`',
       mayImport: ['copy', 'shortnames', 'transports', 'trust', 'store', 'config', 'source', 'manifest', 'reference'],
       // The engine emits events but must not depend on a renderer (docs/decisions.md, "Shape of the code").
       mayImportTypes: ['progress'],
@@ -33,7 +33,7 @@ export const layers: Layering = {
       mayImport: ['config', 'reference'],
     },
     transports: {
-      job: 'image names (`transport:rest`, parsed without I/O) and one module per transport, each opening an `ImageSource` and giving the names its image gets',
+      job: 'the transport table (`table.ts`): one line per transport, its name, help, a pure `parse(rest)` of the whole name (selectors included) and, for local ones, `open(parsed)`: an `ImageSource`, the names its image gets, the image it chose',
       mayImport: ['registry', 'archive', 'config', 'source', 'manifest', 'reference', 'io'],
     },
     trust: {
