@@ -9,6 +9,8 @@ export interface CommandSpec<Args = Record<string, unknown>> {
   /** yargs' command string: the name, then `<required>` or `<variadic..>` positionals in order. */
   command: string;
   describe: string;
+  /** Text shown after the options in the command's help. */
+  epilog?: string;
   positionals?: Record<string, PositionalOptions>;
   options?: Record<string, Options>;
   // A method, so that a command over its own argument type still fits a list of specs.

@@ -29,6 +29,7 @@ function yargsCommand(spec: CommandSpec, command = spec.command): CommandModule 
     describe: spec.describe,
     builder: (y) => {
       for (const [name, positional] of Object.entries(spec.positionals ?? {})) y.positional(name, positional);
+      if (spec.epilog !== undefined) y.epilog(spec.epilog);
       return y.options(spec.options ?? {});
     },
     handler: (args) => spec.handler(args),

@@ -7,6 +7,7 @@ import { runInterruptible } from './interrupt.js';
 import { writeStdout } from './output.js';
 import { progressListener } from './progress-output.js';
 import { openStore, type GlobalArgs } from './store-option.js';
+import { pulledFrom, transportHelp } from './transport-help.js';
 
 interface PullArgs extends GlobalArgs {
   names: string[];
@@ -51,7 +52,8 @@ async function credentials(args: PullArgs): Promise<RegistryAccess['creds']> {
 
 export const pullCommand: CommandSpec<PullArgs> = {
   command: 'pull <names..>',
-  describe: 'Copy images into the local store (registry, docker-archive:, oci:, oci-archive:, dir:)',
+  describe: `Copy images into the local store (${pulledFrom})`,
+  epilog: transportHelp(),
   positionals: {
     names: { type: 'string', array: true, demandOption: true, describe: 'image names, e.g. fedora, docker://quay.io/x/y:z, oci:./layout:tag' },
   },

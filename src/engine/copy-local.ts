@@ -1,7 +1,7 @@
 import { copyImage } from '../copy/index.js';
 import { wantedPlatform } from '../manifest/index.js';
 import { storeFullError } from '../store/index.js';
-import type { LocalTransport } from '../transports/index.js';
+import type { LocalName, LocalTransport } from '../transports/index.js';
 import type { PulledImage } from './options.js';
 import type { PullContext } from './pull-context.js';
 
@@ -9,11 +9,11 @@ import type { PullContext } from './pull-context.js';
  * Copies the image a local transport (oci, dir, archives) selects, named by the transport's rule.
  * Pull policies are for registries: a local source is always read, and stored blobs are skipped.
  */
-export async function copyFromLocal(transport: LocalTransport, reference: string, ctx: PullContext): Promise<PulledImage> {
+export async function copyFromLocal(transport: LocalTransport, parsed: LocalName, ctx: PullContext): Promise<PulledImage> {
   const { store, options } = ctx;
   // Opening may decompress an archive into the store's tmp/: a full disk there is the store's.
   const { source, names } = await transport
-    .open(reference, { tmpDir: store.paths.tmp, ...(options.signal ? { signal: options.signal } : {}) })
+    .open(parsed, { tmpDir: store.paths.tmp, ...(options.signal ? { signal: options.signal } : {}) })
     .catch((err: unknown) => {
       throw storeFullError(err, store.root);
     });
@@ -22,7 +22,7 @@ export async function copyFromLocal(transport: LocalTransport, reference: string
     const record = await copyImage(source, store, {
       platform: wantedPlatform(options.platform ?? {}),
       names,
-      authorize: localAuthorizer(ctx, transport, reference, source),
+      authorize: localAuthorizer(ctx, transport, parsed, source),
       maxParallel: ctx.maxParallel,
       onEvent: ctx.emit,
       ...(options.signal ? { signal: options.signal } : {}),

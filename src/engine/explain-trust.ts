@@ -1,13 +1,13 @@
 import { type KeySource, type Policy, type Requirement, type SignedIdentity } from '../config/policy/index.js';
 import { registriesDPath, signatureStorageFor } from '../config/registries-d/index.js';
 import { HoistError } from '../errors.js';
-import { parseImageName, localTransport } from '../transports/index.js';
-import { formatReference, parseReference } from '../reference/index.js';
+import { parseTransportName } from '../transports/index.js';
+import { parseReference } from '../reference/index.js';
 import { loadKeyMaterial, requirementsFor, verifiesSignatures, type PolicyIdentity } from '../trust/index.js';
 import { explainResolution } from './explain.js';
 import type { PullOptions } from './options.js';
 import { loadPullConfig, registriesDLookup, type PullConfig } from './pull-context.js';
-import { localIdentity } from './trust.js';
+import { localIdentity } from './local-identity.js';
 
 export interface ExplainedRequirement {
   type: Requirement['type'];
@@ -64,14 +64,12 @@ export async function explainTrust(input: string | undefined, options: Omit<Pull
     }
     return { ...base, scopes };
   }
-  const { transport, reference } = parseImageName(input);
-  const local = localTransport(transport);
-  if (local !== undefined) {
-    const identity = await localIdentity(local.name as Exclude<typeof transport, 'docker'>, local.path(reference));
-    return { ...base, images: [await explainImage(ctx, policy, identity, `${transport}:${identity.path}`, [])] };
+  const named = parseTransportName(input);
+  if (named.kind === 'local') {
+    const identity = await localIdentity(named.transport, named.parsed);
+    return { ...base, images: [await explainImage(ctx, policy, identity, `${identity.transport}:${identity.path}`, [])] };
   }
-  const name = input.startsWith('docker://') ? formatReference(parseReference(reference)) : reference;
-  const resolution = await explainResolution(name, options);
+  const resolution = await explainResolution(named.parsed.pullName, options);
   const images: ExplainedImage[] = [];
   for (const candidate of resolution.candidates) {
     const ref = parseReference(candidate.reference);

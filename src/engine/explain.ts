@@ -2,6 +2,8 @@ import { findRegistry, pullSources, type ShortNameMode } from '../config/registr
 import { isHoistError } from '../errors.js';
 import { formatReference } from '../reference/index.js';
 import { aliasCachePath, readAliasCache, resolveShortName, type CandidateOrigin } from '../shortnames/index.js';
+import { parseTransportName } from '../transports/index.js';
+import { explainLocal, type LocalExplanation } from './explain-local.js';
 import type { PullOptions } from './options.js';
 import { loadPullConfig } from './pull-context.js';
 
@@ -38,7 +40,20 @@ export interface Explanation {
   files: string[];
 }
 
-/** What `hoist pull NAME` would try and where, without pulling: the `hoist resolve` command. */
+/** What `hoist resolve NAME` tells, by the kind of transport NAME names. */
+export type NameExplanation = { kind: 'registry'; registry: Explanation } | { kind: 'local'; local: LocalExplanation };
+
+/**
+ * What `hoist pull NAME` would do, without pulling: the `hoist resolve` command. The name is parsed
+ * by its transport's line of the table first, so a malformed one fails before anything is read.
+ */
+export async function explainName(input: string, options: Omit<PullOptions, 'store' | 'root'> = {}): Promise<NameExplanation> {
+  const named = parseTransportName(input);
+  if (named.kind === 'local') return { kind: 'local', local: await explainLocal(input, named.transport, named.parsed, options) };
+  return { kind: 'registry', registry: { ...(await explainResolution(named.parsed.pullName, options)), input } };
+}
+
+/** Which candidates a pull of the registry name NAME would try and where, without pulling. */
 export async function explainResolution(input: string, options: Omit<PullOptions, 'store' | 'root'> = {}): Promise<Explanation> {
   const ctx = await loadPullConfig(options);
   const conf = await ctx.registriesConf();

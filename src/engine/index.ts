@@ -1,7 +1,8 @@
 export { pull } from './pull.js';
 export { parsePullPolicy } from './policy.js';
 export type { PullOptions, PulledImage, PullPolicy, RegistryAccess } from './options.js';
-export { explainResolution, type Explanation, type ExplainedCandidate } from './explain.js';
+export { explainName, explainResolution, type Explanation, type ExplainedCandidate, type NameExplanation } from './explain.js';
+export type { LocalExplanation } from './explain-local.js';
 // explainTrust and verifyStoredImage load lazily (trust-entry.ts); the library exports them in src/index.ts.
 export type { TrustExplanation, ExplainedImage, ExplainedRequirement } from './explain-trust.js';
 export type { VerifyResult, VerifiedName } from './verify.js';

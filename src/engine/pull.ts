@@ -1,6 +1,5 @@
 import { HoistError } from '../errors.js';
-import { formatReference, parseReference } from '../reference/index.js';
-import { localTransport, parseImageName } from '../transports/index.js';
+import { parseTransportName } from '../transports/index.js';
 import { copyFromLocal } from './copy-local.js';
 import { copyFromRegistry } from './copy-registry.js';
 import type { PulledImage, PullOptions } from './options.js';
@@ -11,13 +10,9 @@ import { createPullContext } from './pull-context.js';
  * `docker-archive:`, `oci-archive:`. Returns one entry per pulled image (several with allTags).
  */
 export async function pull(name: string, options: PullOptions = {}): Promise<PulledImage[]> {
-  const { transport, reference } = parseImageName(name);
+  const named = parseTransportName(name);
   const ctx = await createPullContext(options);
-  const local = localTransport(transport);
-  if (local === undefined) {
-    // As Podman: `docker://NAME` is normalized (docker.io/library/…), never resolved as a short name.
-    return copyFromRegistry(name.startsWith('docker://') ? formatReference(parseReference(reference)) : reference, ctx);
-  }
-  if (options.allTags) throw new HoistError('INVALID_ARGUMENT', `--all-tags applies to registry images only, not ${transport}: transport`);
-  return [await copyFromLocal(local, reference, ctx)];
+  if (named.kind === 'registry') return copyFromRegistry(named.parsed.pullName, ctx);
+  if (options.allTags) throw new HoistError('INVALID_ARGUMENT', `--all-tags applies to registry images only, not ${named.transport.name}: transport`);
+  return [await copyFromLocal(named.transport, named.parsed, ctx)];
 }

@@ -1,11 +1,10 @@
-import { realpath } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { signatureStorageFor, type SignatureStorage } from '../config/registries-d/index.js';
 import type { RawManifest } from '../source/image-source.js';
-import type { ImageSource, LocalTransport, TransportName } from '../transports/index.js';
+import type { ImageSource, LocalName, LocalTransport } from '../transports/index.js';
 import { formatReference, type ImageReference } from '../reference/index.js';
 import type { Signature } from '../manifest/index.js';
 import { evaluatePolicy, requirementsFor, type ImageUnderPolicy, type PolicyIdentity } from '../trust/index.js';
+import { localIdentity } from './local-identity.js';
 import { once, type PullConfig } from './pull-context.js';
 
 /** What copyImage asks before it reads a layer: may this manifest be used, and with which signatures. */
@@ -39,17 +38,11 @@ export function signatureStorageLoader(ctx: PullConfig, endpoint: ImageReference
 }
 
 /** The policy check of a local source: scopes match the resolved path of the file or directory. */
-export function localAuthorizer(ctx: PullConfig, transport: LocalTransport, reference: string, source: ImageSource): Authorizer {
+export function localAuthorizer(ctx: PullConfig, transport: LocalTransport, parsed: LocalName, source: ImageSource): Authorizer {
   return async (manifest) => {
-    const identity = await localIdentity(transport.name as Exclude<TransportName, 'docker'>, transport.path(reference));
+    const identity = await localIdentity(transport, parsed);
     return check(ctx, { identity, name: source.description, manifest, source });
   };
-}
-
-/** containers/image matches the path with symlinks resolved ("paths must be absolute and contain no symlinks"). */
-export async function localIdentity(transport: Exclude<TransportName, 'docker'>, path: string): Promise<Extract<PolicyIdentity, { path: string }>> {
-  const absolute = await realpath(path).catch(() => resolve(path));
-  return { transport, path: absolute };
 }
 
 async function check(

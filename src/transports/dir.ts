@@ -4,7 +4,7 @@ import { MAX_MANIFEST_BYTES, MAX_SIGNATURE_BYTES, MAX_SIGNATURES, signatureFromB
 import { parseDigest } from '../reference/index.js';
 import { DirectoryFiles } from './file-reader.js';
 import type { ImageSource, RawManifest } from '../source/image-source.js';
-import type { LocalTransport } from './transport.js';
+import type { LocalName, LocalTransport } from './transport.js';
 
 /** skopeo's `dir:` format names sha256 blobs by bare hex, other algorithms as `alg-hex`. */
 function dirBlobName(digest: string): string {
@@ -51,12 +51,14 @@ class DirSource implements ImageSource {
 }
 
 /** `dir:PATH` — skopeo's directory format. The image stays unnamed (known by its ID). */
-export const dirTransport: LocalTransport = {
+export const dirTransport: LocalTransport<LocalName, 'dir'> = {
+  kind: 'local',
   name: 'dir',
-  path: (reference) => reference,
-  async open(path) {
+  help: { syntax: ['dir:PATH'], source: "skopeo's `dir:` format", naming: 'none: the image is known by its ID' },
+  // The whole rest is the path, colons included, as in containers/image's dir transport.
+  parse: (path) => ({ path, description: `dir:${path}` }),
+  async open({ path, description }) {
     const files = new DirectoryFiles(path);
-    const description = `dir:${path}`;
     if (await files.exists('version')) {
       const version = (await files.readSmall('version', 1024)).toString('utf8').trim();
       if (!supportedVersions.has(version)) {
@@ -65,6 +67,6 @@ export const dirTransport: LocalTransport = {
     }
     const source = new DirSource(description, files);
     await source.getManifest(); // fail early, with a clear message, on a missing or unreadable manifest.json
-    return { source, names: [] };
+    return { source, names: [], selection: { listing: 'manifest.json', chosenBy: 'the only image' } };
   },
 };

@@ -1,10 +1,12 @@
 import { HoistError, quoted } from '../errors.js';
 import { formatReference, localImageName, parseReference, withDefaultTag, type ImageReference } from '../reference/index.js';
 import type { ArchiveImageItem } from './docker-archive-manifest.js';
-import { parseLayoutSelector } from './oci-layout.js';
+import { parsePosition } from './local-name.js';
 
 export interface SelectedArchiveImage {
   item: ArchiveImageItem;
+  /** Its position in manifest.json. */
+  position: number;
   /** Full names the pulled image gets (empty: unnamed, known by its ID). */
   names: string[];
 }
@@ -18,13 +20,14 @@ function describeImages(items: readonly ArchiveImageItem[]): string {
 /** Which image of the archive: by tag (normalized as a registry name), by position, or the only one. */
 export type ArchiveSelector = { tag: string } | { position: number } | undefined;
 
-/** Parses `:REFERENCE` / `:@N` before the archive is opened, so a digest reference fails at once. */
+/** Parses `:NAME[:TAG]` / `:@N` before the archive is opened, so a digest reference fails at once. */
 export function parseArchiveSelector(ref: string | undefined, description: string): ArchiveSelector {
-  const selector = parseLayoutSelector(ref, description);
-  if (selector === undefined || 'position' in selector) return selector;
-  const wanted = parseReference(selector.ref);
+  if (ref === undefined) return undefined;
+  const position = parsePosition(ref, description);
+  if (position !== undefined) return { position };
+  const wanted = parseReference(ref);
   if (wanted.digest !== undefined) {
-    throw new HoistError('INVALID_REFERENCE', `docker-archive doesn't support digest references: ${selector.ref}`);
+    throw new HoistError('INVALID_REFERENCE', `docker-archive doesn't support digest references: ${ref}`);
   }
   return { tag: tagged(wanted) };
 }
@@ -44,6 +47,7 @@ export function selectArchiveImage(items: readonly ArchiveImageItem[], selector:
   };
   const chosen = (position: number, tags: readonly string[]): SelectedArchiveImage => ({
     item: items[position]!,
+    position,
     names: [...new Set(tags.map((tag) => withTag(position, tag, localImageName)))],
   });
 

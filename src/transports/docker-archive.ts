@@ -4,11 +4,11 @@ import type { ChunkSink } from '../io/chunk-sink.js';
 import type { Descriptor } from '../manifest/index.js';
 import { resolveArchiveImage, type ArchiveImage } from './docker-archive-image.js';
 import { MAX_ARCHIVE_MANIFEST_BYTES, parseArchiveManifest } from './docker-archive-manifest.js';
-import { parseArchiveSelector, selectArchiveImage } from './docker-archive-select.js';
+import { parseArchiveSelector, selectArchiveImage, type ArchiveSelector } from './docker-archive-select.js';
 import { synthesizeManifest, type SynthesizedManifest } from './docker-archive-synthesize.js';
 import type { BlobReadOptions, ImageSource, RawManifest } from '../source/image-source.js';
-import { splitPathAndReference } from './names.js';
-import type { LocalTransport } from './transport.js';
+import { splitPathAndReference } from './local-name.js';
+import type { LocalName, LocalTransport } from './transport.js';
 
 /** One image of a docker archive, read in place. */
 class DockerArchiveSource implements ImageSource {
@@ -57,23 +57,40 @@ function archiveManifestEntry(archive: TarArchive): TarEntry {
   throw invalidArchive(archive.path, 'the archive has no manifest.json', hint);
 }
 
+export interface DockerArchiveName extends LocalName {
+  selector: ArchiveSelector;
+}
+
+function chosenBy(selector: ArchiveSelector): string {
+  if (selector === undefined) return 'the only image';
+  return 'position' in selector ? `position @${selector.position}` : `tag ${selector.tag}`;
+}
+
 /**
  * `docker-archive:PATH[:NAME[:TAG]|:@N]` — what `docker save`, `podman save` and skopeo write,
  * plain or gzip-compressed. The image is named by its RepoTags (see selectArchiveImage).
  */
-export const dockerArchiveTransport: LocalTransport = {
+export const dockerArchiveTransport: LocalTransport<DockerArchiveName, 'docker-archive'> = {
+  kind: 'local',
   name: 'docker-archive',
-  path: (reference) => splitPathAndReference(reference).path,
-  async open(reference, context) {
-    const { path, ref } = splitPathAndReference(reference);
-    const description = `docker-archive:${reference}`;
-    const selector = parseArchiveSelector(ref, description);
+  help: {
+    syntax: ['docker-archive:PATH[:NAME[:TAG]|:@N]'],
+    source: 'a `docker save` / `podman save` tarball, plain or gzip-compressed',
+    naming: 'its `RepoTags`: a name without a registry goes under `localhost/`, docker.io names are expanded, `:latest` is added; with `:NAME` only that tag; no tags → unnamed',
+  },
+  parse(rest) {
+    const { path, ref } = splitPathAndReference(rest);
+    const description = `docker-archive:${rest}`;
+    return { path, description, selector: parseArchiveSelector(ref, description) };
+  },
+  async open({ path, description, selector }, context) {
     const archive = await TarArchive.open(path, context);
     try {
       const manifestJson = await archive.readSmall(archiveManifestEntry(archive), MAX_ARCHIVE_MANIFEST_BYTES);
-      const { item, names } = selectArchiveImage(parseArchiveManifest(manifestJson, archive.path), selector, description);
+      const { item, position, names } = selectArchiveImage(parseArchiveManifest(manifestJson, archive.path), selector, description);
       const image = await resolveArchiveImage(archive, item);
-      return { source: new DockerArchiveSource(description, archive, image), names };
+      const selection = { listing: 'manifest.json', chosenBy: chosenBy(selector), position, repoTags: item.repoTags, configEntry: item.config };
+      return { source: new DockerArchiveSource(description, archive, image), names, selection };
     } catch (err) {
       await archive.close();
       throw err;

@@ -3,8 +3,7 @@ import { invalidArchive, TarArchive } from '../archive/index.js';
 import type { Descriptor } from '../manifest/index.js';
 import type { SourceFiles } from './file-reader.js';
 import type { BlobReadOptions, ImageSource, RawManifest } from '../source/image-source.js';
-import { splitPathAndReference } from './names.js';
-import { layoutBlobPath, openLayout } from './oci-layout.js';
+import { layoutBlobPath, openLayout, parseLayoutName, type LayoutName } from './oci-layout.js';
 import type { LocalTransport } from './transport.js';
 
 /** The files of an OCI layout inside a tar, served by byte range from the entry table. */
@@ -63,11 +62,16 @@ class SizeCheckedSource implements ImageSource {
  * `oci-archive:PATH[:REF|:@N]` — a tar of an OCI image layout, read in place (never extracted).
  * Selection as for `oci:`; naming by annotations, as libimage does for archives.
  */
-export const ociArchiveTransport: LocalTransport = {
+export const ociArchiveTransport: LocalTransport<LayoutName, 'oci-archive'> = {
+  kind: 'local',
   name: 'oci-archive',
-  path: (reference) => splitPathAndReference(reference).path,
-  async open(reference, context) {
-    const { path, ref } = splitPathAndReference(reference);
+  help: {
+    syntax: ['oci-archive:PATH[:REF|:@N]'],
+    source: 'a tar of an OCI layout (BuildKit, `skopeo copy … oci-archive:`)',
+    naming: 'its `io.containerd.image.name` annotation, else `org.opencontainers.image.ref.name`, read as an image name (`v1` → `localhost/v1:latest`); none → unnamed',
+  },
+  parse: (rest) => parseLayoutName('oci-archive', rest),
+  async open({ path, description, selector }, context) {
     const archive = await TarArchive.open(path, context);
     try {
       if (!archive.has('index.json')) {
@@ -76,9 +80,9 @@ export const ociArchiveTransport: LocalTransport = {
       }
       const opened = await openLayout({
         files: new ArchiveFiles(archive),
-        description: `oci-archive:${reference}`,
+        description,
         layoutPath: path,
-        ref,
+        selector,
         naming: 'annotations',
         onClose: () => archive.close(),
       });

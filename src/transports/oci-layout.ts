@@ -1,12 +1,13 @@
 import { basename, resolve } from 'node:path';
-import { HoistError } from '../errors.js';
+import { HoistError, quoted } from '../errors.js';
 import type { ChunkSink } from '../io/chunk-sink.js';
 import { MAX_MANIFEST_BYTES, validateDescriptor, verifyBytes, type Descriptor } from '../manifest/index.js';
 import { localImageName, parseDigest } from '../reference/index.js';
 import { parseUntrustedJson } from '../untrusted-json.js';
 import type { SourceFiles } from './file-reader.js';
+import { parsePosition, splitPathAndReference } from './local-name.js';
 import type { ImageSource, RawManifest } from '../source/image-source.js';
-import type { OpenedSource } from './transport.js';
+import type { LocalName, OpenedLocalSource } from './transport.js';
 
 const REF_NAME = 'org.opencontainers.image.ref.name';
 const CONTAINERD_NAME = 'io.containerd.image.name';
@@ -20,14 +21,30 @@ export function layoutBlobPath(digest: string): string {
 /** Which image of a layout: `REF` (by ref.name annotation), `@N` (position), or the only one. */
 export type LayoutSelector = { ref: string } | { position: number } | undefined;
 
+/** containers/image's refRegexp (oci/internal/oci_util.go): the image-spec's grammar of a ref name. */
+const REF_COMPONENT = '[A-Za-z0-9]+(?:(?:[-._:@+]|--)[A-Za-z0-9]+)*';
+const REF_GRAMMAR = new RegExp(`^${REF_COMPONENT}(?:/${REF_COMPONENT})*$`);
+
+/** Parses `:REF` / `:@N` of `oci:` and `oci-archive:` before anything is opened. */
 export function parseLayoutSelector(ref: string | undefined, description: string): LayoutSelector {
   if (ref === undefined) return undefined;
-  if (ref.startsWith('@')) {
-    const n = ref.slice(1);
-    if (!/^\d+$/.test(n)) throw new HoistError('INVALID_REFERENCE', `${description}: invalid image position "${ref}": expected @N with N a number`);
-    return { position: Number(n) };
+  const position = parsePosition(ref, description);
+  if (position !== undefined) return { position };
+  if (!REF_GRAMMAR.test(ref)) {
+    throw new HoistError('INVALID_REFERENCE', `${description}: invalid ref name ${quoted(ref)}: expected letters and digits, joined by . _ - : @ + or / (the OCI image-spec's ref.name grammar)`);
   }
   return { ref };
+}
+
+export interface LayoutName extends LocalName {
+  selector: LayoutSelector;
+}
+
+/** Parses `PATH[:REF|:@N]` of a layout transport (`oci:`, `oci-archive:`), the selector included. */
+export function parseLayoutName(transport: string, rest: string): LayoutName {
+  const { path, ref } = splitPathAndReference(rest);
+  const description = `${transport}:${rest}`;
+  return { path, description, selector: parseLayoutSelector(ref, description) };
 }
 
 /** Reads and validates a layout's index.json. */
@@ -48,9 +65,14 @@ function describeEntries(entries: readonly Descriptor[]): string {
   return entries.map((d, i) => `@${i}: ${d.annotations?.[REF_NAME] ?? '(no name)'} ${d.digest}`).join('; ');
 }
 
-function selectEntry(entries: readonly Descriptor[], selector: LayoutSelector, description: string): Descriptor {
+interface SelectedEntry {
+  entry: Descriptor;
+  position: number;
+}
+
+function selectEntry(entries: readonly Descriptor[], selector: LayoutSelector, description: string): SelectedEntry {
   if (selector === undefined) {
-    if (entries.length === 1) return entries[0]!;
+    if (entries.length === 1) return { entry: entries[0]!, position: 0 };
     if (entries.length === 0) throw new HoistError('INVALID_SOURCE', `${description}: the layout holds no images`);
     throw new HoistError('INVALID_SOURCE', `${description}: the layout holds ${entries.length} images, choose one`, {
       hint: `append :NAME or :@N to the path — ${describeEntries(entries)}`,
@@ -59,11 +81,11 @@ function selectEntry(entries: readonly Descriptor[], selector: LayoutSelector, d
   if ('position' in selector) {
     const entry = entries[selector.position];
     if (entry === undefined) throw new HoistError('INVALID_SOURCE', `${description}: no image at position @${selector.position} (the layout holds ${entries.length})`);
-    return entry;
+    return { entry, position: selector.position };
   }
-  const matches = entries.filter((d) => d.annotations?.[REF_NAME] === selector.ref);
-  if (matches.length === 1) return matches[0]!;
-  if (matches.length > 1) throw new HoistError('INVALID_SOURCE', `${description}: more than one image is named "${selector.ref}"`);
+  const positions = [...entries.keys()].filter((i) => entries[i]!.annotations?.[REF_NAME] === selector.ref);
+  if (positions.length === 1) return { entry: entries[positions[0]!]!, position: positions[0]! };
+  if (positions.length > 1) throw new HoistError('INVALID_SOURCE', `${description}: more than one image is named "${selector.ref}"`);
   throw new HoistError('IMAGE_NOT_KNOWN', `${description}: no image named "${selector.ref}" in the layout`, {
     hint: entries.length > 0 ? `the layout holds: ${describeEntries(entries)}` : 'the layout holds no images',
   });
@@ -130,20 +152,29 @@ export interface LayoutOpenOptions {
   description: string;
   /** The path the user gave, for naming by directory. */
   layoutPath: string;
-  ref: string | undefined;
+  selector: LayoutSelector;
   /** How the chosen image is named. */
   naming: 'ref' | 'annotations';
   onClose?: () => Promise<void>;
 }
 
+function chosenBy(selector: LayoutSelector): string {
+  if (selector === undefined) return 'the only image';
+  return 'position' in selector ? `position @${selector.position}` : `ref name ${quoted(selector.ref)}`;
+}
+
 /** Opens the selected image of an OCI layout (a directory, or a tar read in place). */
-export async function openLayout(options: LayoutOpenOptions): Promise<OpenedSource> {
-  const { files, description, layoutPath, ref } = options;
-  const selector = parseLayoutSelector(ref, description);
-  const entry = selectEntry(await readLayoutIndex(files, description), selector, description);
+export async function openLayout(options: LayoutOpenOptions): Promise<OpenedLocalSource> {
+  const { files, description, layoutPath, selector } = options;
+  const { entry, position } = selectEntry(await readLayoutIndex(files, description), selector, description);
   const source = new LayoutSource(description, files, entry, options.onClose ?? (async () => undefined));
   let name: string | undefined;
   if (options.naming === 'annotations') name = annotatedName(entry);
   else if (selector !== undefined && 'ref' in selector) name = layoutRefName(selector.ref, layoutPath);
-  return { source, names: name === undefined ? [] : [name] };
+  const refName = entry.annotations?.[REF_NAME];
+  return {
+    source,
+    names: name === undefined ? [] : [name],
+    selection: { listing: 'index.json', chosenBy: chosenBy(selector), position, ...(refName !== undefined ? { refName } : {}) },
+  };
 }

@@ -14,10 +14,11 @@ export const layers: Layering = {
     },
     cli: {
       job: 'the `hoist` program: one file per command (`pull`, `images`, `inspect`, `rmi`, `tag`, `resolve`, `events`, `trust`, `verify`), a fast path (`quick-parse.ts`) and yargs for the rest; renders output and errors',
-      mayImport: ['engine', 'store', 'config', 'reference', 'progress'],
+      // transports/: the transport table, for pull's help (cli/transport-help.ts).
+      mayImport: ['engine', 'store', 'transports', 'config', 'reference', 'progress'],
     },
     engine: {
-      job: '`pull()`: pull policies, local lookup, short-name candidates, mirrors then primary, trust joined to the copy, the events log; `explainResolution`, `explainTrust`, `verifyStoredImage`',
+      job: '`pull()`: pull policies, local lookup, short-name candidates, mirrors then primary, trust joined to the copy, the events log; `explainName` (a registry name’s candidates, what a local name reads and chooses), `explainTrust`, `verifyStoredImage`',
       mayImport: ['copy', 'shortnames', 'transports', 'trust', 'store', 'config', 'source', 'manifest', 'reference'],
       // The engine emits events but must not depend on a renderer (docs/decisions.md, "Shape of the code").
       mayImportTypes: ['progress'],
@@ -32,7 +33,7 @@ export const layers: Layering = {
       mayImport: ['config', 'reference', 'io'],
     },
     transports: {
-      job: 'image names (`transport:rest`, parsed without I/O) and one module per transport, each opening an `ImageSource` and giving the names its image gets',
+      job: 'the transport table (`table.ts`): one line per transport, its name, help, a pure `parse(rest)` of the whole name (selectors included) and, for local ones, `open(parsed)`: an `ImageSource`, the names its image gets, the image it chose',
       mayImport: ['registry', 'archive', 'config', 'source', 'manifest', 'reference', 'io'],
     },
     trust: {

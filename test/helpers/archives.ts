@@ -146,7 +146,7 @@ export function zstdFrame(data: Buffer): Buffer {
 
 /** Pulls `reference` of a local transport into `store`, named as the transport says. */
 export async function pullArchive(transport: LocalTransport, reference: string, store: Store): Promise<ImageRecord> {
-  const { source, names } = await transport.open(reference, { tmpDir: store.paths.tmp });
+  const { source, names } = await transport.open(transport.parse(reference), { tmpDir: store.paths.tmp });
   try {
     return await copyImage(source, store, { platform: { os: 'linux', architecture: 'amd64' }, names });
   } finally {

@@ -8,7 +8,7 @@ import { HoistError } from '../../src/errors.js';
 import { hostPlatform } from '../../src/manifest/index.js';
 import { describeImage, type Store } from '../../src/store/index.js';
 import { DirectoryFiles } from '../../src/transports/file-reader.js';
-import { localTransport } from '../../src/transports/index.js';
+import { dirTransport } from '../../src/transports/dir.js';
 import { buildImage, DOCKER_MANIFEST, writeDirImage } from '../helpers/images.js';
 import { storeSnapshot, assertNothingRecorded, withTempDir } from '../helpers/tmp.js';
 import { openStore } from '../store/fixtures.js';
@@ -33,7 +33,7 @@ test('dir: pulls are unnamed, known by ID', () =>
 
 test('dir: through the transport and copyImage', () =>
   withDir(async (store, path) => {
-    const { source, names } = await localTransport('dir')!.open(path, { tmpDir: store.paths.tmp });
+    const { source, names } = await dirTransport.open(dirTransport.parse(path), { tmpDir: store.paths.tmp });
     assert.deepEqual(names, []);
     const record = await copyImage(source, store, { platform: hostPlatform(), names });
     await source.close();

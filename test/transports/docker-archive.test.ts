@@ -218,7 +218,7 @@ test('a foreign layer the archive does not hold is named with its source', async
 test('the source serves only its own blobs and has no manifest lists', async () => {
   const image = plainImage();
   const path = await writeArchive(dockerArchive([{ image }]));
-  const { source } = await dockerArchiveTransport.open(path, { tmpDir: dir });
+  const { source } = await dockerArchiveTransport.open(dockerArchiveTransport.parse(path), { tmpDir: dir });
   try {
     const raw = await source.getManifest();
     assert.deepEqual(await source.getManifest(raw.digest), raw);

@@ -7,7 +7,7 @@ import { pull } from '../../src/engine/index.js';
 import { HoistError, isHoistError } from '../../src/errors.js';
 import { hostPlatform } from '../../src/manifest/index.js';
 import type { Store } from '../../src/store/index.js';
-import { localTransport } from '../../src/transports/index.js';
+import { ociTransport } from '../../src/transports/oci.js';
 import { layoutRefName } from '../../src/transports/oci-layout.js';
 import { buildImage, buildIndex, writeOciLayout, type Blob, type FixtureImage } from '../helpers/images.js';
 import { storeSnapshot, assertNothingRecorded, withTempDir } from '../helpers/tmp.js';
@@ -84,7 +84,7 @@ describe('oci: naming', () => {
   test('the same pull through the transport and copyImage', () =>
     withStore(async (store, dir) => {
       const path = await layout(dir, [{ top: hello.manifest, refName: '1.0' }], blobsOf(hello));
-      const { source, names } = await localTransport('oci')!.open(`${path}:1.0`, { tmpDir: store.paths.tmp });
+      const { source, names } = await ociTransport.open(ociTransport.parse(`${path}:1.0`), { tmpDir: store.paths.tmp });
       assert.deepEqual(names, ['localhost/hello:1.0']);
       assert.equal(source.description, `oci:${path}:1.0`);
       const record = await copyImage(source, store, { platform: hostPlatform(), names });
