@@ -17,7 +17,7 @@ export const layers: Layering = {
       mayImport: ['engine', 'store', 'config', 'reference', 'progress'],
     },
     engine: {
-      job: '`pull()`: pull policies, local lookup, short-name candidates, mirrors then primary, trust joined to the copy, the events log; `explainResolution`, `explainTrust`, `verifyStoredImage`',
+      job: '`pull()`: pull policies, local lookup, short-name candidates, one registry source per candidate (copied once), trust joined to the copy, the events log; `explainResolution`, `explainTrust`, `verifyStoredImage`',
       mayImport: ['copy', 'shortnames', 'transports', 'trust', 'store', 'config', 'source', 'manifest', 'reference'],
       // The engine emits events but must not depend on a renderer (docs/decisions.md, "Shape of the code").
       mayImportTypes: ['progress'],
@@ -32,7 +32,7 @@ export const layers: Layering = {
       mayImport: ['config', 'reference'],
     },
     transports: {
-      job: 'image names (`transport:rest`, parsed without I/O) and one module per transport, each opening an `ImageSource` and giving the names its image gets',
+      job: 'image names (`transport:rest`, parsed without I/O) and one module per transport, each opening an `ImageSource` and giving the names its image gets; a registry image’s endpoints (mirrors, then the primary), each with its own credentials, TLS and User-Agent, walked for the manifest, the blobs, the HEAD digest and the tag list',
       mayImport: ['registry', 'archive', 'config', 'source', 'manifest', 'reference', 'io'],
     },
     trust: {
@@ -73,7 +73,7 @@ export const layers: Layering = {
       mayImport: [],
     },
     io: {
-      job: 'moving bytes: the `ChunkSink` contract, positional file reads (`pumpFileRange`), bounded reads of small untrusted files (`readAtMost`)',
+      job: 'moving bytes: the `ChunkSink` contract and `watchSink` (what a sink was handed, and whether it failed itself), positional file reads (`pumpFileRange`), bounded reads of small untrusted files (`readAtMost`)',
       mayImport: [],
     },
     progress: {
@@ -98,7 +98,7 @@ export const layers: Layering = {
   startup: {
     entry: 'cli/main.ts',
     notAtStartup: {
-      registry: 'The registry stack loads with transports/docker.ts, which engine/registry-sources.ts imports only once a request is made (docs/decisions.md, "The CLI is bundled").',
+      registry: 'The registry stack loads with transports/docker.ts (the registry opener), which engine/registry-sources.ts imports only once a request is made (docs/decisions.md, "The CLI is bundled").',
       http1: 'The blob downloads, TLS options and proxy rules load with the registry stack, which alone uses them.',
       undici: 'Only the registry stack may load undici, the largest part of its cost.',
       trust: 'Trust loads through engine/trust-entry.ts, on first use (docs/decisions.md, "Trust is loaded on first use").',
