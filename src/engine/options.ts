@@ -3,24 +3,11 @@ import type { Candidate } from '../shortnames/index.js';
 import type { PlatformFlags } from '../manifest/index.js';
 import type { EventListener } from '../progress/events.js';
 import type { ImageStore } from '../store/index.js';
+import type { RegistryAccess } from '../transports/registry-access.js';
+
+export type { RegistryAccess } from '../transports/registry-access.js';
 
 export type PullPolicy = 'always' | 'missing' | 'newer' | 'never';
-
-/** How registries are reached: the flags `podman pull` takes for them. */
-export interface RegistryAccess {
-  /** `--creds USER[:PASS]` */
-  creds?: { username: string; password: string };
-  /** `--authfile` (or REGISTRY_AUTH_FILE): the only auth file read. */
-  authFile?: string;
-  /** `--cert-dir` */
-  certDir?: string;
-  /** `--tls-verify=false` skips TLS verification and allows plain HTTP for every registry. */
-  tlsVerify?: boolean;
-  /** `--retry` (default 3, or hoist.toml) */
-  retry?: number;
-  /** `--retry-delay` in ms; default exponential backoff. */
-  retryDelayMs?: number;
-}
 
 export interface PullOptions {
   /** A store from openImageStore(), or the root to open (default: HOIST_ROOT / the per-user default). */

@@ -1,108 +1,57 @@
-import { pullSources, type PullSource, type RegistriesConf } from '../config/registries/index.js';
-import { packageVersion } from '../config/shipped.js';
+import type { RegistriesConf } from '../config/registries/index.js';
 import { copyImage } from '../copy/index.js';
-import { bulletedLines, HoistError, isHoistError, messageLines } from '../errors.js';
 import { wantedPlatform } from '../manifest/index.js';
 import { formatReference, type ImageReference } from '../reference/index.js';
 import type { ImageRecord } from '../store/index.js';
-import type { RegistrySourceOptions } from '../transports/docker.js';
+import type { AccessOptions } from '../transports/registry-access.js';
 import type { PullContext } from './pull-context.js';
 
 /**
  * The HTTP stack, loaded only once a request is really made: undici alone costs ~200 ms of start-up
  * that decisions without network (`--policy missing`, `never`) need not pay.
  */
-const registryTransport = () => import('../transports/docker.js');
+async function registryImage(ref: ImageReference, conf: RegistriesConf, ctx: PullContext) {
+  const { registryImage } = await import('../transports/docker.js');
+  return registryImage(ref, conf, registryAccess(ctx));
+}
+
+/** How this pull reaches registries: its flags, with hoist.toml's retry count as the default. */
+function registryAccess(ctx: PullContext): AccessOptions {
+  const { retry, ...flags } = ctx.options.registry ?? {};
+  return { ...flags, env: ctx.env, retry: retry ?? ctx.settings.retry, ...(ctx.options.signal ? { signal: ctx.options.signal } : {}) };
+}
 
 /**
- * Connection options for one endpoint. Credentials given with --creds belong to the primary
- * registry: they are not sent to a mirror on another host. `conf` brings registries.conf's
- * credential-helpers.
+ * Copies `ref` into the store and records it as `ref`. Which endpoint serves what (mirrors, then
+ * the primary) is the registry transport's business; the trust policy is asked once, about the
+ * manifest the source serves, and a refusal is final.
  */
-export function accessFor(source: PullSource, primary: PullSource, ctx: PullContext, conf?: RegistriesConf): RegistrySourceOptions {
-  const r = ctx.options.registry ?? {};
-  const sameHost = source.reference.domain === primary.reference.domain;
-  return {
-    insecure: source.insecure || r.tlsVerify === false,
-    env: ctx.env,
-    userAgent: `hoist/${packageVersion()}`,
-    ...(conf !== undefined ? { credentialHelpers: conf.credentialHelpers } : {}),
-    retry: r.retry ?? ctx.settings.retry,
-    ...(r.creds !== undefined && sameHost ? { creds: r.creds } : {}),
-    ...(r.authFile !== undefined ? { authFile: r.authFile } : {}),
-    ...(r.certDir !== undefined ? { certDir: r.certDir } : {}),
-    ...(r.retryDelayMs !== undefined ? { retryDelayMs: r.retryDelayMs } : {}),
-    ...(ctx.options.signal ? { signal: ctx.options.signal } : {}),
-  };
-}
-
-/** Failures no other source can help with: an abort, or a store with no room left. */
-function rethrowIfFinal(ctx: PullContext, err: unknown): void {
-  if (ctx.options.signal?.aborted || isHoistError(err, 'ABORTED') || isHoistError(err, 'STORE_FULL')) throw err;
-}
-
-/** All sources failed: one error naming each endpoint's failure (or the only one as it is). */
-function sourcesFailed(ref: ImageReference, failures: { source: PullSource; error: Error }[]): Error {
-  if (failures.length === 1) return failures[0]!.error;
-  const items = failures.map(({ source, error }) => messageLines(error).map((line, i) => (i === 0 ? `${source.mirror ? 'mirror' : 'primary'} ${formatReference(source.reference)}: ${line}` : line)));
-  return new HoistError('PULL_FAILED', bulletedLines(`pulling ${formatReference(ref)} failed from every source:`, items), { cause: failures.at(-1)!.error });
-}
-
-/** Copies `ref` from its mirrors, then its primary location, stopping at the first that works; records it as `ref`. */
 export async function copyFromSources(ref: ImageReference, conf: RegistriesConf, ctx: PullContext): Promise<ImageRecord> {
-  const sources = pullSources(conf, ref);
-  const primary = sources.at(-1)!;
-  const failures: { source: PullSource; error: Error }[] = [];
-  for (const source of sources) {
-    let opened;
-    try {
-      const [{ openRegistrySource }, { registryAuthorizer, signatureStorageLoader }] = await Promise.all([registryTransport(), import('./trust-entry.js')]);
-      const signatureStorage = signatureStorageLoader(ctx, source.reference);
-      opened = await openRegistrySource(source.reference, {
-        ...accessFor(source, primary, ctx, conf),
-        signatureStorage,
-        onWarning: (message) => ctx.emit({ type: 'warning', message }),
-      });
-      return await copyImage(opened, ctx.store, {
-        platform: wantedPlatform(ctx.options.platform ?? {}),
-        names: [formatReference(ref)],
-        authorize: registryAuthorizer(ctx, ref, opened, signatureStorage),
-        maxParallel: ctx.maxParallel,
-        onEvent: ctx.emit,
-        ...(ctx.options.signal ? { signal: ctx.options.signal } : {}),
-      });
-    } catch (err) {
-      rethrowIfFinal(ctx, err);
-      failures.push({ source, error: err as Error });
-    } finally {
-      await opened?.close();
-    }
+  const [opener, { registryAuthorizer, signatureStorageLoader }] = await Promise.all([registryImage(ref, conf, ctx), import('./trust-entry.js')]);
+  const source = await opener.open({
+    signatureStorage: (endpoint) => signatureStorageLoader(ctx, endpoint),
+    onWarning: (message) => ctx.emit({ type: 'warning', message }),
+  });
+  try {
+    return await copyImage(source, ctx.store, {
+      platform: wantedPlatform(ctx.options.platform ?? {}),
+      names: [formatReference(ref)],
+      authorize: registryAuthorizer(ctx, ref, source, signatureStorageLoader(ctx, source.endpoint)),
+      maxParallel: ctx.maxParallel,
+      onEvent: ctx.emit,
+      ...(ctx.options.signal ? { signal: ctx.options.signal } : {}),
+    });
+  } finally {
+    await source.close();
   }
-  throw sourcesFailed(ref, failures);
 }
 
-/**
- * The digest the registry now serves for `ref`, asked with HEAD (no body, no rate-limit cost),
- * from the first source that answers; undefined when none sends one.
- */
+/** The digest the registry now serves for `ref`, asked with HEAD (no body, no rate-limit cost); undefined when no endpoint tells. */
 export async function remoteDigest(ref: ImageReference, conf: RegistriesConf, ctx: PullContext): Promise<string | undefined> {
-  const sources = pullSources(conf, ref);
-  const primary = sources.at(-1)!;
-  for (const source of sources) {
-    try {
-      const { headManifestDigest } = await registryTransport();
-      const digest = await headManifestDigest(source.reference, accessFor(source, primary, ctx, conf));
-      if (digest !== undefined) return digest;
-    } catch (err) {
-      rethrowIfFinal(ctx, err);
-    }
-  }
-  return undefined;
+  return (await registryImage(ref, conf, ctx)).manifestDigest();
 }
 
-/** The repository's tags, from its primary location (following pagination). */
+/** The repository's tags (following pagination). */
 export async function repositoryTags(repository: ImageReference, conf: RegistriesConf, ctx: PullContext): Promise<string[]> {
-  const primary = pullSources(conf, repository).at(-1)!;
-  const { listTags } = await registryTransport();
-  return listTags(primary.reference, accessFor(primary, primary, ctx, conf));
+  return (await registryImage(repository, conf, ctx)).tags();
 }

@@ -1,5 +1,6 @@
 import { HoistError } from '../errors.js';
 import type { ChunkSink } from '../io/chunk-sink.js';
+import { watchSink } from '../io/watched-sink.js';
 import type { Descriptor } from '../manifest/index.js';
 import { discard, headerValue } from './body.js';
 import type { BulkBody } from '../http1/bulk-get.js';
@@ -26,42 +27,29 @@ const PROGRESS_RENEWS_BUDGET = 1024 * 1024;
  */
 export async function readBlob(client: RegistryClient, desc: Descriptor, sink: ChunkSink, signal?: AbortSignal, start = 0): Promise<void> {
   const what = `blob ${desc.digest}`;
+  const watched = watchSink(sink);
   /** Bytes the sink has (from `start`, what an earlier download left): where a resumed request starts. */
-  let offset = start;
-  let sinkFailure: { error: unknown } | undefined;
-  const deliver = (chunk: Buffer) => {
-    offset += chunk.length;
-    try {
-      const wait = sink(chunk);
-      return wait?.catch((error: unknown) => {
-        sinkFailure = { error };
-        throw error;
-      });
-    } catch (error) {
-      sinkFailure = { error };
-      throw error;
-    }
-  };
+  const offset = () => start + watched.bytes;
   /** Failures since the last try that moved the download forward by PROGRESS_RENEWS_BUDGET. */
   let failures = 0;
   for (;;) {
-    const startedAt = offset;
+    const startedAt = offset();
     try {
-      if (offset > 0) debug('resuming %s at byte %d of %d', what, offset, desc.size);
+      if (startedAt > 0) debug('resuming %s at byte %d of %d', what, startedAt, desc.size);
       const response = await client.sendBulk({
         path: `/v2/${client.path}/blobs/${desc.digest}`,
-        headers: offset > 0 ? { range: `bytes=${offset}-` } : {},
+        headers: startedAt > 0 ? { range: `bytes=${startedAt}-` } : {},
         subject: { kind: 'blob', name: `${client.repository}@${desc.digest}` },
         ...(signal !== undefined ? { signal } : {}),
       });
-      await readResponse(response, offset, desc.size, what, deliver, signal);
-      if (offset >= desc.size) return;
-      throw new HoistError('CONNECTION_FAILED', `${what}: the connection ended after ${offset} of ${desc.size} bytes`, { retryable: true });
+      await readResponse(response, startedAt, desc.size, what, watched.sink, signal);
+      if (offset() >= desc.size) return;
+      throw new HoistError('CONNECTION_FAILED', `${what}: the connection ended after ${offset()} of ${desc.size} bytes`, { retryable: true });
     } catch (error) {
-      if (sinkFailure !== undefined) throw sinkFailure.error;
-      if (offset - startedAt >= PROGRESS_RENEWS_BUDGET) failures = 0;
+      if (watched.failure !== undefined) throw watched.failure.error;
+      if (offset() - startedAt >= PROGRESS_RENEWS_BUDGET) failures = 0;
       if (!shouldRetry(client.retry, failures, error, signal)) throw error;
-      await pauseBeforeRetry(client.retry, failures, error, `${what} at byte ${offset}`, signal);
+      await pauseBeforeRetry(client.retry, failures, error, `${what} at byte ${offset()}`, signal);
       failures++;
     }
   }

@@ -1,75 +1,155 @@
+import type { RegistriesConf } from '../config/registries/index.js';
 import type { SignatureStorage } from '../config/registries-d/types.js';
 import type { ChunkSink } from '../io/chunk-sink.js';
+import { watchSink } from '../io/watched-sink.js';
 import type { Descriptor, Signature } from '../manifest/index.js';
 import { formatReference, type ImageReference } from '../reference/index.js';
-import { fetchManifest, fetchSignatures, fetchTags, headManifest, readBlob, RegistryClient, type RegistrySourceOptions } from '../registry/index.js';
+import { fetchManifest, fetchSignatures, fetchTags, headManifest, readBlob, type RegistryClient, type RegistrySourceOptions } from '../registry/index.js';
 import type { BlobReadOptions, ImageSource, RawManifest } from '../source/image-source.js';
+import type { AccessOptions } from './registry-access.js';
+import { endpointLabel, RegistryEndpoints, Walk, type Endpoint } from './registry-endpoints.js';
 
 export type { RegistrySourceOptions } from '../registry/index.js';
 
-/** Opening options of a registry source: how to reach it, and where its signatures live. */
-export interface RegistrySourceOpenOptions extends RegistrySourceOptions {
+/** What a registry source does besides reading: where signatures live, and whom to warn. */
+export interface RegistryImageOptions {
   /**
-   * registries.d's answer for this endpoint, or a function that reads it when signatures are first
+   * registries.d's answer for an endpoint, as a function that reads it when signatures are first
    * asked for (so a policy that needs none never reads registries.d). Without it there are none.
    */
-  signatureStorage?: SignatureStorage | (() => Promise<SignatureStorage>);
-  /** Warnings met while reading signatures (a lookaside answering HTML); default: the debug log. */
+  signatureStorage?: (endpoint: ImageReference) => () => Promise<SignatureStorage>;
+  /** Warnings: an endpoint given up part-way, a lookaside answering HTML; default: the debug log. */
   onWarning?: (message: string) => void;
 }
 
-/** Reads one image from a registry (`docker://…`): its manifest by tag or digest, and its blobs. */
-class RegistrySource implements ImageSource {
+/** A registry image as the copier reads it, and which endpoint served its manifest. */
+export interface RegistryImageSource extends ImageSource {
+  /** The mirror or primary location whose manifest this is; its signatures are the image's. */
+  readonly endpoint: ImageReference;
+}
+
+/** The tag or digest of `ref`, as it goes into `/v2/<name>/manifests/<reference>`. */
+function manifestReference(ref: ImageReference): string {
+  return ref.digest ?? ref.tag ?? 'latest';
+}
+
+/**
+ * Reads one image from a registry (`docker://…`) through its endpoints. The manifest comes from
+ * the first endpoint that serves it, as containers/image's docker transport chooses; blobs and the
+ * instances of an index are read from that endpoint too. When one of those reads fails there
+ * (after the registry client's own retries and resumes), it goes on at the next endpoint from the
+ * byte it had reached, and the reads started afterwards begin there; containers/image would fail
+ * the pull instead. They are asked for by digest and verified, so any endpoint's bytes do, and
+ * nothing delivered is asked for again. Signatures belong to the endpoint whose manifest they sign.
+ */
+class RegistryImage implements RegistryImageSource {
   readonly description: string;
   readonly remote = true;
-  readonly #client: RegistryClient;
-  readonly #reference: string;
-  readonly #signatureStorage: RegistrySourceOpenOptions['signatureStorage'];
-  readonly #onWarning: RegistrySourceOpenOptions['onWarning'];
+  readonly endpoint: ImageReference;
+  readonly #endpoints: RegistryEndpoints;
+  readonly #walk: Walk;
+  /** The manifest the walk fetched when it chose the endpoint: the first getManifest() costs no request. */
+  #fetched: RawManifest | undefined;
+  readonly #served: RegistryClient;
+  readonly #options: RegistryImageOptions;
 
-  constructor(client: RegistryClient, ref: ImageReference, options: RegistrySourceOpenOptions) {
-    this.#client = client;
-    this.#reference = ref.digest ?? ref.tag ?? 'latest';
-    this.description = `docker://${formatReference(ref)}`;
-    this.#signatureStorage = options.signatureStorage;
-    this.#onWarning = options.onWarning;
+  private constructor(endpoints: RegistryEndpoints, walk: Walk, served: { client: RegistryClient; endpoint: Endpoint; top: RawManifest }, options: RegistryImageOptions) {
+    this.#endpoints = endpoints;
+    this.#walk = walk;
+    this.#fetched = served.top;
+    this.#served = served.client;
+    this.endpoint = served.endpoint.source.reference;
+    this.description = `docker://${formatReference(this.endpoint)}`;
+    this.#options = options;
   }
 
-  getManifest(instanceDigest?: string, options: BlobReadOptions = {}): Promise<RawManifest> {
-    return fetchManifest(this.#client, instanceDigest ?? this.#reference, options.signal);
+  static async open(endpoints: RegistryEndpoints, options: RegistryImageOptions): Promise<RegistryImage> {
+    const walk = new Walk();
+    const served = await endpoints.walk(walk, async (client, endpoint) => ({ client, endpoint, top: await fetchManifest(client, manifestReference(endpoint.source.reference)) }));
+    return new RegistryImage(endpoints, walk, served, options);
   }
 
-  readBlob(desc: Descriptor, sink: ChunkSink, options: BlobReadOptions = {}): Promise<void> {
-    return readBlob(this.#client, desc, sink, options.signal, options.offset);
+  async getManifest(instanceDigest?: string, options: BlobReadOptions = {}): Promise<RawManifest> {
+    // The top-level manifest comes from the chosen endpoint only: another could name another image by the tag.
+    if (instanceDigest === undefined) {
+      const fetched = this.#fetched;
+      this.#fetched = undefined;
+      return fetched ?? fetchManifest(this.#served, manifestReference(this.endpoint), options.signal);
+    }
+    return this.#endpoints.walk(this.#walk, (client) => fetchManifest(client, instanceDigest, options.signal), this.#walkOptions(options.signal));
+  }
+
+  async readBlob(desc: Descriptor, sink: ChunkSink, options: BlobReadOptions = {}): Promise<void> {
+    // The sink's own failures (a full disk, a blob running past its size) are the store's verdict;
+    // a digest mismatch is found after the read, and the copier's one refetch comes back here.
+    const watched = watchSink(sink);
+    const start = options.offset ?? 0;
+    await this.#endpoints.walk(this.#walk, (client) => readBlob(client, desc, watched.sink, options.signal, start + watched.bytes), {
+      ...this.#walkOptions(options.signal),
+      isOwnFailure: () => watched.failure !== undefined,
+    });
   }
 
   async getSignatures(manifestDigest: string, options: BlobReadOptions = {}): Promise<Signature[]> {
-    const configured = this.#signatureStorage;
-    if (configured === undefined) return [];
-    const storage = typeof configured === 'function' ? await configured() : configured;
-    return fetchSignatures(this.#client, manifestDigest, storage, options.signal, this.#onWarning !== undefined ? { onWarning: this.#onWarning } : {});
+    const storage = this.#options.signatureStorage?.(this.endpoint);
+    if (storage === undefined) return [];
+    const { onWarning } = this.#options;
+    return fetchSignatures(this.#served, manifestDigest, await storage(), options.signal, onWarning !== undefined ? { onWarning } : {});
   }
 
   /** Connections belong to the process-wide pool, so there is nothing to release. */
   async close(): Promise<void> {}
-}
 
-/** Opens `ref` on its registry: endpoint, TLS, and the `/v2/` ping happen here. */
-export async function openRegistrySource(ref: ImageReference, options: RegistrySourceOpenOptions = {}): Promise<ImageSource> {
-  return new RegistrySource(await RegistryClient.open(ref.domain, ref.path, options), ref, options);
+  #walkOptions(signal: AbortSignal | undefined) {
+    return {
+      ...(signal !== undefined ? { signal } : {}),
+      onFallOver: (from: Endpoint, error: Error, to: Endpoint) =>
+        this.#options.onWarning?.(`${endpointLabel(from)}: ${error.message}; reading the rest of the image from ${endpointLabel(to)}`),
+    };
+  }
 }
 
 /**
- * The digest the registry reports for `ref`'s manifest (HEAD, `Docker-Content-Digest`), for the
- * `newer` pull policy; undefined when the registry does not say.
+ * One image's (or repository's) way into its registry: its endpoints, and the three things asked
+ * of them (the image, its digest for `newer`, the tags for `--all-tags`), each walking the
+ * endpoints the same way.
  */
-export async function headManifestDigest(ref: ImageReference, options: RegistrySourceOptions = {}): Promise<string | undefined> {
-  const client = await RegistryClient.open(ref.domain, ref.path, options);
-  return headManifest(client, ref.digest ?? ref.tag ?? 'latest');
+export interface RegistryOpener {
+  /** The image as a source, from the first endpoint that serves its manifest. */
+  open(options?: RegistryImageOptions): Promise<RegistryImageSource>;
+  /** The digest the manifest now has (HEAD, `Docker-Content-Digest`), from the first endpoint that tells; undefined when none does. */
+  manifestDigest(): Promise<string | undefined>;
+  /** Every tag of the repository, following pagination (`?n=pageSize`), from the first endpoint that lists them. */
+  tags(pageSize?: number): Promise<string[]>;
 }
 
-/** Every tag of `ref`'s repository (for `--all-tags`), following pagination. */
-export async function listTags(ref: ImageReference, options: RegistrySourceOptions & { pageSize?: number } = {}): Promise<string[]> {
-  const client = await RegistryClient.open(ref.domain, ref.path, options);
-  return fetchTags(client, options.pageSize);
+function opener(endpoints: RegistryEndpoints): RegistryOpener {
+  return {
+    open: (options = {}) => RegistryImage.open(endpoints, options),
+    manifestDigest: async () => {
+      const walk = new Walk();
+      try {
+        return await endpoints.walk(walk, async (client, endpoint) => {
+          const digest = await headManifest(client, manifestReference(endpoint.source.reference));
+          if (digest === undefined) throw new Error(`${endpointLabel(endpoint)} sent no Docker-Content-Digest`);
+          return digest;
+        });
+      } catch (err) {
+        // An abort is an answer; endpoints that failed or did not say leave the question open.
+        if (!endpoints.exhausted(walk)) throw err;
+        return undefined;
+      }
+    },
+    tags: (pageSize) => endpoints.walk(new Walk(), (client) => fetchTags(client, pageSize)),
+  };
+}
+
+/** `ref` through the endpoints registries.conf gives it (mirrors, then the primary), each connected as `access` and accessFor say. */
+export function registryImage(ref: ImageReference, conf: RegistriesConf, access: AccessOptions): RegistryOpener {
+  return opener(RegistryEndpoints.forImage(ref, conf, access));
+}
+
+/** `ref` on its own registry alone, with these connection options (no registries.conf). */
+export function registryEndpoint(ref: ImageReference, options: RegistrySourceOptions = {}): RegistryOpener {
+  return opener(RegistryEndpoints.only(ref, options));
 }

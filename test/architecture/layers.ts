@@ -18,7 +18,7 @@ export const layers: Layering = {
       mayImport: ['engine', 'store', 'transports', 'config', 'reference', 'progress'],
     },
     engine: {
-      job: '`pull()`: pull policies, local lookup, short-name candidates, mirrors then primary, trust joined to the copy, the events log; `explainName` (a registry name’s candidates, what a local name reads and chooses), `explainTrust`, `verifyStoredImage`',
+      job: '`pull()`: pull policies, local lookup, short-name candidates, one registry source per candidate (copied once), trust joined to the copy, the events log; `explainName` (a registry name’s candidates, what a local name reads and chooses), `explainTrust`, `verifyStoredImage`',
       mayImport: ['copy', 'shortnames', 'transports', 'trust', 'store', 'config', 'source', 'manifest', 'reference'],
       // The engine emits events but must not depend on a renderer (docs/decisions.md, "Shape of the code").
       mayImportTypes: ['progress'],
@@ -33,7 +33,7 @@ export const layers: Layering = {
       mayImport: ['config', 'reference', 'io'],
     },
     transports: {
-      job: 'the transport table (`table.ts`): one line per transport, its name, help, a pure `parse(rest)` of the whole name (selectors included) and, for local ones, `open(parsed)`: an `ImageSource`, the names its image gets, the image it chose',
+      job: 'the transport table (`table.ts`): one line per transport, its name, help, a pure `parse(rest)` of the whole name (selectors included) and, for local ones, `open(parsed)`: an `ImageSource`, the names its image gets, the image it chose; a registry image’s endpoints (mirrors, then the primary), each with its own credentials, TLS and User-Agent, walked for the manifest, the blobs, the HEAD digest and the tag list',
       mayImport: ['registry', 'archive', 'config', 'source', 'manifest', 'reference', 'io'],
     },
     trust: {
@@ -74,7 +74,7 @@ export const layers: Layering = {
       mayImport: [],
     },
     io: {
-      job: 'files and bytes, each job written once: the `ChunkSink` contract, positional file reads (`pumpFileRange`), bounded reads of small untrusted files (`readAtMost`), opening without waiting (`openRegularFile`), atomic writes with a directory fsync (`writeFileAtomic`), the lock wrapper (`withFileLock`), bounded parallel work (`runLimited`, `mapLimited`)',
+      job: 'files and bytes, each job written once: the `ChunkSink` contract and `watchSink` (what a sink was handed, and whether it failed itself), positional file reads (`pumpFileRange`), bounded reads of small untrusted files (`readSmallFile`, `readAtMost`), opening without waiting (`openRegularFile`), atomic writes with a directory fsync (`writeFileAtomic`), the lock wrapper (`withFileLock`), bounded parallel work (`runLimited`, `mapLimited`)',
       mayImport: [],
     },
     progress: {
@@ -99,7 +99,7 @@ export const layers: Layering = {
   startup: {
     entry: 'cli/main.ts',
     notAtStartup: {
-      registry: 'The registry stack loads with transports/docker.ts, which engine/registry-sources.ts imports only once a request is made (docs/decisions.md, "The CLI is bundled").',
+      registry: 'The registry stack loads with transports/docker.ts (the registry opener), which engine/registry-sources.ts imports only once a request is made (docs/decisions.md, "The CLI is bundled").',
       http1: 'The blob downloads, TLS options and proxy rules load with the registry stack, which alone uses them.',
       undici: 'Only the registry stack may load undici, the largest part of its cost.',
       trust: 'Trust loads through engine/trust-entry.ts, on first use (docs/decisions.md, "Trust is loaded on first use").',

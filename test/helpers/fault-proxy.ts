@@ -27,7 +27,9 @@ export type Fault =
   /** Answer 200 with this document instead of the registry's. */
   | { kind: 'replace'; body: string; contentType: string }
   /** Serve the registry's full tag list in `?n=` pages (`?last=`), with `Link` headers. */
-  | { kind: 'paginate-tags' };
+  | { kind: 'paginate-tags' }
+  /** Forward the request unchanged after this many ms: a slow answer, in flight meanwhile. */
+  | { kind: 'delay'; ms: number };
 
 export interface FaultRule {
   method?: string;
@@ -119,6 +121,9 @@ export async function startFaultProxy(registry: RegistryHandle): Promise<FaultPr
         return;
       case 'paginate-tags':
         void paginateTags(req, res, entry);
+        return;
+      case 'delay':
+        setTimeout(() => forward(req, res, entry, undefined, req.headers.authorization), fault.ms);
         return;
       default:
         forward(req, res, entry, fault, req.headers.authorization);

@@ -5,7 +5,7 @@ import { copyImage } from '../../src/copy/index.js';
 import type { WantedPlatform } from '../../src/manifest/index.js';
 import { parseReference } from '../../src/reference/index.js';
 import { Store, type ImageRecord } from '../../src/store/index.js';
-import { openRegistrySource, type RegistrySourceOptions } from '../../src/transports/docker.js';
+import { registryEndpoint, type RegistrySourceOptions } from '../../src/transports/docker.js';
 import { isolatedEnv } from './tmp.js';
 
 /**
@@ -42,7 +42,7 @@ export async function pull(
 ): Promise<{ image: ImageRecord; store: Store; root: string }> {
   const root = join(scratch.dir, `store-${++stores}`);
   const store = await Store.open(root);
-  const source = await openRegistrySource(parseReference(reference), options);
+  const source = await registryEndpoint(parseReference(reference), options).open();
   try {
     const image = await copyImage(source, store, { platform, names: [reference] });
     return { image, store, root };

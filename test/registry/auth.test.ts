@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { isHoistError } from '../../src/errors.js';
 import { parseReference } from '../../src/reference/index.js';
-import { openRegistrySource } from '../../src/transports/docker.js';
+import { registryEndpoint } from '../../src/transports/docker.js';
 import { buildImage } from '../helpers/images.js';
 import { pushImage } from '../helpers/push.js';
 import { startFaultProxy } from '../helpers/fault-proxy.js';
@@ -127,7 +127,7 @@ describe('token (Bearer) registry', () => {
     issuer().requests.length = 0;
     issuer().expiresIn = 2;
     const creds = { username: registry.username!, password: registry.password! };
-    const source = await openRegistrySource(parseReference(`${registry.host}/tok/app:v1`), scratch.options({ insecure: true, creds }));
+    const source = await registryEndpoint(parseReference(`${registry.host}/tok/app:v1`), scratch.options({ insecure: true, creds })).open();
     try {
       await source.getManifest();
       await source.getManifest();

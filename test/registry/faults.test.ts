@@ -6,7 +6,7 @@ import { copyImage } from '../../src/copy/index.js';
 import { isHoistError } from '../../src/errors.js';
 import { parseReference } from '../../src/reference/index.js';
 import { Store } from '../../src/store/index.js';
-import { openRegistrySource } from '../../src/transports/docker.js';
+import { registryEndpoint } from '../../src/transports/docker.js';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
 import { buildImage } from '../helpers/images.js';
 import { pushImage } from '../helpers/push.js';
@@ -87,7 +87,7 @@ test('a blob that keeps failing fails after --retry tries with the last error', 
 test('wrong bytes are rejected by digest and never stored', async () => {
   proxy.inject({ method: 'GET', path: bigPath, fault: { kind: 'corrupt' } });
   const store = await Store.open(join(scratch.dir, 'corrupt-store'));
-  const source = await openRegistrySource(parseReference(name()), options());
+  const source = await registryEndpoint(parseReference(name()), options()).open();
   await assert.rejects(copyImage(source, store, { platform: { os: 'linux', architecture: 'amd64' }, names: [] }), (err: unknown) => {
     assert.ok(isHoistError(err, 'DIGEST_MISMATCH'), String(err));
     assert.match(err.message, new RegExp(`expected ${big.digest}`));
@@ -138,7 +138,7 @@ test('a registry error carries its facts as fields: registry, image, status, the
 test('a wrong digest carries the expected and the actual digest as fields', async () => {
   proxy.inject({ method: 'GET', path: bigPath, fault: { kind: 'corrupt' } });
   const store = await Store.open(join(scratch.dir, 'details-store'));
-  const source = await openRegistrySource(parseReference(name()), options());
+  const source = await registryEndpoint(parseReference(name()), options()).open();
   const err = await copyImage(source, store, { platform: { os: 'linux', architecture: 'amd64' }, names: [] }).then(() => undefined, (e: unknown) => e);
   assert.ok(isHoistError(err, 'DIGEST_MISMATCH'), String(err));
   assert.equal(err.details.expected, big.digest);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { isHoistError } from '../../src/errors.js';
 import { parseReference } from '../../src/reference/index.js';
-import { headManifestDigest, listTags, openRegistrySource } from '../../src/transports/docker.js';
+import { registryEndpoint } from '../../src/transports/docker.js';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
 import { blobOf, buildImage, buildIndex, OCI_LAYER_ZSTD, OCI_MANIFEST, sha256 } from '../helpers/images.js';
 import { pushBlob, pushImage, pushIndex, pushManifest } from '../helpers/push.js';
@@ -141,7 +141,7 @@ describe('refusals and error messages', () => {
   });
 
   test('unknown repository in a tag listing: name unknown, quoting the registry', async () => {
-    await assert.rejects(listTags(parseReference(ref('no/such')), options()), (err: unknown) => {
+    await assert.rejects(registryEndpoint(parseReference(ref('no/such')), options()).tags(), (err: unknown) => {
       assert.ok(isHoistError(err, 'NAME_UNKNOWN'), String(err));
       assert.match(err.message, new RegExp(`name unknown: ${ref('no/such')}: registry said "repository name not known to registry"`));
       return true;
@@ -149,13 +149,13 @@ describe('refusals and error messages', () => {
   });
 
   test('a missing blob: blob unknown, naming the digest', async () => {
-    const source = await openRegistrySource(parseReference(ref('fmt/oci:v1')), options());
+    const source = await registryEndpoint(parseReference(ref('fmt/oci:v1')), options()).open();
     const digest = sha256('not there');
     await assert.rejects(source.readBlob({ mediaType: 'x', digest, size: 1 }, () => undefined), (err: unknown) => isHoistError(err, 'BLOB_UNKNOWN') && err.message.includes(digest));
   });
 
   test('connection refused names host and port', async () => {
-    await assert.rejects(openRegistrySource(parseReference('127.0.0.1:1/a/b:v1'), scratch.options({ retry: 0 })), (err: unknown) => {
+    await assert.rejects(registryEndpoint(parseReference('127.0.0.1:1/a/b:v1'), scratch.options({ retry: 0 })).open(), (err: unknown) => {
       assert.ok(isHoistError(err, 'CONNECTION_FAILED'), String(err));
       assert.equal(err.message, 'cannot connect to 127.0.0.1:1: connection refused');
       return true;
@@ -163,25 +163,25 @@ describe('refusals and error messages', () => {
   });
 
   test('DNS failure names the host', async () => {
-    await assert.rejects(openRegistrySource(parseReference('registry.hoist-test.invalid/a/b:v1'), scratch.options({ retry: 0 })), /cannot connect to registry\.hoist-test\.invalid:443: DNS lookup/);
+    await assert.rejects(registryEndpoint(parseReference('registry.hoist-test.invalid/a/b:v1'), scratch.options({ retry: 0 })).open(), /cannot connect to registry\.hoist-test\.invalid:443: DNS lookup/);
   });
 });
 
 describe('HEAD and tags', () => {
-  test('headManifestDigest reports Docker-Content-Digest without a GET', async () => {
+  test('manifestDigest reports Docker-Content-Digest without a GET', async () => {
     const before = proxy.requests.length;
-    assert.equal(await headManifestDigest(parseReference(`${proxy.host}/fmt/multi:v1`), options()), index.index.digest);
+    assert.equal(await registryEndpoint(parseReference(`${proxy.host}/fmt/multi:v1`), options()).manifestDigest(), index.index.digest);
     const made = proxy.requests.slice(before).filter((r) => r.path.includes('/manifests/'));
     assert.deepEqual(made.map((r) => r.method), ['HEAD']);
   });
 
-  test('listTags returns every tag', async () => {
-    assert.deepEqual((await listTags(parseReference(ref('tags/app')), options())).sort(), ['a', 'b', 'c', 'd', 'e']);
+  test('tags returns every tag', async () => {
+    assert.deepEqual((await registryEndpoint(parseReference(ref('tags/app')), options()).tags()).sort(), ['a', 'b', 'c', 'd', 'e']);
   });
 
-  test('listTags follows Link pagination', async () => {
+  test('tags follows Link pagination', async () => {
     proxy.inject({ method: 'GET', path: /\/tags\/app\/tags\/list/, fault: { kind: 'paginate-tags' }, times: 3 });
-    const tags = await listTags(parseReference(`${proxy.host}/tags/app`), { ...options(), pageSize: 2 });
+    const tags = await registryEndpoint(parseReference(`${proxy.host}/tags/app`), options()).tags(2);
     assert.deepEqual(tags, ['a', 'b', 'c', 'd', 'e']);
     assert.deepEqual(
       proxy.matching('GET', /\/tags\/list/).slice(-3).map((r) => r.path),

@@ -4,7 +4,7 @@ import { after, afterEach, before, test } from 'node:test';
 import { isHoistError } from '../../src/errors.js';
 import { MAX_TAG_PAGES, MAX_TAGS } from '../../src/registry/tags.js';
 import { parseReference } from '../../src/reference/index.js';
-import { listTags } from '../../src/transports/docker.js';
+import { registryEndpoint } from '../../src/transports/docker.js';
 import { makeScratch, type Scratch } from '../helpers/registry-pull.js';
 import { startHttpServer, type TestServer } from '../helpers/servers.js';
 
@@ -30,7 +30,7 @@ async function tagServer(page: (n: number, res: ServerResponse) => { tags: strin
   return { host: `127.0.0.1:${server.port}`, pages: () => pages };
 }
 
-const list = (host: string) => listTags(parseReference(`${host}/hostile/app`), scratch.options({ insecure: true, retry: 0 }));
+const list = (host: string) => registryEndpoint(parseReference(`${host}/hostile/app`), scratch.options({ insecure: true, retry: 0 })).tags();
 
 test('a next link that always names a new page stops after MAX_TAG_PAGES pages, naming the repository', { timeout: 60_000 }, async () => {
   const { host, pages } = await tagServer((n) => ({ tags: [`t${n}`], next: `/v2/hostile/app/tags/list?n=1&last=t${n}` }));

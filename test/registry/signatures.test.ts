@@ -11,7 +11,7 @@ import { MAX_SIGNATURE_BYTES, SIGSTORE_SIGNATURE_MEDIA_TYPE, signatureToBlob, ty
 import { parseReference } from '../../src/reference/index.js';
 import { fetchSignatures, RegistryClient, type RegistrySourceOptions } from '../../src/registry/index.js';
 import { readLookasideSignatures } from '../../src/registry/lookaside.js';
-import { openRegistrySource } from '../../src/transports/docker.js';
+import { registryEndpoint } from '../../src/transports/docker.js';
 import { blobOf, buildImage, DOCKER_MANIFEST, OCI_CONFIG, OCI_MANIFEST, type Blob } from '../helpers/images.js';
 import { pushBlob, pushImage, pushManifest } from '../helpers/push.js';
 import { testPki } from '../helpers/registry-pki.js';
@@ -181,13 +181,12 @@ describe('sigstore attachments on the real registry', () => {
   test('the lookaside and then the attachments, through the registry source', async () => {
     const ref = parseReference(`${registry.host}/sig/app:v1`);
     const options = { insecure: true, env, retryDelayMs: 1 };
-    const none = await openRegistrySource(ref, options);
+    const none = await registryEndpoint(ref, options).open();
     assert.deepEqual(await none.getSignatures!(digest), [], 'no signature storage: no signatures');
     let loads = 0;
-    const source = await openRegistrySource(ref, {
-      ...options,
+    const source = await registryEndpoint(ref, options).open({
       // Read lazily, as the engine does: registries.d is only consulted once signatures are asked for.
-      signatureStorage: async () => {
+      signatureStorage: () => async () => {
         loads++;
         return storage({ lookaside: pathToFileURL(lookasideDir), useSigstoreAttachments: true });
       },

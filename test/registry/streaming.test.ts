@@ -38,10 +38,10 @@ const CHILD = `
 const [copyUrl, storeUrl, dockerUrl, refUrl, root, name] = process.argv.slice(1);
 const { copyImage } = await import(copyUrl);
 const { Store } = await import(storeUrl);
-const { openRegistrySource } = await import(dockerUrl);
+const { registryEndpoint } = await import(dockerUrl);
 const { parseReference } = await import(refUrl);
 const store = await Store.open(root);
-const source = await openRegistrySource(parseReference(name), { insecure: true, env: { HOME: root }, certsBases: [] });
+const source = await registryEndpoint(parseReference(name), { insecure: true, env: { HOME: root }, certsBases: [] }).open();
 const baseline = process.memoryUsage().rss;
 let peak = baseline;
 const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 20);
