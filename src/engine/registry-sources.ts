@@ -18,7 +18,13 @@ async function registryImage(ref: ImageReference, conf: RegistriesConf, ctx: Pul
 /** How this pull reaches registries: its flags, with hoist.toml's retry count as the default. */
 function registryAccess(ctx: PullContext): AccessOptions {
   const { retry, ...flags } = ctx.options.registry ?? {};
-  return { ...flags, env: ctx.env, retry: retry ?? ctx.settings.retry, ...(ctx.options.signal ? { signal: ctx.options.signal } : {}) };
+  return {
+    ...flags,
+    env: ctx.env,
+    retry: retry ?? ctx.settings.retry,
+    ...(ctx.options.credentials ? { credentialsHook: ctx.options.credentials } : {}),
+    ...(ctx.options.signal ? { signal: ctx.options.signal } : {}),
+  };
 }
 
 /**

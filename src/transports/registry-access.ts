@@ -1,3 +1,4 @@
+import type { CredentialsHook } from '../config/auth/index.js';
 import type { PullSource, RegistriesConf } from '../config/registries/index.js';
 import { packageVersion } from '../config/shipped.js';
 import type { RegistrySourceOptions } from '../registry/index.js';
@@ -20,6 +21,8 @@ export interface RegistryAccess {
 
 /** RegistryAccess as one pull has it: with its environment (auth files, credential helpers, proxies) and its signal. */
 export interface AccessOptions extends RegistryAccess {
+  /** The library caller's credentials source, asked per endpoint with the endpoint's own host. */
+  credentialsHook?: CredentialsHook;
   env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
 }

@@ -224,6 +224,28 @@ describe('--creds and mirrors', () => {
     assert.deepEqual(otherProxy.requests.filter((r) => r.authorization), []);
   });
 
+  test('a credentials hook is asked per endpoint, with the mirror’s own host, and its answer is used there', async () => {
+    const conf = await sandbox.conf('hook.conf', `[[registry]]\nlocation = "${authPrimary.host}"\ninsecure = true\n\n[[registry.mirror]]\nlocation = "${otherProxy.host}"\ninsecure = true\n`);
+    const asked: { registry: string; repository: string }[] = [];
+    const byHost = new Map([
+      [otherProxy.host, { username: otherHost.username!, password: otherHost.password! }],
+      [authPrimary.host, { username: authPrimary.username!, password: authPrimary.password! }],
+    ]);
+    otherProxy.requests.length = 0;
+    const [image] = await pull(`${authPrimary.host}/team/secret:v1`, {
+      ...pullOptions(sandbox, conf),
+      store: await sandbox.store(),
+      registry: { retry: 0 },
+      credentials: (request) => {
+        asked.push(request);
+        return byHost.get(request.registry);
+      },
+    });
+    assert.equal(image!.id, secret.id);
+    assert.deepEqual(asked, [{ registry: otherProxy.host, repository: 'team/secret' }], 'the mirror served the pull with the credentials for its own host');
+    assert.ok(otherProxy.matching('GET', /\/manifests\/v1$/).some((r) => r.authorization && r.status === 200));
+  });
+
   test('accessFor keeps --creds for endpoints on the primary host only', () => {
     const creds = { username: 'u', password: 'p' };
     const access = { creds, env: {} };
