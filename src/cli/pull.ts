@@ -1,6 +1,6 @@
 import type { CommandSpec } from './command-spec.js';
 import { parseCredsFlag } from '../config/auth/index.js';
-import { parsePullPolicy, pull, type RegistryAccess } from '../engine/index.js';
+import { parsePullPolicy, pull, terminalPrompt, type RegistryAccess } from '../engine/index.js';
 import { integerSetting, parseDuration } from './numbers.js';
 import { readPassword } from './read-password.js';
 import { runInterruptible } from './interrupt.js';
@@ -90,6 +90,8 @@ export const pullCommand: CommandSpec<PullArgs> = {
       aliasCache: args['alias-cache'],
       signaturePolicy: args['signature-policy'],
       registriesD: args['registries.d'],
+      isTTY: process.stdin.isTTY === true && process.stdout.isTTY === true,
+      prompt: terminalPrompt({ input: process.stdin, output: process.stderr }),
     };
     options.registry.creds = await credentials(args);
     const store = await openStore(args);

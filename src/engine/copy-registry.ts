@@ -2,7 +2,7 @@ import type { RegistriesConf } from '../config/registries/index.js';
 import { HoistError, isHoistError, MultiError } from '../errors.js';
 import { isCustomPlatform, samePlatform, wantedPlatform } from '../manifest/index.js';
 import { formatReference, imageIdPrefix, normalizeImageId, parseReference, parseReferenceParts, type ImageReference } from '../reference/index.js';
-import { aliasCachePath, aliasToRecord, readAliasCache, recordAlias, resolveShortName, terminalPrompt, type Resolution } from '../shortnames/index.js';
+import { aliasCachePath, aliasToRecord, readAliasCache, recordAlias, resolveShortName, type Resolution } from '../shortnames/index.js';
 import type { ImageRecord, LookupMatch } from '../store/index.js';
 import { logPullEvent } from './events-log.js';
 import type { PulledImage, PullPolicy } from './options.js';
@@ -102,12 +102,14 @@ function refusedByPolicy(err: unknown): boolean {
 
 async function resolve(input: string, conf: RegistriesConf, ctx: PullContext): Promise<Resolution & { cacheFile: string }> {
   const cacheFile = aliasCachePath({ env: ctx.env, ...(ctx.options.aliasCache !== undefined ? { file: ctx.options.aliasCache } : {}) });
-  const isTTY = ctx.options.isTTY ?? (process.stdin.isTTY === true && process.stdout.isTTY === true);
+  // No prompt unless the caller passes one (the CLI passes the terminal's): a library pull must
+  // never take over the host program's stdin.
+  const { prompt } = ctx.options;
   const resolution = await resolveShortName(input, {
     conf,
     aliasCache: await readAliasCache(cacheFile),
-    isTTY,
-    prompt: ctx.options.prompt ?? terminalPrompt({ input: process.stdin, output: process.stderr }),
+    isTTY: prompt !== undefined && (ctx.options.isTTY ?? true),
+    ...(prompt !== undefined ? { prompt } : {}),
   });
   return { ...resolution, cacheFile };
 }

@@ -38,9 +38,12 @@ export interface PullOptions {
   registriesD?: string;
   /** `--alias-cache`: the short-name alias cache file. */
   aliasCache?: string;
-  /** Whether short-name prompting may happen; default: stdin and stdout are terminals. */
+  /** Whether `prompt` may be asked (the CLI: stdin and stdout are terminals); default true when a prompt is given. */
   isTTY?: boolean;
-  /** Chooses among short-name candidates; default: the terminal selector. */
+  /**
+   * Chooses among short-name candidates, as Podman's TTY prompt does. Without it a pull never
+   * prompts: enforcing mode then fails on an ambiguous short name, permissive tries each candidate.
+   */
   prompt?: (candidates: Candidate[]) => Promise<Candidate>;
   /** Environment for config lookup (default process.env). */
   env?: NodeJS.ProcessEnv;

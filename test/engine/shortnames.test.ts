@@ -81,6 +81,16 @@ describe('unqualified-search registries', () => {
     assert.deepEqual(events.tried(), []);
   });
 
+  test('a library pull without a prompt never prompts, even when told it has a TTY: enforcing fails as without one', async () => {
+    const conf = await sandbox.conf('enforcing-lib.conf', search([a.host, b.host], 'enforcing') + insecure(a.host, b.host));
+    const events = capture();
+    await assert.rejects(
+      pull('hoist-e2e/only-b:1', { ...pullOptions(sandbox, conf), store: await sandbox.store(), isTTY: true, onEvent: events.onEvent }),
+      (err: unknown) => isHoistError(err, 'SHORT_NAME'),
+    );
+    assert.deepEqual(events.tried(), []);
+  });
+
   test('every candidate failing reports each failure, and logs a pull-error per candidate', async () => {
     const conf = await sandbox.conf('all-fail.conf', search([dead, a.host]) + insecure(dead, a.host));
     const store = await sandbox.store();
