@@ -70,6 +70,30 @@ export interface ErrorDetails {
   column?: number;
 }
 
+/**
+ * Every warning's code, so a program can tell a platform warning from a configuration warning
+ * without reading words. Kept as ERROR_CODES is: new codes at the end, meanings never change
+ * (docs/errors.md describes each).
+ */
+export const WARNING_CODES = [
+  'CONFIG',
+  'PLATFORM_MISMATCH',
+  'DIGEST_REFETCH',
+  'ENDPOINT_FALLBACK',
+  'NEWER_CHECK_FAILED',
+  'ALIAS_NOT_RECORDED',
+  'SIGNATURES_NOT_READ',
+  'SIGNATURE_SOURCE',
+] as const;
+
+export type WarningCode = (typeof WARNING_CODES)[number];
+
+/** A warning as modules below the engine hand it up: its code and its one-line message. */
+export interface Warning {
+  code: WarningCode;
+  message: string;
+}
+
 export interface HoistErrorOptions {
   hint?: string;
   cause?: unknown;

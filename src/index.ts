@@ -43,4 +43,4 @@ export {
 export { parseImageName, type ImageName, type TransportName } from './transports/index.js';
 export type { CopyEvent, EventListener } from './progress/index.js';
 export type { PlatformFlags, WantedPlatform } from './manifest/index.js';
-export { ERROR_CODES, HoistError, MultiError, isHoistError, type ErrorCode, type ErrorDetails } from './errors.js';
+export { ERROR_CODES, WARNING_CODES, HoistError, MultiError, isHoistError, type ErrorCode, type ErrorDetails, type WarningCode } from './errors.js';

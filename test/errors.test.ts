@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { ERROR_CODES, HoistError } from '../src/errors.js';
+import { ERROR_CODES, HoistError, WARNING_CODES } from '../src/errors.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -15,6 +15,10 @@ function documentedCodes(name: string): string[] {
 
 test('docs/errors.md lists every error code, in the order of ERROR_CODES', () => {
   assert.deepEqual(documentedCodes('error codes'), [...ERROR_CODES]);
+});
+
+test('docs/errors.md lists every warning code, in the order of WARNING_CODES', () => {
+  assert.deepEqual(documentedCodes('warning codes'), [...WARNING_CODES]);
 });
 
 test('an error without details has an empty details object, never undefined', () => {

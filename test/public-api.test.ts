@@ -9,6 +9,7 @@ test('the library exports what a program that pulls and manages images needs, an
     'ERROR_CODES',
     'HoistError',
     'MultiError',
+    'WARNING_CODES',
     'defaultStoreRoot',
     'explainResolution',
     'explainTrust',

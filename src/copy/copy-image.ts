@@ -77,6 +77,7 @@ export async function copyImage(source: ImageSource, store: Store, options: Copy
     if (indexDigest === undefined && !samePlatform(actual, options.platform, false)) {
       emit({
         type: 'warning',
+        code: 'PLATFORM_MISMATCH',
         message: `image platform (${formatPlatform(actual)}) does not match the expected platform (${formatPlatform(options.platform)})`,
       });
     }
@@ -172,7 +173,7 @@ async function copyBlob(
     result = await write();
   } catch (err) {
     if (!remote || !isHoistError(err, 'DIGEST_MISMATCH') || signal.aborted) throw err;
-    emit({ type: 'warning', message: `${err.message}; fetching the blob once more` });
+    emit({ type: 'warning', code: 'DIGEST_REFETCH', message: `${err.message}; fetching the blob once more` });
     bytes = 0;
     result = await write();
   }

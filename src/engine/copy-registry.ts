@@ -91,7 +91,7 @@ async function decideAndCopy(input: string, ctx: PullContext): Promise<PulledIma
     // Not when the trust policy refused the newer image: the tag now names an image the user's
     // policy rejects, which a script must hear about as a failure, not as a warning.
     if (policy !== 'newer' || !useLocal || ctx.options.signal?.aborted || refusedByPolicy(err)) throw err;
-    ctx.emit({ type: 'warning', message: `cannot check ${name} for a newer image; using the local image: ${(err as Error).message}` });
+    ctx.emit({ type: 'warning', code: 'NEWER_CHECK_FAILED', message: `cannot check ${name} for a newer image; using the local image: ${(err as Error).message}` });
     return present();
   }
 }
@@ -137,7 +137,7 @@ async function pullCandidates(input: string, resolution: Resolution & { cacheFil
       if (resolution.recordAliasOnSuccess) {
         const { name: alias, value } = aliasToRecord(resolution, candidate);
         const warning = await recordAlias(resolution.cacheFile, alias, value);
-        if (warning !== undefined) ctx.emit({ type: 'warning', message: warning });
+        if (warning !== undefined) ctx.emit({ type: 'warning', code: 'ALIAS_NOT_RECORDED', message: warning });
       }
       await logPullEvent(ctx, { input, resolved: name, result, id: image.id });
       return image;

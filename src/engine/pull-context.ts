@@ -47,7 +47,7 @@ function configuredPullPolicy(value: string | undefined, file: string): PullPoli
 
 /** A configuration just read, its warnings passed on as warning events. */
 function reported<T extends { warnings: readonly string[] }>(loaded: T, emit: EventListener): T {
-  loaded.warnings.forEach((message) => emit({ type: 'warning', message }));
+  for (const message of loaded.warnings) emit({ type: 'warning', code: 'CONFIG', message });
   return loaded;
 }
 

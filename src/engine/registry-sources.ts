@@ -36,7 +36,7 @@ export async function copyFromSources(ref: ImageReference, conf: RegistriesConf,
   const [opener, { registryAuthorizer, signatureStorageLoader }] = await Promise.all([registryImage(ref, conf, ctx), import('./trust-entry.js')]);
   const source = await opener.open({
     signatureStorage: (endpoint) => signatureStorageLoader(ctx, endpoint),
-    onWarning: (message) => ctx.emit({ type: 'warning', message }),
+    onWarning: (warning) => ctx.emit({ type: 'warning', ...warning }),
   });
   try {
     return await copyImage(source, ctx.store, {

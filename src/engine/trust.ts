@@ -25,7 +25,7 @@ export function registryAuthorizer(ctx: PullConfig, logical: ImageReference, sou
       const found = await storage();
       if (!found.useSigstoreAttachments) {
         missingSignaturesHint = `the policy wants sigstore signatures, but use-sigstore-attachments is not true in registries.d for the registry serving ${formatReference(logical)} (${found.from.useSigstoreAttachments}), so none were read`;
-        ctx.emit({ type: 'warning', message: missingSignaturesHint });
+        ctx.emit({ type: 'warning', code: 'SIGNATURES_NOT_READ', message: missingSignaturesHint });
       }
     }
     return check(ctx, { identity, name: `docker://${formatReference(logical)}`, manifest, source, ...(missingSignaturesHint !== undefined ? { missingSignaturesHint } : {}) });

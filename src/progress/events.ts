@@ -2,6 +2,8 @@
  * What a copy reports as it goes. The copier emits these; renderers (TTY bars, plain lines, JSON
  * lines) and library callers consume them. Only plain data, so any consumer can serialize them.
  */
+import type { WarningCode } from '../errors.js';
+
 export type BlobKind = 'config' | 'layer';
 
 export type CopyEvent =
@@ -16,6 +18,6 @@ export type CopyEvent =
   | { type: 'manifest-write' }
   | { type: 'signatures-store' }
   | { type: 'copy-done'; id: string }
-  | { type: 'warning'; message: string };
+  | { type: 'warning'; code: WarningCode; message: string };
 
 export type EventListener = (event: CopyEvent) => void;

@@ -10,7 +10,7 @@
 import { STATUS_CODES } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { Dispatcher } from 'undici';
-import { abortError, HoistError, printable } from '../errors.js';
+import { abortError, HoistError, printable, type Warning } from '../errors.js';
 import type { ProxyRules } from '../http1/proxy-env.js';
 import { readSmallFileIfPresent } from '../io/open-regular-file.js';
 import { MAX_SIGNATURES, MAX_SIGNATURE_BYTES, signatureFromBlob, type Signature } from '../manifest/index.js';
@@ -39,7 +39,7 @@ export interface LookasideOptions {
   /** Overrides LOOKASIDE_READ_TIMEOUT_MS (tests). */
   timeoutMs?: number;
   /** Receives what containers/image only warns about (an HTML answer); default: the debug log. */
-  onWarning?: (message: string) => void;
+  onWarning?: (warning: Warning) => void;
   /** The connection pool for http(s) lookasides; default the process-wide one for `proxies`, with the default CA store. */
   dispatcher?: Dispatcher;
   /** The proxies a lookaside is reached through (the registry client's); default none. */
@@ -235,7 +235,7 @@ function warnAboutHtml(contentType: string | undefined, where: string, onWarning
   if (contentType === undefined || contentType.split(';')[0]!.trim().toLowerCase() !== 'text/html') return;
   const message = `signature ${where} has Content-Type ${printable(JSON.stringify(contentType))}, unexpected for a signature`;
   if (onWarning === undefined) debug('%s', message);
-  else onWarning(message);
+  else onWarning({ code: 'SIGNATURE_SOURCE', message });
 }
 
 /**

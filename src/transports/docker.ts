@@ -1,5 +1,6 @@
 import type { RegistriesConf } from '../config/registries/index.js';
 import type { SignatureStorage } from '../config/registries-d/types.js';
+import type { Warning } from '../errors.js';
 import type { ChunkSink } from '../io/chunk-sink.js';
 import { watchSink } from '../io/watched-sink.js';
 import type { Descriptor, Signature } from '../manifest/index.js';
@@ -19,7 +20,7 @@ export interface RegistryImageOptions {
    */
   signatureStorage?: (endpoint: ImageReference) => () => Promise<SignatureStorage>;
   /** Warnings: an endpoint given up part-way, a lookaside answering HTML; default: the debug log. */
-  onWarning?: (message: string) => void;
+  onWarning?: (warning: Warning) => void;
 }
 
 /** A registry image as the copier reads it, and which endpoint served its manifest. */
@@ -104,7 +105,7 @@ class RegistryImage implements RegistryImageSource {
     return {
       ...(signal !== undefined ? { signal } : {}),
       onFallOver: (from: Endpoint, error: Error, to: Endpoint) =>
-        this.#options.onWarning?.(`${endpointLabel(from)}: ${error.message}; reading the rest of the image from ${endpointLabel(to)}`),
+        this.#options.onWarning?.({ code: 'ENDPOINT_FALLBACK', message: `${endpointLabel(from)}: ${error.message}; reading the rest of the image from ${endpointLabel(to)}` }),
     };
   }
 }

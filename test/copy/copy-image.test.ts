@@ -88,12 +88,12 @@ test('a blob that fails verification twice fails the copy, records nothing, and 
     corrupt[corrupt.length - 1] ^= 1;
     const source = new MemorySource(image.manifest, image.blobs, new Map([[bad.digest, corrupt]]));
     const warnings: string[] = [];
-    await assert.rejects(copyImage(source, store, { platform: host, names: ['localhost/test:1'], maxParallel: 1, onEvent: (e) => e.type === 'warning' && warnings.push(e.message) }), {
+    await assert.rejects(copyImage(source, store, { platform: host, names: ['localhost/test:1'], maxParallel: 1, onEvent: (e) => e.type === 'warning' && warnings.push(`${e.code}: ${e.message}`) }), {
       code: 'DIGEST_MISMATCH',
       message: `digest mismatch for blob: expected ${bad.digest}, got ${sha256(corrupt)}`,
     });
     assert.equal(source.opened.filter((d) => d === bad.digest).length, 2, 'the bad blob was fetched once more before giving up');
-    assert.deepEqual(warnings, [`digest mismatch for blob: expected ${bad.digest}, got ${sha256(corrupt)}; fetching the blob once more`]);
+    assert.deepEqual(warnings, [`DIGEST_REFETCH: digest mismatch for blob: expected ${bad.digest}, got ${sha256(corrupt)}; fetching the blob once more`]);
     const after = await storeSnapshot(store.root);
     assert.equal(after.index, before.index, 'no image was recorded');
     assert.deepEqual(after.tmp, [], 'nothing half-written is left');
@@ -174,8 +174,8 @@ test('an image for another platform is copied with a warning', () =>
     const store = await openStore(dir);
     const arm = buildImage({ architecture: 'arm', variant: 'v7' });
     const warnings: string[] = [];
-    await copyImage(new MemorySource(arm.manifest, arm.blobs), store, { platform: host, names, onEvent: (e) => e.type === 'warning' && warnings.push(e.message) });
-    assert.deepEqual(warnings, ['image platform (linux/arm/v7) does not match the expected platform (linux/amd64)']);
+    await copyImage(new MemorySource(arm.manifest, arm.blobs), store, { platform: host, names, onEvent: (e) => e.type === 'warning' && warnings.push(`${e.code}: ${e.message}`) });
+    assert.deepEqual(warnings, ['PLATFORM_MISMATCH: image platform (linux/arm/v7) does not match the expected platform (linux/amd64)']);
   }));
 
 test('an rmi run between the last blob of a copy and its record does not take the blobs the copy found stored', () =>

@@ -163,6 +163,7 @@ describe('endpoint fallback inside the registry transport', () => {
     assert.deepEqual(primaryProxy.matching('GET', /\/manifests\//), [], 'the manifest is the mirror\'s');
     const warnings = events.of('warning').map((e) => e.message);
     assert.equal(warnings.length, 1, warnings.join('\n'));
+    assert.deepEqual(events.of('warning').map((e) => e.code), ['ENDPOINT_FALLBACK']);
     assert.ok(warnings[0]!.startsWith(`mirror ${mirrorProxy.host}/team/dying:v1: `), warnings[0]);
     assert.ok(warnings[0]!.endsWith(`; reading the rest of the image from primary ${primaryProxy.host}/team/dying:v1`), warnings[0]);
   });

@@ -154,6 +154,7 @@ describe('newer', () => {
     assert.deepEqual(manifestGets().map((r) => r.status), [503]);
     assert.deepEqual(blobGets(), []);
     assert.equal(events.of('warning').length, 1);
+    assert.equal(events.of('warning')[0]!.code, 'NEWER_CHECK_FAILED');
     assert.match(events.of('warning')[0]!.message, new RegExp(`cannot check ${name('pol/app:1').replace(/\./g, '\\.')} for a newer image`));
   });
 

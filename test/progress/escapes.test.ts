@@ -8,7 +8,7 @@ const hostile = 'bad\x1b[31m\0\r\nError: forged\u009b2J';
 const RAW = /[\x1b\0\r\u009b]/;
 const events: CopyEvent[] = [
   { type: 'resolved', message: `Resolved "${hostile}"` },
-  { type: 'warning', message: `cannot check x: ${hostile}` },
+  { type: 'warning', code: 'NEWER_CHECK_FAILED', message: `cannot check x: ${hostile}` },
 ];
 
 test('plainRenderer writes each event as one printable line', () => {
@@ -46,7 +46,7 @@ test('jsonLinesRenderer escapes C1 and format characters too, and the line stays
 test('jsonLinesRenderer writes a format character beyond U+FFFF as a JSON surrogate pair', () => {
   const lines: string[] = [];
   const message = 'tag \u{e0067} and \u202e';
-  jsonLinesRenderer((l) => lines.push(l))({ type: 'warning', message });
+  jsonLinesRenderer((l) => lines.push(l))({ type: 'warning', code: 'CONFIG', message });
   assert.ok(lines[0]!.includes('tag \\udb40\\udc67 and \\u202e'), lines[0]);
   assert.equal((JSON.parse(lines[0]!) as { message: string }).message, message);
 });

@@ -16,7 +16,7 @@ const pull: CopyEvent[] = [
   { type: 'blob-start', kind: 'layer', digest: layer, size: 20 },
   { type: 'blob-wait', kind: 'layer', digest: layer },
   { type: 'blob-done', kind: 'layer', digest: layer, size: 20, skipped: true },
-  { type: 'warning', message: 'something odd' },
+  { type: 'warning', code: 'CONFIG', message: 'something odd' },
   { type: 'manifest-write' },
   { type: 'copy-done', id: 'c'.repeat(64) },
 ];

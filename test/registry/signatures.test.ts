@@ -319,9 +319,9 @@ describe('lookaside', () => {
     });
     try {
       const warnings: string[] = [];
-      const read = await readLookasideSignatures(lookaside.url('/l'), 'sig/app', digest, { onWarning: (m) => warnings.push(m) });
+      const read = await readLookasideSignatures(lookaside.url('/l'), 'sig/app', digest, { onWarning: (w) => warnings.push(`${w.code}: ${w.message}`) });
       assert.deepEqual(read, [{ format: 'simple-signing', blob: simpleBlob }]);
-      assert.deepEqual(warnings, [`signature http://127.0.0.1:${lookaside.port}/l/sig/app@sha256=${hex}/signature-1 has Content-Type "text/html; charset=\\u009b31m", unexpected for a signature`]);
+      assert.deepEqual(warnings, [`SIGNATURE_SOURCE: signature http://127.0.0.1:${lookaside.port}/l/sig/app@sha256=${hex}/signature-1 has Content-Type "text/html; charset=\\u009b31m", unexpected for a signature`]);
     } finally {
       await lookaside.close();
     }
