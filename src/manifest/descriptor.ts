@@ -20,10 +20,12 @@ export interface Descriptor {
 
 /**
  * Validates a descriptor taken from untrusted JSON: a known digest algorithm with the right hex
- * length, and a size that is a safe non-negative integer. `where` names the document for errors.
+ * length, a size that is a safe non-negative integer, and the optional fields of the types the
+ * image spec gives them (code that reads a ref name or compares platforms then cannot meet a
+ * number or a list). `where` names the document for errors.
  */
 export function validateDescriptor(value: unknown, where: string): Descriptor {
-  if (typeof value !== 'object' || value === null) {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new HoistError('INVALID_MANIFEST', `${where}: descriptor is not an object`);
   }
   const d = value as Record<string, unknown>;
@@ -42,14 +44,35 @@ export function validateDescriptor(value: unknown, where: string): Descriptor {
     throw new HoistError('INVALID_MANIFEST', `${where}: descriptor ${d.digest} has an invalid size`);
   }
   if (d.platform !== undefined && !isPlatform(d.platform)) {
-    throw new HoistError('INVALID_MANIFEST', `${where}: descriptor ${d.digest} has an invalid platform (os and architecture must be strings, as variant if given)`);
+    throw new HoistError('INVALID_MANIFEST', `${where}: descriptor ${d.digest} has an invalid platform (os and architecture must be strings, as variant and os.version if given; os.features a list of strings)`);
+  }
+  if (d.annotations !== undefined && !isStringMap(d.annotations)) {
+    throw new HoistError('INVALID_MANIFEST', `${where}: descriptor ${d.digest} has invalid annotations (an object of strings)`);
+  }
+  if (d.urls !== undefined && !isStringList(d.urls)) {
+    throw new HoistError('INVALID_MANIFEST', `${where}: descriptor ${d.digest} has invalid urls (a list of strings)`);
   }
   return { ...(d as unknown as Descriptor), mediaType: (d.mediaType as string | undefined) ?? '' };
 }
 
-/** The image spec's platform: `os` and `architecture` strings, and `variant` a string if present. */
+/** The image spec's platform: `os` and `architecture` strings; `variant` and `os.version` strings and `os.features` strings if present. */
 function isPlatform(value: unknown): value is Platform {
-  if (typeof value !== 'object' || value === null) return false;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const p = value as Record<string, unknown>;
-  return typeof p.os === 'string' && typeof p.architecture === 'string' && (p.variant === undefined || typeof p.variant === 'string');
+  const optionalString = (v: unknown) => v === undefined || typeof v === 'string';
+  return (
+    typeof p.os === 'string' &&
+    typeof p.architecture === 'string' &&
+    optionalString(p.variant) &&
+    optionalString(p['os.version']) &&
+    (p['os.features'] === undefined || isStringList(p['os.features']))
+  );
+}
+
+function isStringList(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === 'string');
+}
+
+function isStringMap(value: unknown): value is Record<string, string> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((item) => typeof item === 'string');
 }

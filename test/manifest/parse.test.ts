@@ -105,3 +105,23 @@ test('an index entry whose platform is malformed is refused with the entry named
     });
   }
 });
+
+test('an index entry with annotations, urls or platform fields of the wrong type is refused with the entry named', () => {
+  const { index } = buildIndex([image]);
+  const base = JSON.parse(index.data.toString()) as { manifests: Record<string, unknown>[] };
+  const entry = base.manifests[0]!;
+  const platform = entry.platform as Record<string, unknown>;
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [{ ...entry, annotations: { 'org.opencontainers.image.ref.name': 7 } }, /has invalid annotations/],
+    [{ ...entry, annotations: ['a'] }, /has invalid annotations/],
+    [{ ...entry, urls: 'https://example.com/layer' }, /has invalid urls/],
+    [{ ...entry, urls: [1] }, /has invalid urls/],
+    [{ ...entry, platform: { ...platform, 'os.version': 10 } }, /has an invalid platform/],
+    [{ ...entry, platform: { ...platform, 'os.features': 'win32k' } }, /has an invalid platform/],
+  ];
+  for (const [bad, message] of cases) {
+    assert.throws(() => parseManifest(Buffer.from(JSON.stringify({ ...base, manifests: [bad] })), OCI_INDEX, 'idx'), { code: 'INVALID_MANIFEST', message });
+  }
+  const good = { ...entry, annotations: { a: 'b' }, urls: ['https://example.com/l'], platform: { ...platform, 'os.version': '10.0', 'os.features': ['win32k'] } };
+  assert.equal(parseManifest(Buffer.from(JSON.stringify({ ...base, manifests: [good] })), OCI_INDEX, 'idx').kind, 'index');
+});
