@@ -17,8 +17,8 @@ import {
 import type { ChunkSink } from '../io/chunk-sink.js';
 import type { BlobKind, EventListener } from '../progress/events.js';
 import { imageIdOf } from '../reference/index.js';
-import type { ImageRecord, Store } from '../store/index.js';
-import type { ImageSource, RawManifest } from '../source/image-source.js';
+import type { BlobWriteResult, ImageRecord, Store } from '../store/index.js';
+import type { ImageSource, PinnedManifest, RawManifest } from '../source/image-source.js';
 import { runLimited } from '../io/run-limited.js';
 
 const debug = createDebug('hoist:copy');
@@ -48,7 +48,7 @@ export interface CopyOptions {
  */
 export async function copyImage(source: ImageSource, store: Store, options: CopyOptions): Promise<ImageRecord> {
   const emit: EventListener = options.onEvent ?? (() => undefined);
-  const top = verifiedManifest(await source.getManifest(undefined, signalOption(options.signal)), source.description, source.pinned && { ...source.pinned, by: 'the name pins manifest' });
+  const top = await readTopManifest(source, options.signal);
   const { raw, manifest, indexDigest, platform } = await selectInstance(source, top, options);
   if (manifest.config.size > MAX_MANIFEST_BYTES) {
     throw new HoistError('INVALID_MANIFEST', `${source.description}: the config declares ${manifest.config.size} bytes, more than the ${MAX_MANIFEST_BYTES} an image config may have`);
@@ -106,12 +106,17 @@ async function selectInstance(source: ImageSource, top: RawManifest, options: Co
   if (parsed.kind === 'manifest') return { raw: top, manifest: parsed, indexDigest: undefined, platform: undefined };
   const chosen = chooseInstance(parsed.manifests, options.platform, source.description);
   debug('chose %s (%s) from index %s', chosen.digest, formatPlatform(chosen.platform!), top.digest);
-  const raw = verifiedManifest(await source.getManifest(chosen.digest, signalOption(options.signal)), source.description, { ...chosen, by: 'index entry' });
+  const raw = verifiedManifest(await source.getManifest(chosen.digest, signalOption(options.signal)), source.description, { ...chosen, declaredBy: 'index entry' });
   const manifest = parseManifest(raw.bytes, chosen.mediaType || raw.mediaType, `${source.description}@${chosen.digest}`);
   if (manifest.kind !== 'manifest') {
     throw new HoistError('INVALID_MANIFEST', `${source.description}: index entry ${chosen.digest} is itself an index`);
   }
   return { raw, manifest, indexDigest: top.digest, platform: chosen.platform };
+}
+
+/** The source's top-level manifest (or index), verified as every manifest the copier reads. */
+export async function readTopManifest(source: ImageSource, signal?: AbortSignal): Promise<RawManifest> {
+  return verifiedManifest(await source.getManifest(undefined, signalOption(signal)), source.description, source.pinned);
 }
 
 /**
@@ -120,12 +125,13 @@ async function selectInstance(source: ImageSource, top: RawManifest, options: Co
  * the digest the source reports (it becomes the record's manifest digest), and to the digest and
  * size they were asked for by (an index entry, or the digest the name pins), when there is one.
  */
-function verifiedManifest(raw: RawManifest, what: string, wanted?: { digest: string; size?: number; by: string }): RawManifest {
-  verifyBytes(raw.bytes, raw.digest, `manifest of ${what} (the digest the source reported)`);
+function verifiedManifest(raw: RawManifest, what: string, wanted?: PinnedManifest): RawManifest {
+  const asked = wanted !== undefined && raw.digest === wanted.digest;
+  verifyBytes(raw.bytes, raw.digest, asked ? `manifest in ${what}` : `manifest in ${what} (the digest the source reported)`);
   if (wanted === undefined) return raw;
-  if (raw.digest !== wanted.digest) verifyBytes(raw.bytes, wanted.digest, `manifest of ${what}`);
+  if (!asked) verifyBytes(raw.bytes, wanted.digest, `manifest in ${what}`);
   if (wanted.size !== undefined && raw.bytes.length !== wanted.size) {
-    throw new HoistError('SIZE_MISMATCH', `${what}: ${wanted.by} ${wanted.digest} declares ${wanted.size} bytes, the manifest has ${raw.bytes.length}`, {
+    throw new HoistError('SIZE_MISMATCH', `${what}: ${wanted.declaredBy ?? 'the entry for'} ${wanted.digest} declares ${wanted.size} bytes, the manifest has ${raw.bytes.length}`, {
       details: { reference: wanted.digest, expected: wanted.size, actual: raw.bytes.length },
     });
   }
@@ -168,7 +174,7 @@ async function copyBlob(
       },
       onWait: () => emit({ type: 'blob-wait', ...base }),
     });
-  let result;
+  let result: BlobWriteResult;
   try {
     result = await write();
   } catch (err) {

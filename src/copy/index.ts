@@ -1,1 +1,1 @@
-export { copyImage, DEFAULT_MAX_PARALLEL, type CopyOptions } from './copy-image.js';
+export { copyImage, DEFAULT_MAX_PARALLEL, readTopManifest, type CopyOptions } from './copy-image.js';

@@ -1,3 +1,4 @@
+import { readTopManifest } from '../copy/index.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,7 +32,7 @@ export async function explainLocal(input: string, transport: LocalTransport, par
   try {
     const { source, names, selection } = await transport.open(parsed, { tmpDir, ...(options.signal ? { signal: options.signal } : {}) });
     try {
-      const top = await source.getManifest(undefined, options.signal ? { signal: options.signal } : {});
+      const top = await readTopManifest(source, options.signal);
       const manifest = parseManifest(top.bytes, top.mediaType, source.description);
       const chosen = manifest.kind === 'index' ? chooseInstance(manifest.manifests, wantedPlatform(options.platform ?? {}), source.description) : undefined;
       return {

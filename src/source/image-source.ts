@@ -10,6 +10,12 @@ export interface RawManifest {
   digest: string;
 }
 
+export interface PinnedManifest {
+  digest: string;
+  size?: number;
+  declaredBy?: string;
+}
+
 export interface BlobReadOptions {
   signal?: AbortSignal;
   /** Start at this byte (only asked of sources that resume blobs); the sink gets the rest. */
@@ -32,9 +38,10 @@ export interface ImageSource {
   readonly remote?: boolean;
   /**
    * The manifest the name pins, when it pins one (`repo@sha256:…`, a layout's index.json entry):
-   * the copier checks the top-level manifest against it.
+   * the copier checks the top-level manifest against it. `declaredBy` is what declares the size,
+   * as messages name it (`index.json's entry for`).
    */
-  readonly pinned?: { digest: string; size?: number };
+  readonly pinned?: PinnedManifest;
   /**
    * The top-level manifest (may be an index). With `instanceDigest`, that instance of the index.
    * `digest` is the digest of the bytes as the source computed it; the copier checks every

@@ -6,7 +6,7 @@ import { watchSink } from '../io/watched-sink.js';
 import type { Descriptor, Signature } from '../manifest/index.js';
 import { formatReference, type ImageReference } from '../reference/index.js';
 import { fetchManifest, fetchSignatures, fetchTags, headManifest, readBlob, type RegistryClient, type RegistrySourceOptions } from '../registry/index.js';
-import type { BlobReadOptions, ImageSource, RawManifest } from '../source/image-source.js';
+import type { BlobReadOptions, ImageSource, PinnedManifest, RawManifest } from '../source/image-source.js';
 import type { AccessOptions } from './registry-access.js';
 import { endpointLabel, RegistryEndpoints, Walk, type Endpoint } from './registry-endpoints.js';
 
@@ -62,6 +62,11 @@ class RegistryImage implements RegistryImageSource {
     this.endpoint = served.endpoint.source.reference;
     this.description = `docker://${formatReference(this.endpoint)}`;
     this.#options = options;
+  }
+
+  /** A name by digest pins the manifest; the copier checks the bytes against it. */
+  get pinned(): PinnedManifest | undefined {
+    return this.endpoint.digest === undefined ? undefined : { digest: this.endpoint.digest };
   }
 
   static async open(endpoints: RegistryEndpoints, options: RegistryImageOptions): Promise<RegistryImage> {

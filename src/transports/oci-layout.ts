@@ -1,12 +1,12 @@
 import { basename, resolve } from 'node:path';
 import { HoistError, quoted } from '../errors.js';
 import type { ChunkSink } from '../io/chunk-sink.js';
-import { MAX_MANIFEST_BYTES, validateDescriptor, verifyBytes, type Descriptor } from '../manifest/index.js';
+import { MAX_MANIFEST_BYTES, validateDescriptor, type Descriptor } from '../manifest/index.js';
 import { localImageName, parseDigest } from '../reference/index.js';
-import { parseUntrustedJson } from '../untrusted-json.js';
+import { parseJsonObject } from '../untrusted-json.js';
 import type { SourceFiles } from './file-reader.js';
 import { parsePosition, splitPathAndReference } from './local-name.js';
-import type { ImageSource, RawManifest } from '../source/image-source.js';
+import type { ImageSource, PinnedManifest, RawManifest } from '../source/image-source.js';
 import type { LocalName, OpenedLocalSource } from './transport.js';
 
 const REF_NAME = 'org.opencontainers.image.ref.name';
@@ -50,13 +50,11 @@ export function parseLayoutName(transport: string, rest: string): LayoutName {
 /** Reads and validates a layout's index.json. */
 async function readLayoutIndex(files: SourceFiles, description: string): Promise<Descriptor[]> {
   const bytes = await files.readSmall('index.json', MAX_MANIFEST_BYTES);
-  let doc: unknown;
-  try {
-    doc = parseUntrustedJson(bytes.toString('utf8'));
-  } catch (err) {
-    throw new HoistError('INVALID_SOURCE', `${description}: index.json is not valid JSON: ${(err as Error).message}`);
-  }
-  const manifests = (doc as { manifests?: unknown } | null)?.manifests;
+  const { manifests } = parseJsonObject(bytes, (p) =>
+    p.problem === 'syntax'
+      ? new HoistError('INVALID_SOURCE', `${description}: index.json is not valid JSON: ${p.message}`)
+      : new HoistError('INVALID_SOURCE', `${description}: index.json has no "manifests" list`),
+  );
   if (!Array.isArray(manifests)) throw new HoistError('INVALID_SOURCE', `${description}: index.json has no "manifests" list`);
   return manifests.map((d, i) => validateDescriptor(d, `${description}: index.json manifests[${i}]`));
 }
@@ -126,14 +124,15 @@ class LayoutSource implements ImageSource {
     private readonly onClose: () => Promise<void>,
   ) {}
 
+  /** index.json's entry pins the top-level manifest, size included: the copier checks both. */
+  get pinned(): PinnedManifest {
+    return { digest: this.entry.digest, size: this.entry.size, declaredBy: "index.json's entry for" };
+  }
+
+  /** The blob file named by the digest; whether its bytes are that digest is the copier's check. */
   async getManifest(instanceDigest?: string): Promise<RawManifest> {
     const digest = instanceDigest ?? this.entry.digest;
     const bytes = await this.files.readSmall(layoutBlobPath(digest), MAX_MANIFEST_BYTES);
-    verifyBytes(bytes, digest, `manifest in ${this.description}`);
-    // The index entry's size is a claim about these bytes too (the copier checks an image index's).
-    if (instanceDigest === undefined && bytes.length !== this.entry.size) {
-      throw new HoistError('SIZE_MISMATCH', `${this.description}: index.json's entry for ${digest} declares ${this.entry.size} bytes, the manifest has ${bytes.length}`);
-    }
     const mediaType = instanceDigest === undefined ? this.entry.mediaType : '';
     return { bytes, mediaType, digest };
   }
