@@ -37,28 +37,34 @@ export type FileFailureWording = (failure: FileFailure, cause?: unknown) => Erro
  * either (O_NONBLOCK), and fstat decides on the file that was opened.
  */
 export async function openRegularFile(path: string, fail: OpenFailureWording): Promise<{ handle: FileHandle; size: number }> {
-  const refuseUnlessRegular = (stats: Stats) => {
-    if (!stats.isFile()) throw fail({ reason: 'not-regular', kind: fileKind(stats) });
-  };
-  let handle: FileHandle | undefined;
+  const stats = await stat(path).catch((err: unknown) => {
+    throw fileSystemFailure(err, fail);
+  });
+  if (!stats.isFile()) throw fail({ reason: 'not-regular', kind: fileKind(stats) });
+  const handle = await open(path, READ_WITHOUT_WAITING).catch((err: unknown) => {
+    throw fileSystemFailure(err, fail);
+  });
+  let opened: Stats;
   try {
-    refuseUnlessRegular(await stat(path));
-    handle = await open(path, READ_WITHOUT_WAITING);
-    const stats = await handle.stat();
-    refuseUnlessRegular(stats);
-    return { handle, size: stats.size };
+    opened = await handle.stat();
   } catch (err) {
-    await handle?.close();
-    throw wordedFailure(err, fail);
+    await handle.close();
+    throw fileSystemFailure(err, fail);
   }
+  if (!opened.isFile()) {
+    await handle.close();
+    throw fail({ reason: 'not-regular', kind: fileKind(opened) });
+  }
+  return { handle, size: opened.size };
 }
 
-/** A failure already worded by the caller passes; a file system error is worded now. */
-function wordedFailure(err: unknown, fail: OpenFailureWording): unknown {
-  const { code, message, syscall } = err as NodeJS.ErrnoException;
-  // Every error of a file system call carries the call's name; the caller's own errors do not.
-  if (syscall === undefined) return err;
-  return fail(code === 'ENOENT' ? { reason: 'missing' } : { reason: 'unreadable', message, code }, err);
+/**
+ * A failure of a file system call, in the caller's words: ENOENT is `missing`, anything else
+ * (EACCES, ELOOP, a path Node refuses outright such as one holding a NUL byte) `unreadable`.
+ */
+function fileSystemFailure(err: unknown, fail: OpenFailureWording): Error {
+  const { code, message } = err as NodeJS.ErrnoException;
+  return fail(code === 'ENOENT' ? { reason: 'missing' } : { reason: 'unreadable', message: String(message), ...(code !== undefined ? { code } : {}) }, err);
 }
 
 /**
@@ -71,7 +77,7 @@ export async function readSmallFile(path: string, maxBytes: number, fail: FileFa
   try {
     if (size > maxBytes) throw fail({ reason: 'too-large', maxBytes, size });
     const bytes = await readAtMost(handle, maxBytes).catch((err: unknown) => {
-      throw wordedFailure(err, fail);
+      throw fileSystemFailure(err, fail);
     });
     if (bytes === undefined) throw fail({ reason: 'too-large', maxBytes });
     return bytes;
