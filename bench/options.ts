@@ -39,22 +39,26 @@ Only a full run without these options writes bench/results/latest.{json,md}; oth
 const STANDARD_RUNS: RunCounts = { cold: 5, small: 7, warm: 10, archive: 5, concurrent: 3 };
 const QUICK_RUNS: RunCounts = { cold: 2, small: 3, warm: 4, archive: 2, concurrent: 1 };
 
+function parseFlags(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string', multiple: true, default: [] },
+      runs: { type: 'string' },
+      profile: { type: 'boolean', default: false },
+      hoist: { type: 'string' },
+      compare: { type: 'string' },
+      'no-peers': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+  },
+  });
+}
+
 export function parseOptions(argv: string[]): BenchOptions {
-  let values;
+  let values: ReturnType<typeof parseFlags>['values'];
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        quick: { type: 'boolean', default: false },
-        only: { type: 'string', multiple: true, default: [] },
-        runs: { type: 'string' },
-        profile: { type: 'boolean', default: false },
-        hoist: { type: 'string' },
-        compare: { type: 'string' },
-        'no-peers': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
+    ({ values } = parseFlags(argv));
   } catch (err) {
     return usage((err as Error).message);
   }

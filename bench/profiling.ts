@@ -30,7 +30,7 @@ export async function profileHoist(cli: string, images: GeneratedImages, registr
     if (sample.exitCode !== 0) throw new Error(`profiling "${c.title}" failed: ${sample.stderr.trim()}`);
     const summary = await summarizeProfileDir(dir);
     const rss = sample.maxRssKiB === undefined ? '' : `, peak RSS ${(sample.maxRssKiB / 1024).toFixed(0)} MiB`;
-    out += renderProfile(`${c.title} (wall ${seconds(sample.wallMs)}${rss}; profile in ${dir})`, summary) + '\n';
+    out += `${renderProfile(`${c.title} (wall ${seconds(sample.wallMs)}${rss}; profile in ${dir})`, summary)}\n`;
   }
   return out;
 }

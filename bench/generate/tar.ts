@@ -16,7 +16,7 @@ export const TAR_END = Buffer.alloc(2 * TAR_BLOCK);
 const MTIME = 1_700_000_000;
 
 function octal(value: number, width: number): string {
-  return value.toString(8).padStart(width - 1, '0') + '\0';
+  return `${value.toString(8).padStart(width - 1, '0')}\0`;
 }
 
 export function tarHeader(entry: TarHeader): Buffer {
@@ -44,7 +44,7 @@ export function tarHeader(entry: TarHeader): Buffer {
   h.write(prefix, 345, 155, 'utf8');
   let sum = 0;
   for (const byte of h) sum += byte;
-  h.write(octal(sum, 7) + ' ', 148);
+  h.write(`${octal(sum, 7)} `, 148);
   return h;
 }
 

@@ -1,4 +1,4 @@
-import { type KeySource, type Policy, type Requirement, type SignedIdentity } from '../config/policy/index.js';
+import type { KeySource, Policy, Requirement, SignedIdentity } from '../config/policy/index.js';
 import { registriesDPath, signatureStorageFor } from '../config/registries-d/index.js';
 import { HoistError } from '../errors.js';
 import { parseTransportName } from '../transports/index.js';

@@ -29,7 +29,11 @@ export async function pumpFileRange(fh: FileHandle, range: FileRange, sink: Chun
   const held: (Promise<void> | undefined)[] = [undefined, undefined];
   let failure: { error: unknown } | undefined;
   const hold = (result: void | Promise<void>) =>
-    result === undefined ? undefined : result.catch((error: unknown) => void (failure ??= { error }));
+    result === undefined
+      ? undefined
+      : result.catch((error: unknown) => {
+          failure ??= { error };
+        });
   const end = range.start + range.length;
   const readInto = async (i: number, position: number): Promise<number> => {
     await held[i];

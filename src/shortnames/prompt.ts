@@ -44,7 +44,7 @@ export function selectItem(items: readonly string[], { input, output }: PromptSt
 
     const render = (first: boolean) => {
       const lines = items.map((item, i) => (i === selected ? `  ${MARKER} ${item}` : `    ${item}`));
-      output.write((first ? '' : cursorUp(items.length) + CLEAR_TO_END) + lines.join('\n') + '\n');
+      output.write(`${(first ? '' : cursorUp(items.length) + CLEAR_TO_END) + lines.join('\n')}\n`);
     };
 
     const finish = (summary: string, settle: () => void) => {

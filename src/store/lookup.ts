@@ -22,11 +22,12 @@ export function localNameCandidates(input: string, searchRegistries: readonly st
   const domains = ['localhost', ...searchRegistries];
   const candidates = domains.map((domain) => withDefaultTag(parseReference(`${domain}/${suffix}`)));
   candidates.push(withDefaultTag(parseReference(input)));
-  const seen = new Set<string>();
-  return candidates.filter((c) => {
-    const key = formatReference(c);
-    return seen.has(key) ? false : (seen.add(key), true);
-  });
+  const byName = new Map<string, ImageReference>();
+  for (const candidate of candidates) {
+    const key = formatReference(candidate);
+    if (!byName.has(key)) byName.set(key, candidate);
+  }
+  return [...byName.values()];
 }
 
 export interface LookupMatch {

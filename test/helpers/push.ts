@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { request } from 'undici';
 import { digestStream } from './digest-stream.js';
 import type { Blob, FixtureImage, FixtureIndex } from './images.js';

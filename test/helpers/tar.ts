@@ -11,7 +11,7 @@ export interface TarEntry {
 }
 
 function octal(value: number, width: number): string {
-  return value.toString(8).padStart(width - 1, '0') + '\0';
+  return `${value.toString(8).padStart(width - 1, '0')}\0`;
 }
 
 function header(entry: TarEntry, size: number): Buffer {
@@ -38,7 +38,7 @@ function header(entry: TarEntry, size: number): Buffer {
   h.write(prefix, 345, 155);
   let sum = 0;
   for (const byte of h) sum += byte;
-  h.write(octal(sum, 7) + ' ', 148);
+  h.write(`${octal(sum, 7)} `, 148);
   return h;
 }
 

@@ -22,7 +22,7 @@ export function checkAlias(name: string, value: string): CheckedAlias {
 }
 
 function shortNameProblem(name: string): string | undefined {
-  let parts;
+  let parts: ReturnType<typeof parseReferenceParts>;
   try {
     parts = parseReferenceParts(name);
   } catch (err) {
@@ -35,7 +35,7 @@ function shortNameProblem(name: string): string | undefined {
 }
 
 function parseAliasValue(value: string): string | { problem: string } {
-  let parts;
+  let parts: ReturnType<typeof parseReferenceParts>;
   try {
     parts = parseReferenceParts(value);
   } catch (err) {

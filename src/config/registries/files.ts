@@ -10,6 +10,7 @@
  *
  * containers/image looks for the user's files under $HOME/.config, not $XDG_CONFIG_HOME, and so does hoist.
  */
+import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -67,7 +68,7 @@ async function isFile(path: string): Promise<boolean> {
 async function listDropIns(dirs: string[]): Promise<string[]> {
   const files: string[] = [];
   for (const dir of dirs) {
-    let entries;
+    let entries: Dirent[];
     try {
       entries = await readdir(dir, { withFileTypes: true });
     } catch (err) {

@@ -116,7 +116,7 @@ describe('registries.d files', () => {
       const [a, b] = [join(dir, 'a.yaml'), join(dir, 'b.yaml')];
       await assert.rejects(
         load(dir),
-        rejectsWith(new RegExp(`^${escape(`Error parsing signature storage configuration: "default-docker" defined both in "${a}" and "${b}"`)}$`)),
+        rejectsWith(new RegExp(`^${escapeRegExp(`Error parsing signature storage configuration: "default-docker" defined both in "${a}" and "${b}"`)}$`)),
       );
     }));
 
@@ -128,7 +128,7 @@ describe('registries.d files', () => {
       await assert.rejects(
         load(dir),
         rejectsWith(
-          new RegExp(`^${escape(`Error parsing signature storage configuration: "docker" namespace "registry.example.com/ns" defined both in "${a}" and "${b}"`)}$`),
+          new RegExp(`^${escapeRegExp(`Error parsing signature storage configuration: "docker" namespace "registry.example.com/ns" defined both in "${a}" and "${b}"`)}$`),
         ),
       );
     }));
@@ -244,7 +244,7 @@ describe('registries.d limits', () => {
   it(`refuses a file larger than ${MAX_REGISTRIES_D_FILE_BYTES} bytes`, () =>
     withTempDir(async (dir) => {
       await writeDir(dir, { 'big.yaml': `# ${'x'.repeat(MAX_REGISTRIES_D_FILE_BYTES)}\n` });
-      await assert.rejects(load(dir), rejectsWith(new RegExp(`^reading ${escape(join(dir, 'big.yaml'))}: larger than ${MAX_REGISTRIES_D_FILE_BYTES} bytes$`)));
+      await assert.rejects(load(dir), rejectsWith(new RegExp(`^reading ${escapeRegExp(join(dir, 'big.yaml'))}: larger than ${MAX_REGISTRIES_D_FILE_BYTES} bytes$`)));
     }));
 
   it(`refuses more than ${MAX_REGISTRIES_D_FILES} *.yaml files`, () =>
@@ -260,7 +260,7 @@ describe('registries.d limits', () => {
       assert.deepEqual((await load(dir)).files, []);
       await symlink('b.yaml', join(dir, 'a.yaml'));
       await symlink('a.yaml', join(dir, 'b.yaml'));
-      await assert.rejects(load(dir), rejectsWith(new RegExp(`^reading ${escape(join(dir, 'a.yaml'))}: too many levels of symbolic links \\(a symlink loop\\?\\)$`)));
+      await assert.rejects(load(dir), rejectsWith(new RegExp(`^reading ${escapeRegExp(join(dir, 'a.yaml'))}: too many levels of symbolic links \\(a symlink loop\\?\\)$`)));
       const loop = join(dir, 'loop');
       await symlink('loop', loop);
       await assert.rejects(load(loop), rejectsWith(/^reading registries\.d directory ".*loop": too many levels of symbolic links/));
@@ -313,6 +313,6 @@ describe('the shipped registries.d', () => {
   });
 });
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -42,7 +42,7 @@ describe('registries.d lookup', () => {
   const cases: [string, string][] = [
     ['reg.example.com/ns/app:v1', 'https://tag/'],
     ['reg.example.com/ns/app:v2', 'https://repo/'],
-    ['reg.example.com/ns/app@sha256:' + 'a'.repeat(64), 'https://repo/'],
+    [`reg.example.com/ns/app@sha256:${'a'.repeat(64)}`, 'https://repo/'],
     ['reg.example.com/ns/other', 'https://ns/'],
     ['reg.example.com/ns/deeper/other', 'https://ns/'],
     ['reg.example.com/other', 'https://registry/'],

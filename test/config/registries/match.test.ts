@@ -14,7 +14,7 @@ const FILE = '/conf/registries.conf';
 const DIGEST = `sha256:${'c'.repeat(64)}`;
 
 function registries(...tables: string[][]): string {
-  return tables.map((table) => ['[[registry]]', ...table].join('\n')).join('\n') + '\n';
+  return `${tables.map((table) => ['[[registry]]', ...table].join('\n')).join('\n')}\n`;
 }
 
 describe('prefix matching', () => {
@@ -22,7 +22,7 @@ describe('prefix matching', () => {
     ['example.com', 'example.com', 11],
     ['example.com/foo', 'example.com', 11],
     ['example.com:5000/foo', 'example.com', 11], // containers/image's documented quirk
-    ['example.com/foo@' + DIGEST, 'example.com/foo', 15],
+    [`example.com/foo@${DIGEST}`, 'example.com/foo', 15],
     ['example.com/foo:tag', 'example.com/foo', 15],
     ['example.community/foo', 'example.com', -1],
     ['example.com/foobar', 'example.com/foo', -1],
@@ -59,7 +59,7 @@ describe('findRegistry: the longest matching prefix', () => {
     ['example.com:5000/x', 'example.com'],
     ['example.community/x', undefined],
     ['example.com/foo/x', 'example.com/foo'],
-    ['example.com/foo@' + DIGEST, 'example.com/foo'],
+    [`example.com/foo@${DIGEST}`, 'example.com/foo'],
     ['example.com/foobar/x', 'example.com'],
     ['example.com/foo/bar:v1', 'example.com/foo/bar:v1'],
     ['example.com/foo/bar:v2', 'example.com/foo'],

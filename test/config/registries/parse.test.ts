@@ -10,7 +10,7 @@ function parse(text: string) {
 }
 
 function lines(...rows: string[]): string {
-  return rows.join('\n') + '\n';
+  return `${rows.join('\n')}\n`;
 }
 
 describe('registries.conf: one file, the rules', () => {

@@ -44,7 +44,7 @@ function describe(err: unknown): string {
 for (const i of job.trials) {
   const dir = join(job.dir, `case-${i}`);
   await mkdir(dir, { recursive: true });
-  let made;
+  let made: Awaited<ReturnType<(typeof targets)[keyof typeof targets]['make']>>;
   try {
     made = await targets[job.target].make(trialRng(job.seed, job.category, i), dir, corpus);
   } catch (err) {
