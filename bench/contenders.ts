@@ -36,7 +36,12 @@ export function hoistCold(ctx: ScenarioContext, name: string, flags: string[], i
     shows: readable(ctx, `node ${shown(ctx.hoistCli)} --root $EMPTY pull ${[...flags, name].join(' ')}`),
     async prepare() {
       const root = await freshDir(ctx, 'hoist');
-      return { commands: [hoistPull(ctx.hoistCli, root, name, flags)], env: hoistEnv(), expectId: id, cleanup: () => rm(root, { recursive: true, force: true }) };
+      return {
+        commands: [hoistPull(ctx.hoistCli, root, name, flags)],
+        env: hoistEnv(),
+        expectId: id,
+        cleanup: () => rm(root, { recursive: true, force: true }),
+      };
     },
   };
 }
@@ -49,7 +54,12 @@ export function hoistConcurrent(ctx: ScenarioContext, name: string, id: string, 
     async prepare() {
       const root = await freshDir(ctx, 'hoist-concurrent');
       const command = hoistPull(ctx.hoistCli, root, name, ['--tls-verify=false']);
-      return { commands: Array.from({ length: processes }, () => command), env: hoistEnv(), expectId: id, cleanup: () => rm(root, { recursive: true, force: true }) };
+      return {
+        commands: Array.from({ length: processes }, () => command),
+        env: hoistEnv(),
+        expectId: id,
+        cleanup: () => rm(root, { recursive: true, force: true }),
+      };
     },
   };
 }
@@ -155,4 +165,3 @@ export function warmStores(ctx: ScenarioContext) {
     },
   };
 }
-

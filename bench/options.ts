@@ -51,7 +51,7 @@ function parseFlags(argv: string[]) {
       compare: { type: 'string' },
       'no-peers': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
-  },
+    },
   });
 }
 
@@ -84,7 +84,9 @@ export function parseOptions(argv: string[]): BenchOptions {
 
 /** The full run of this checkout's CLI with its peers: the one whose results are published. */
 export function isStandardRun(options: BenchOptions): boolean {
-  return !options.quick && options.only.length === 0 && !options.noPeers && !options.customRuns && options.hoistCli === HOIST_CLI && options.compareCli === undefined;
+  return (
+    !options.quick && options.only.length === 0 && !options.noPeers && !options.customRuns && options.hoistCli === HOIST_CLI && options.compareCli === undefined
+  );
 }
 
 function usage(problem?: string): never {

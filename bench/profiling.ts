@@ -10,7 +10,14 @@ import { hoistEnv } from './tools.js';
  * `--profile`: runs hoist's main paths once each under `node --cpu-prof` and prints where self time
  * went. The .cpuprofile files stay in bench/.cache/profiles/ for Chrome DevTools or speedscope.
  */
-export async function profileHoist(cli: string, images: GeneratedImages, registryHost: string, workDir: string, profilesDir: string, log: (line: string) => void): Promise<string> {
+export async function profileHoist(
+  cli: string,
+  images: GeneratedImages,
+  registryHost: string,
+  workDir: string,
+  profilesDir: string,
+  log: (line: string) => void,
+): Promise<string> {
   const name = `${registryHost}/${images.large.repository}:${images.large.tag}`;
   const store = join(workDir, 'profile-store');
   // The shared store fills on the first case, so the next ones find the image present.

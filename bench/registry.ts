@@ -21,7 +21,8 @@ async function push(registry: RegistryHandle, image: GeneratedImage): Promise<vo
   await pushBlob(registry, repo, { digest: image.config.digest, data: Buffer.from(image.config.data) });
   for (const layer of image.layers) {
     const pushed = await pushStreamedBlob(registry, repo, createReadStream(layer.path, { highWaterMark: 1024 * 1024 }));
-    if (pushed.digest !== layer.digest) throw new Error(`push: ${layer.path} has digest ${pushed.digest}, expected ${layer.digest} (stale cache? delete bench/.cache)`);
+    if (pushed.digest !== layer.digest)
+      throw new Error(`push: ${layer.path} has digest ${pushed.digest}, expected ${layer.digest} (stale cache? delete bench/.cache)`);
   }
   const asBlob = (doc: Document) => ({ mediaType: doc.mediaType, data: Buffer.from(doc.data) });
   if (image.top.digest !== image.manifest.digest) {

@@ -96,7 +96,11 @@ const verdict = (met: boolean | null) => (met === null ? 'n/a (peer absent)' : m
 export function textReport(report: BenchReport): string {
   const { body, notes } = rows(report);
   const widths = HEADER.map((_, col) => Math.max(...[HEADER, ...body].map((r) => r[col]!.length)));
-  const render = (r: string[]) => r.map((cell, col) => cell.padEnd(widths[col]!)).join('  ').trimEnd();
+  const render = (r: string[]) =>
+    r
+      .map((cell, col) => cell.padEnd(widths[col]!))
+      .join('  ')
+      .trimEnd();
   const lines = [render(HEADER), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(render), ...notes, ...compared(report), '', 'targets:'];
   for (const t of report.targets) lines.push(`  [${verdict(t.met)}] ${t.target}: ${t.measured}`);
   if (!report.rusage) lines.push('', 'CPU and peak RSS not measured: python3 is not installed.');
@@ -128,7 +132,10 @@ export function markdownReport(report: BenchReport): string {
     '',
     '</details>',
     '',
-    table(['target', 'measured', ''], report.targets.map((t) => [t.target, t.measured, verdict(t.met)])),
+    table(
+      ['target', 'measured', ''],
+      report.targets.map((t) => [t.target, t.measured, verdict(t.met)]),
+    ),
     '',
   ].join('\n');
 }

@@ -71,11 +71,7 @@ export function scenarios(ctx: ScenarioContext): Scenario[] {
       title: '`--policy always`, image present and unchanged',
       runs: ctx.runs.warm,
       countsTraffic: true,
-      contenders: [
-        warm.hoist(['--tls-verify=false', '--policy', 'always']),
-        ...warm.podmanPull('always'),
-        ...warm.skopeo(),
-      ],
+      contenders: [warm.hoist(['--tls-verify=false', '--policy', 'always']), ...warm.podmanPull('always'), ...warm.skopeo()],
       absent: absentPeers(ctx, ['skopeo', 'podman']),
     },
     {

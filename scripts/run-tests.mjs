@@ -16,6 +16,8 @@ function findTests(dir) {
   });
 }
 
-const files = findTests(root).filter((f) => only.length === 0 || only.some((o) => f.includes(o))).sort();
+const files = findTests(root)
+  .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
+  .sort();
 const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=600000', ...files], { stdio: 'inherit' });
 process.exit(result.status ?? 1);

@@ -170,7 +170,12 @@ const UNPRINTABLE = /[\p{Cc}\p{Cf}\u2028\u2029]/gu;
  */
 export function printable(text: string): string {
   // split('') gives UTF-16 code units, so a character beyond U+FFFF becomes its surrogate pair.
-  return text.replace(UNPRINTABLE, (char) => char.split('').map((unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`).join(''));
+  return text.replace(UNPRINTABLE, (char) =>
+    char
+      .split('')
+      .map((unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`)
+      .join(''),
+  );
 }
 
 /** A double-quoted string, like Go's %q in upstream's messages, that never carries a raw control character. */

@@ -39,7 +39,10 @@ test('openImageStore, pull into it, then list, look up, inspect, tag and remove 
     const store = await hoist.openImageStore({ root: `${dir}/store` });
     const [pulled] = await hoist.pull(`oci:${layout}:1.0`, { store, env: { HOME: dir } });
     assert.equal(pulled!.id, image.id);
-    assert.deepEqual((await store.images()).map((r) => r.id), [image.id]);
+    assert.deepEqual(
+      (await store.images()).map((r) => r.id),
+      [image.id],
+    );
     assert.equal((await store.lookup(pulled!.names[0]!))?.id, image.id);
     assert.equal((await store.inspect(image.id.slice(0, 12))).Id, image.id);
     await store.tag(image.id, ['extra:2']);

@@ -20,7 +20,8 @@ test("its syntax errors say what V8's say, with the input's control characters e
   assert.match(v8, /\nError: x/, 'V8 quotes the input raw (the reason for the helper)');
   assert.throws(
     () => parseUntrustedJson(input),
-    (err: unknown) => err instanceof SyntaxError && err.message === `Unexpected token '\\u001b', "\\u001b[2J\\u000d\\u0000\\u009b\\u000aError: x" is not valid JSON`,
+    (err: unknown) =>
+      err instanceof SyntaxError && err.message === `Unexpected token '\\u001b', "\\u001b[2J\\u000d\\u0000\\u009b\\u000aError: x" is not valid JSON`,
   );
 });
 
@@ -40,5 +41,8 @@ test('parseJsonObject gives the caller a syntax problem (printable) or a not-obj
   const fail = (p: JsonObjectProblem) => new Error(p.problem === 'syntax' ? `syntax: ${p.message}` : 'not an object');
   assert.deepEqual(parseJsonObject(Buffer.from('{"a":1}'), fail), { a: 1 });
   for (const text of ['[]', 'null', '"s"', '3']) assert.throws(() => parseJsonObject(text, fail), { message: 'not an object' });
-  assert.throws(() => parseJsonObject('{"\u001b[31m', fail), (err: Error) => err.message.startsWith('syntax: ') && !err.message.includes('\u001b'));
+  assert.throws(
+    () => parseJsonObject('{"\u001b[31m', fail),
+    (err: Error) => err.message.startsWith('syntax: ') && !err.message.includes('\u001b'),
+  );
 });

@@ -1,4 +1,3 @@
-
 /** Joins small buffers (tar headers, small files) into writes of about `target` bytes. */
 export function* coalesce(chunks: Iterable<Buffer>, target = 256 * 1024): Generator<Buffer> {
   let pending: Buffer[] = [];

@@ -79,7 +79,10 @@ export async function generatedImages(cacheRoot: string, scale: number, log: (li
   const key = `images-v${GENERATOR_VERSION}-${hostPlatform().architecture}-${Math.round(scale * 100)}pct`;
   const dir = join(cacheRoot, key);
   const indexFile = join(dir, 'images.json');
-  const cached = await readFile(indexFile, 'utf8').then((text) => JSON.parse(text) as GeneratedImages, () => undefined);
+  const cached = await readFile(indexFile, 'utf8').then(
+    (text) => JSON.parse(text) as GeneratedImages,
+    () => undefined,
+  );
   if (cached !== undefined) {
     log(`images: cached in ${dir}`);
     return withPaths(cached, (path) => join(dir, path));
@@ -104,7 +107,14 @@ export async function generatedImages(cacheRoot: string, scale: number, log: (li
     archive: { path: archivePath, size: (await stat(archivePath)).size, repoTag },
   };
   // Paths are stored relative to the cache, so that a moved checkout keeps its cache.
-  await writeFile(indexFile, JSON.stringify(withPaths(images, (path) => relative(dir, path)), null, 2));
+  await writeFile(
+    indexFile,
+    JSON.stringify(
+      withPaths(images, (path) => relative(dir, path)),
+      null,
+      2,
+    ),
+  );
   log(`images: generated in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   return images;
 }

@@ -134,10 +134,7 @@ const app: LayerRecipe = {
 const settings: LayerRecipe = {
   createdBy: 'COPY config/ /etc/app/ # settings',
   budget: 300 * KB,
-  families: [
-    family('etc/app', ['.conf', '.yaml'], 'code', 0.6, 2 * KB, 0.8, 32 * KB),
-    family('etc/app', ['.json'], 'json', 0.4, 2 * KB, 0.8, 32 * KB),
-  ],
+  families: [family('etc/app', ['.conf', '.yaml'], 'code', 0.6, 2 * KB, 0.8, 32 * KB), family('etc/app', ['.json'], 'json', 0.4, 2 * KB, 0.8, 32 * KB)],
 };
 
 export const LARGE_IMAGE: ImageRecipe = {

@@ -19,7 +19,12 @@ function nameProblem(raw: string): string | undefined {
 export function normalizeEntryName(raw: string): { name: string } | { problem: string } {
   const problem = nameProblem(raw);
   if (problem !== undefined) return { problem: `entry name "${raw}" ${problem}` };
-  return { name: raw.split('/').filter((c) => c !== '' && c !== '.').join('/') };
+  return {
+    name: raw
+      .split('/')
+      .filter((c) => c !== '' && c !== '.')
+      .join('/'),
+  };
 }
 
 /**

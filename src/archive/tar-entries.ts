@@ -134,7 +134,8 @@ export async function readTarEntries(bytes: TarBytes, displayPath: string): Prom
       const records = parsePaxRecords(body);
       if (typeof records === 'string') throw fail(`${records} in the PAX header at offset ${offset - BLOCK_SIZE}`);
       if (header.type === 'pax') pending.local = records;
-      else if (!pending.mergeGlobal(records)) throw fail(`the PAX global headers up to offset ${offset - BLOCK_SIZE} hold more than ${MAX_EXTENSION_BYTES} bytes of records`);
+      else if (!pending.mergeGlobal(records))
+        throw fail(`the PAX global headers up to offset ${offset - BLOCK_SIZE} hold more than ${MAX_EXTENSION_BYTES} bytes of records`);
       continue;
     }
 

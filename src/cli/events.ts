@@ -16,7 +16,20 @@ export const eventsCommand: CommandSpec<EventsArgs> = {
     for (const e of await store.readEvents()) {
       if (args.format === 'json') writeStdout(JSON.stringify(e));
       // One line per event: an error it recorded may quote a registry's line breaks.
-      else writeStdout(printable([e.time, `image ${e.type}`, e.id ?? '', e.resolved, `(input=${e.input}, policy=${e.policy}, result=${e.result}${e.error ? `, error=${e.error}` : ''})`].filter((f) => f !== '').join(' ')));
+      else
+        writeStdout(
+          printable(
+            [
+              e.time,
+              `image ${e.type}`,
+              e.id ?? '',
+              e.resolved,
+              `(input=${e.input}, policy=${e.policy}, result=${e.result}${e.error ? `, error=${e.error}` : ''})`,
+            ]
+              .filter((f) => f !== '')
+              .join(' '),
+          ),
+        );
     }
   },
 };

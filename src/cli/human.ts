@@ -35,5 +35,12 @@ export function humanAge(iso: string | undefined, now: number = Date.now()): str
 /** Columns padded to the widest cell plus two spaces, as Go's tabwriter does for Podman. */
 export function formatTable(rows: readonly (readonly string[])[]): string {
   const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => r[col]!.length)));
-  return rows.map((r) => r.map((cell, col) => (col === r.length - 1 ? cell : cell.padEnd(widths[col]! + 2))).join('').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((cell, col) => (col === r.length - 1 ? cell : cell.padEnd(widths[col]! + 2)))
+        .join('')
+        .trimEnd(),
+    )
+    .join('\n');
 }

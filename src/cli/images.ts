@@ -34,7 +34,23 @@ export const imagesCommand: CommandSpec<ImagesArgs> = {
     const records = (await store.images()).filter((r) => args.all || r.names.length > 0);
     const infos = await Promise.all(records.map((r) => describeImage(store, r)));
     if (args.format === 'json') {
-      writeStdout(JSON.stringify(infos.map(({ Id, Names, Digest, Created, Size, RepoTags, RepoDigests, Labels, Dangling }) => ({ Id, Names, Digest, Created, Size, RepoTags, RepoDigests, Labels, Dangling })), null, 2));
+      writeStdout(
+        JSON.stringify(
+          infos.map(({ Id, Names, Digest, Created, Size, RepoTags, RepoDigests, Labels, Dangling }) => ({
+            Id,
+            Names,
+            Digest,
+            Created,
+            Size,
+            RepoTags,
+            RepoDigests,
+            Labels,
+            Dangling,
+          })),
+          null,
+          2,
+        ),
+      );
       return;
     }
     writeStdout(formatTable([['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE'], ...infos.flatMap(tableRows)]));

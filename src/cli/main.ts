@@ -22,7 +22,17 @@ import { verifyCommand } from './verify.js';
 // change; the library leaves its host's V8 alone.
 setFlagsFromString('--liftoff-only');
 
-const commands = [pullCommand, imagesCommand, inspectCommand, rmiCommand, tagCommand, resolveCommand, eventsCommand, trustCommand, verifyCommand] as unknown as CommandSpec[];
+const commands = [
+  pullCommand,
+  imagesCommand,
+  inspectCommand,
+  rmiCommand,
+  tagCommand,
+  resolveCommand,
+  eventsCommand,
+  trustCommand,
+  verifyCommand,
+] as unknown as CommandSpec[];
 
 export async function main(argv: string[]): Promise<void> {
   const found = findCommand(argv, commands);

@@ -18,6 +18,7 @@ export function parseDuration(flag: string, value: string): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(value.trim());
   if (match === null) throw new HoistError('INVALID_ARGUMENT', `${flag}: invalid duration ${quoted(value)}`, { hint: 'use e.g. 500ms, 2s or 1m' });
   const ms = Math.round(Number(match[1]) * unitMs[match[2]!]!);
-  if (ms > MAX_DURATION_MS) throw new HoistError('INVALID_ARGUMENT', `${flag}: ${quoted(value)} is longer than an hour, the longest pause hoist takes between tries`);
+  if (ms > MAX_DURATION_MS)
+    throw new HoistError('INVALID_ARGUMENT', `${flag}: ${quoted(value)} is longer than an hour, the longest pause hoist takes between tries`);
   return ms;
 }

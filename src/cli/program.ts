@@ -42,7 +42,9 @@ export async function runProgram(argv: string[], commands: readonly CommandSpec[
   if (found !== undefined) {
     // The one command named, run as yargs' default command: yargs then skips rebuilding the help
     // text of every option on each run (cacheHelpMessage), 20–35 ms.
-    await program(found.argv).command(yargsCommand(found.command, found.command.command.replace(/^\S+/, '$0'))).parseAsync();
+    await program(found.argv)
+      .command(yargsCommand(found.command, found.command.command.replace(/^\S+/, '$0')))
+      .parseAsync();
     return;
   }
   await program(argv)

@@ -82,7 +82,10 @@ export const pullCommand: CommandSpec<PullArgs> = {
     // Bad flags fail before a password is asked for or the store is created.
     const options = {
       policy: args.policy === undefined ? undefined : parsePullPolicy(args.policy),
-      maxParallel: args['max-parallel-downloads'] === undefined ? undefined : integerSetting('--max-parallel-downloads', args['max-parallel-downloads'], 'max-parallel-downloads'),
+      maxParallel:
+        args['max-parallel-downloads'] === undefined
+          ? undefined
+          : integerSetting('--max-parallel-downloads', args['max-parallel-downloads'], 'max-parallel-downloads'),
       platform: { platform: args.platform, arch: args.arch, os: args.os, variant: args.variant },
       registry: registryAccess(args),
       allTags: args['all-tags'],

@@ -4,7 +4,9 @@ import { HoistError } from '../errors.js';
 export async function readPassword(prompt: string): Promise<string> {
   const input = process.stdin;
   if (!input.isTTY) {
-    throw new HoistError('INVALID_ARGUMENT', '--creds has no password and there is no terminal to ask for one', { hint: 'use --creds USER:PASSWORD or an auth file' });
+    throw new HoistError('INVALID_ARGUMENT', '--creds has no password and there is no terminal to ask for one', {
+      hint: 'use --creds USER:PASSWORD or an auth file',
+    });
   }
   process.stderr.write(prompt);
   input.setRawMode(true);

@@ -17,7 +17,13 @@ const behaviourText: Record<Explanation['behaviour'], string> = {
   'prompt-or-fail': 'With a terminal on stdin and stdout hoist pull asks which to pull; without one it fails (enforcing).',
 };
 
-const originText = { alias: 'alias', 'alias-cache': 'recorded alias', search: 'unqualified-search registry', prompt: 'chosen at the prompt', 'fully-qualified': 'fully qualified name' };
+const originText = {
+  alias: 'alias',
+  'alias-cache': 'recorded alias',
+  search: 'unqualified-search registry',
+  prompt: 'chosen at the prompt',
+  'fully-qualified': 'fully qualified name',
+};
 
 function renderRegistry(e: Explanation): string {
   const lines = [`${e.input}: ${e.shortName ? 'a short name' : 'a fully qualified name'}; short-name-mode ${e.mode}${e.modeFile ? ` (${e.modeFile})` : ''}`];
@@ -28,7 +34,9 @@ function renderRegistry(e: Explanation): string {
     lines.push(`     from: ${originText[c.origin]}${c.file ? ` (${c.file})` : ''}`);
     if (c.registry) lines.push(`     registry table: prefix "${c.registry.prefix}" (${c.registry.file})`);
     if (c.blocked) lines.push(`     BLOCKED: ${c.blocked}`);
-    c.sources.forEach((s) => lines.push(`     ${s.mirror ? 'mirror ' : 'primary'}: ${s.reference}${s.insecure ? ' (insecure: plain HTTP allowed, TLS not verified)' : ''}`));
+    c.sources.forEach((s) =>
+      lines.push(`     ${s.mirror ? 'mirror ' : 'primary'}: ${s.reference}${s.insecure ? ' (insecure: plain HTTP allowed, TLS not verified)' : ''}`),
+    );
   });
   lines.push(behaviourText[e.behaviour]);
   lines.push(`Configuration read: ${e.files.join(', ') || '(none)'}; alias cache: ${e.aliasCache}`);
@@ -52,7 +60,8 @@ function renderLocal(e: LocalExplanation): string {
 
 export const resolveCommand: CommandSpec<ResolveArgs> = {
   command: 'resolve <name>',
-  describe: 'Explain how a name resolves without pulling: for a registry, the candidates, their sources and the short-name mode; for a local transport, the file read, the image chosen and its name',
+  describe:
+    'Explain how a name resolves without pulling: for a registry, the candidates, their sources and the short-name mode; for a local transport, the file read, the image chosen and its name',
   positionals: { name: { type: 'string', demandOption: true, describe: 'image name, e.g. fedora, oci:./layout:v1' } },
   options: {
     format: { choices: ['text', 'json'], default: 'text', describe: 'output format' },

@@ -14,13 +14,22 @@ interface TrustArgs extends GlobalArgs {
 
 function requirementLines(requirements: readonly ExplainedRequirement[], indent: string): string[] {
   return requirements.map((r) => {
-    const details = [r.keyType, r.trust, r.keys?.length ? `keys ${r.keys.join(', ')}` : undefined, r.signedIdentity ? `identity ${r.signedIdentity}` : undefined].filter(Boolean);
+    const details = [
+      r.keyType,
+      r.trust,
+      r.keys?.length ? `keys ${r.keys.join(', ')}` : undefined,
+      r.signedIdentity ? `identity ${r.signedIdentity}` : undefined,
+    ].filter(Boolean);
     return `${indent}- ${r.type}${details.length ? ` (${details.join('; ')})` : ''}  [${r.where}]`;
   });
 }
 
 function imageLines(image: ExplainedImage): string[] {
-  const lines = [`${image.identity}`, `  decided by: ${image.scope} (scopes tried: ${image.scopesTried.map((s) => JSON.stringify(s)).join(', ') || 'none'})`, '  requirements, all of which must accept:'];
+  const lines = [
+    `${image.identity}`,
+    `  decided by: ${image.scope} (scopes tried: ${image.scopesTried.map((s) => JSON.stringify(s)).join(', ') || 'none'})`,
+    '  requirements, all of which must accept:',
+  ];
   lines.push(...requirementLines(image.requirements, '    '));
   for (const s of image.signatureSources) {
     lines.push(`  signatures for ${s.mirror ? 'mirror' : 'primary'} ${s.endpoint}:`);

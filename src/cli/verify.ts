@@ -29,13 +29,20 @@ export const verifyCommand: CommandSpec<VerifyArgs> = {
       for (const { id, results: names } of results) {
         for (const r of names) {
           const label = r.name ?? id;
-          writeStdout(r.accepted ? `${label}: accepted by ${r.scope} (${r.signatures} signature${r.signatures === 1 ? '' : 's'} verified)` : `${label}: rejected: ${r.reason}`);
+          writeStdout(
+            r.accepted
+              ? `${label}: accepted by ${r.scope} (${r.signatures} signature${r.signatures === 1 ? '' : 's'} verified)`
+              : `${label}: rejected: ${r.reason}`,
+          );
         }
       }
     }
     const refused = results.flatMap((r) => r.results.filter((n) => !n.accepted).map((n) => n.name ?? r.id));
     if (refused.length > 0) {
-      throw new HoistError('POLICY_REJECTED', `${refused.length === 1 ? `${refused[0]} is` : `${refused.join(', ')} are`} not accepted by the policy in ${results[0]!.policyFile}`);
+      throw new HoistError(
+        'POLICY_REJECTED',
+        `${refused.length === 1 ? `${refused[0]} is` : `${refused.join(', ')} are`} not accepted by the policy in ${results[0]!.policyFile}`,
+      );
     }
   },
 };

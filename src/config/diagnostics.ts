@@ -29,7 +29,10 @@ export class ConfigDiagnostics {
   /** An error whose message is already described: one line, or several `describe` lines, each printed as one. */
   errorFrom(described: string | readonly string[]): HoistError {
     const lines = typeof described === 'string' ? [described] : described;
-    return new HoistError('INVALID_CONFIG', described, { hint: this.hint, details: { file: this.file, ...(lines.length === 1 ? this.positionIn(lines[0]!) : {}) } });
+    return new HoistError('INVALID_CONFIG', described, {
+      hint: this.hint,
+      details: { file: this.file, ...(lines.length === 1 ? this.positionIn(lines[0]!) : {}) },
+    });
   }
 
   /** The position a `describe` line starts with (`file:line:col: …`), if it has one. */

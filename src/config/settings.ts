@@ -29,7 +29,13 @@ export async function settingsFile({ env = process.env, shippedFile, systemDir =
   if (env.HOIST_CONFIG) return env.HOIST_CONFIG;
   const user = join(env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config'), 'hoist', 'hoist.toml');
   for (const candidate of [user, join(systemDir, 'hoist.toml')]) {
-    if (await access(candidate).then(() => true, () => false)) return candidate;
+    if (
+      await access(candidate).then(
+        () => true,
+        () => false,
+      )
+    )
+      return candidate;
   }
   return shippedFile;
 }

@@ -22,7 +22,11 @@ export function parseTomlText(text: string, file: string, hint?: string): TomlTa
     if (!(err instanceof TomlError)) throw err;
     // smol-toml's message is "Invalid TOML document: <reason>\n\n<code excerpt>"; keep only the reason.
     const reason = err.message.split('\n')[0]!.replace(/^Invalid TOML document: /, '');
-    throw new HoistError('INVALID_CONFIG', `${fileLocation(file, err)}: ${reason}`, { hint, cause: err, details: { file, line: err.line, column: err.column } });
+    throw new HoistError('INVALID_CONFIG', `${fileLocation(file, err)}: ${reason}`, {
+      hint,
+      cause: err,
+      details: { file, line: err.line, column: err.column },
+    });
   }
 }
 

@@ -51,7 +51,10 @@ export async function copyImage(source: ImageSource, store: Store, options: Copy
   const top = await readTopManifest(source, options.signal);
   const { raw, manifest, indexDigest, platform } = await selectInstance(source, top, options);
   if (manifest.config.size > MAX_MANIFEST_BYTES) {
-    throw new HoistError('INVALID_MANIFEST', `${source.description}: the config declares ${manifest.config.size} bytes, more than the ${MAX_MANIFEST_BYTES} an image config may have`);
+    throw new HoistError(
+      'INVALID_MANIFEST',
+      `${source.description}: the config declares ${manifest.config.size} bytes, more than the ${MAX_MANIFEST_BYTES} an image config may have`,
+    );
   }
   const signatures = ((await options.authorize?.(raw)) ?? []).map((signature) => {
     const blob = signatureToBlob(signature);
@@ -59,7 +62,12 @@ export async function copyImage(source: ImageSource, store: Store, options: Copy
   });
   emit({ type: 'copy-start', source: source.description });
   if (signatures.length > 0) emit({ type: 'signatures-check' });
-  const endInFlight = await store.markInFlight([raw.digest, manifest.config.digest, ...manifest.layers.map((l) => l.digest), ...signatures.map((s) => s.digest)]);
+  const endInFlight = await store.markInFlight([
+    raw.digest,
+    manifest.config.digest,
+    ...manifest.layers.map((l) => l.digest),
+    ...signatures.map((s) => s.digest),
+  ]);
   try {
     const blobs: { desc: Descriptor; kind: BlobKind }[] = [
       { desc: manifest.config, kind: 'config' },
@@ -106,7 +114,10 @@ async function selectInstance(source: ImageSource, top: RawManifest, options: Co
   if (parsed.kind === 'manifest') return { raw: top, manifest: parsed, indexDigest: undefined, platform: undefined };
   const chosen = chooseInstance(parsed.manifests, options.platform, source.description);
   debug('chose %s (%s) from index %s', chosen.digest, formatPlatform(chosen.platform!), top.digest);
-  const raw = verifiedManifest(await source.getManifest(chosen.digest, signalOption(options.signal)), source.description, { ...chosen, declaredBy: 'index entry' });
+  const raw = verifiedManifest(await source.getManifest(chosen.digest, signalOption(options.signal)), source.description, {
+    ...chosen,
+    declaredBy: 'index entry',
+  });
   const manifest = parseManifest(raw.bytes, chosen.mediaType || raw.mediaType, `${source.description}@${chosen.digest}`);
   if (manifest.kind !== 'manifest') {
     throw new HoistError('INVALID_MANIFEST', `${source.description}: index entry ${chosen.digest} is itself an index`);
@@ -131,9 +142,13 @@ function verifiedManifest(raw: RawManifest, what: string, wanted?: PinnedManifes
   if (wanted === undefined) return raw;
   if (!asked) verifyBytes(raw.bytes, wanted.digest, `manifest in ${what}`);
   if (wanted.size !== undefined && raw.bytes.length !== wanted.size) {
-    throw new HoistError('SIZE_MISMATCH', `${what}: ${wanted.declaredBy ?? 'the entry for'} ${wanted.digest} declares ${wanted.size} bytes, the manifest has ${raw.bytes.length}`, {
-      details: { reference: wanted.digest, expected: wanted.size, actual: raw.bytes.length },
-    });
+    throw new HoistError(
+      'SIZE_MISMATCH',
+      `${what}: ${wanted.declaredBy ?? 'the entry for'} ${wanted.digest} declares ${wanted.size} bytes, the manifest has ${raw.bytes.length}`,
+      {
+        details: { reference: wanted.digest, expected: wanted.size, actual: raw.bytes.length },
+      },
+    );
   }
   return raw;
 }

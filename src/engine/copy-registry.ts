@@ -91,7 +91,11 @@ async function decideAndCopy(input: string, ctx: PullContext): Promise<PulledIma
     // Not when the trust policy refused the newer image: the tag now names an image the user's
     // policy rejects, which a script must hear about as a failure, not as a warning.
     if (policy !== 'newer' || !useLocal || ctx.options.signal?.aborted || refusedByPolicy(err)) throw err;
-    ctx.emit({ type: 'warning', code: 'NEWER_CHECK_FAILED', message: `cannot check ${name} for a newer image; using the local image: ${(err as Error).message}` });
+    ctx.emit({
+      type: 'warning',
+      code: 'NEWER_CHECK_FAILED',
+      message: `cannot check ${name} for a newer image; using the local image: ${(err as Error).message}`,
+    });
     return present();
   }
 }
@@ -127,7 +131,13 @@ function announcer(resolution: Resolution, ctx: PullContext): (ref: ImageReferen
   };
 }
 
-async function pullCandidates(input: string, resolution: Resolution & { cacheFile: string }, conf: RegistriesConf, policy: PullPolicy, ctx: PullContext): Promise<PulledImage> {
+async function pullCandidates(
+  input: string,
+  resolution: Resolution & { cacheFile: string },
+  conf: RegistriesConf,
+  policy: PullPolicy,
+  ctx: PullContext,
+): Promise<PulledImage> {
   const errors: Error[] = [];
   const announce = announcer(resolution, ctx);
   for (const candidate of resolution.candidates) {

@@ -27,7 +27,12 @@ export interface LocalExplanation extends LocalSelection {
  * Opens the source as a pull would, reads its top manifest, and closes it: nothing reaches a store.
  * Opening may decompress a gzip archive; that copy goes to a temporary directory removed here.
  */
-export async function explainLocal(input: string, transport: LocalTransport, parsed: LocalName, options: { platform?: PlatformFlags; signal?: AbortSignal } = {}): Promise<LocalExplanation> {
+export async function explainLocal(
+  input: string,
+  transport: LocalTransport,
+  parsed: LocalName,
+  options: { platform?: PlatformFlags; signal?: AbortSignal } = {},
+): Promise<LocalExplanation> {
   const tmpDir = await mkdtemp(join(tmpdir(), 'hoist-resolve-'));
   try {
     const { source, names, selection } = await transport.open(parsed, { tmpDir, ...(options.signal ? { signal: options.signal } : {}) });

@@ -60,7 +60,8 @@ export async function explainTrust(input: string | undefined, options: Omit<Pull
   if (input === undefined) {
     const scopes = [{ scope: 'default', requirements: policy.default.map(describeRequirement) }];
     for (const [transport, entries] of Object.entries(policy.transports)) {
-      for (const [scope, requirements] of Object.entries(entries)) scopes.push({ scope: `transports.${transport}.${JSON.stringify(scope)}`, requirements: requirements.map(describeRequirement) });
+      for (const [scope, requirements] of Object.entries(entries))
+        scopes.push({ scope: `transports.${transport}.${JSON.stringify(scope)}`, requirements: requirements.map(describeRequirement) });
     }
     return { ...base, scopes };
   }
@@ -78,7 +79,13 @@ export async function explainTrust(input: string | undefined, options: Omit<Pull
   return { ...base, images };
 }
 
-async function explainImage(ctx: PullConfig, policy: Policy, identity: PolicyIdentity, shown: string, sources: { reference: string; mirror: boolean }[]): Promise<ExplainedImage> {
+async function explainImage(
+  ctx: PullConfig,
+  policy: Policy,
+  identity: PolicyIdentity,
+  shown: string,
+  sources: { reference: string; mirror: boolean }[],
+): Promise<ExplainedImage> {
   const { requirements, scopeLabel, tried } = requirementsFor(policy, identity);
   const problems: string[] = [];
   const signatureSources: ExplainedSignatureSource[] = [];
@@ -97,14 +104,26 @@ async function explainImage(ctx: PullConfig, policy: Policy, identity: PolicyIde
         useSigstoreAttachmentsFrom: storage.from.useSigstoreAttachments,
       });
       if (wantsSigstore && !storage.useSigstoreAttachments) {
-        problems.push(`the policy wants sigstore signatures, but use-sigstore-attachments is not true for ${source.reference} (${storage.from.useSigstoreAttachments}): a pull would find none`);
+        problems.push(
+          `the policy wants sigstore signatures, but use-sigstore-attachments is not true for ${source.reference} (${storage.from.useSigstoreAttachments}): a pull would find none`,
+        );
       }
     }
   } else if (identity.transport !== 'docker' && identity.transport !== 'dir' && wantsSignatures) {
-    problems.push(`${identity.transport}: images carry no signatures, so ${scopeLabel} refuses every image (A signature was required, but no signature exists)`);
+    problems.push(
+      `${identity.transport}: images carry no signatures, so ${scopeLabel} refuses every image (A signature was required, but no signature exists)`,
+    );
   }
   for (const requirement of requirements) problems.push(...(await requirementProblems(requirement)));
-  return { identity: shown, transport: identity.transport, scopesTried: tried, scope: scopeLabel, requirements: requirements.map(describeRequirement), signatureSources, problems };
+  return {
+    identity: shown,
+    transport: identity.transport,
+    scopesTried: tried,
+    scope: scopeLabel,
+    requirements: requirements.map(describeRequirement),
+    signatureSources,
+    problems,
+  };
 }
 
 /** Key files that cannot be used, and requirements hoist cannot satisfy, said before a pull meets them. */
@@ -113,12 +132,19 @@ async function requirementProblems(requirement: Requirement): Promise<string[]> 
   if (requirement.type === 'reject') return ['this entry is "reject": every image is refused'];
   if (requirement.type === 'signedBaseLayer') return ['signedBaseLayer is not implemented (as in containers/image): every image is refused'];
   if (requirement.type === 'signedBy') {
-    if (requirement.keyType !== 'GPGKeys' && requirement.keyType !== 'signedByGPGKeys') return [`keyType "${requirement.keyType}" is not implemented (as in containers/image)`];
+    if (requirement.keyType !== 'GPGKeys' && requirement.keyType !== 'signedByGPGKeys')
+      return [`keyType "${requirement.keyType}" is not implemented (as in containers/image)`];
     keySets.push(requirement.keys);
   }
   if (requirement.type === 'sigstoreSigned') {
     const { trust } = requirement;
-    keySets.push(trust.kind === 'keys' ? trust.keys : trust.kind === 'fulcio' ? [trust.ca] : [trust.caRoots, ...(trust.caIntermediates === undefined ? [] : [trust.caIntermediates])]);
+    keySets.push(
+      trust.kind === 'keys'
+        ? trust.keys
+        : trust.kind === 'fulcio'
+          ? [trust.ca]
+          : [trust.caRoots, ...(trust.caIntermediates === undefined ? [] : [trust.caIntermediates])],
+    );
     if (requirement.rekorPublicKeys !== undefined) keySets.push(requirement.rekorPublicKeys);
   }
   const problems: string[] = [];

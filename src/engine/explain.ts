@@ -78,7 +78,13 @@ export async function explainResolution(input: string, options: Omit<PullOptions
     }
   });
   const several = candidates.length > 1;
-  const behaviour = !several ? 'single' : conf.shortNameMode === 'disabled' ? 'try-all' : conf.shortNameMode === 'permissive' ? 'prompt-or-try-all' : 'prompt-or-fail';
+  const behaviour = !several
+    ? 'single'
+    : conf.shortNameMode === 'disabled'
+      ? 'try-all'
+      : conf.shortNameMode === 'permissive'
+        ? 'prompt-or-try-all'
+        : 'prompt-or-fail';
   return {
     input,
     shortName: resolution.shortName,

@@ -28,7 +28,13 @@ export function registryAuthorizer(ctx: PullConfig, logical: ImageReference, sou
         ctx.emit({ type: 'warning', code: 'SIGNATURES_NOT_READ', message: missingSignaturesHint });
       }
     }
-    return check(ctx, { identity, name: `docker://${formatReference(logical)}`, manifest, source, ...(missingSignaturesHint !== undefined ? { missingSignaturesHint } : {}) });
+    return check(ctx, {
+      identity,
+      name: `docker://${formatReference(logical)}`,
+      manifest,
+      source,
+      ...(missingSignaturesHint !== undefined ? { missingSignaturesHint } : {}),
+    });
   };
 }
 
@@ -45,10 +51,7 @@ export function localAuthorizer(ctx: PullConfig, transport: LocalTransport, pars
   };
 }
 
-async function check(
-  ctx: PullConfig,
-  image: Omit<ImageUnderPolicy, 'signatures'> & { source: ImageSource; manifest: RawManifest },
-): Promise<Signature[]> {
+async function check(ctx: PullConfig, image: Omit<ImageUnderPolicy, 'signatures'> & { source: ImageSource; manifest: RawManifest }): Promise<Signature[]> {
   const policy = await ctx.trustPolicy();
   const { source, ...rest } = image;
   const signal = ctx.options.signal;

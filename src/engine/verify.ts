@@ -29,7 +29,11 @@ export interface VerifyResult {
  * signatures kept when it was pulled. A name checks that name; an ID checks every name the image
  * has. The manifest is re-hashed first, so a store edited on disk cannot pass for a verified one.
  */
-export async function verifyStoredImage(input: string, store: Store, options: Pick<PullOptions, 'signaturePolicy' | 'env' | 'onEvent'> = {}): Promise<VerifyResult> {
+export async function verifyStoredImage(
+  input: string,
+  store: Store,
+  options: Pick<PullOptions, 'signaturePolicy' | 'env' | 'onEvent'> = {},
+): Promise<VerifyResult> {
   const ctx = await loadPullConfig(options);
   const match = await store.lookupMatch(input);
   if (match === undefined) throw new HoistError('IMAGE_NOT_KNOWN', `${input}: image not known`);

@@ -69,7 +69,12 @@ export class BulkConnection {
    * (unless `fresh`), else a new one: direct, to `proxy` for an http URL (the request then names
    * the URL whole), or through a tunnel `proxy` opens for an https one.
    */
-  static async open(url: URL, tls: TlsSettings, proxy: ProxyRoute | undefined, { fresh = false, signal }: { fresh?: boolean; signal?: AbortSignal | undefined } = {}): Promise<BulkConnection> {
+  static async open(
+    url: URL,
+    tls: TlsSettings,
+    proxy: ProxyRoute | undefined,
+    { fresh = false, signal }: { fresh?: boolean; signal?: AbortSignal | undefined } = {},
+  ): Promise<BulkConnection> {
     const poolKey = `${settingsKey(tls)} ${proxy?.key ?? ''} ${url.protocol}//${url.host}`;
     const pooled = fresh ? undefined : idle.get(poolKey)?.pop();
     if (pooled !== undefined && !pooled.socket.destroyed) {
@@ -82,7 +87,9 @@ export class BulkConnection {
       return new BulkConnection(poolKey, () => openTls(url, tls, { socket: tunnel }));
     }
     if (proxy !== undefined) return new BulkConnection(poolKey, (onread) => connectTcp({ host: proxy.hostname, port: proxy.port, onread: onread() }), proxy);
-    return new BulkConnection(poolKey, (onread) => connectTcp({ host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(url.port || 80), onread: onread() }));
+    return new BulkConnection(poolKey, (onread) =>
+      connectTcp({ host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(url.port || 80), onread: onread() }),
+    );
   }
 
   /** Hands the connection's events to `user` and reads on, with `timeoutMs` of silence allowed. */

@@ -304,10 +304,12 @@ export class BulkBody implements AsyncIterable<Buffer> {
       chunks.push(Buffer.from(chunk));
       wake();
       return new Promise<void>((resolve) => (wakeSink = resolve));
-    }).then(
-      () => (end = {}),
-      (error: unknown) => (end = { failure: { error } }),
-    ).finally(wake);
+    })
+      .then(
+        () => (end = {}),
+        (error: unknown) => (end = { failure: { error } }),
+      )
+      .finally(wake);
     try {
       for (;;) {
         const chunk = chunks.shift();

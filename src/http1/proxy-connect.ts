@@ -93,8 +93,10 @@ export function openTunnel(proxy: ProxyRoute, authority: string, signal?: AbortS
       }
     }
     const onError = (error: Error) => fail(markProxyError(error, proxy));
-    const onEnd = () => fail(markProxyError(Object.assign(new Error('the proxy closed the connection before answering CONNECT'), { code: 'ECONNRESET' }), proxy));
-    const onTimeout = () => fail(markProxyError(Object.assign(new Error(`no answer to CONNECT for ${TUNNEL_TIMEOUT_MS / 1000} s`), { code: 'ETIMEDOUT' }), proxy));
+    const onEnd = () =>
+      fail(markProxyError(Object.assign(new Error('the proxy closed the connection before answering CONNECT'), { code: 'ECONNRESET' }), proxy));
+    const onTimeout = () =>
+      fail(markProxyError(Object.assign(new Error(`no answer to CONNECT for ${TUNNEL_TIMEOUT_MS / 1000} s`), { code: 'ETIMEDOUT' }), proxy));
     socket.on('data', onData).on('error', onError).on('end', onEnd).on('timeout', onTimeout);
     socket.setTimeout(TUNNEL_TIMEOUT_MS);
     if (signal?.aborted) {

@@ -61,7 +61,9 @@ export function proxyRules(env: NodeJS.ProcessEnv): ProxyRules {
   const cgi = (env.REQUEST_METHOD ?? '') !== '';
   const exempt = noProxyMatcher(noProxy);
   // Hashed: the values may hold a proxy password.
-  const key = createHash('sha256').update(JSON.stringify([httpsValue?.[1], httpValue?.[1], noProxy, cgi])).digest('hex');
+  const key = createHash('sha256')
+    .update(JSON.stringify([httpsValue?.[1], httpValue?.[1], noProxy, cgi]))
+    .digest('hex');
   return {
     key,
     forUrl(url) {
@@ -95,7 +97,11 @@ function parseProxy(value: string, variable: string): Setting {
   try {
     url = new URL(withScheme);
   } catch {
-    return { error: new HoistError('INVALID_CONFIG', `${variable} does not hold a proxy URL`, { hint: `write it as http://HOST:PORT or http://USER:PASSWORD@HOST:PORT` }) };
+    return {
+      error: new HoistError('INVALID_CONFIG', `${variable} does not hold a proxy URL`, {
+        hint: `write it as http://HOST:PORT or http://USER:PASSWORD@HOST:PORT`,
+      }),
+    };
   }
   if (url.protocol !== 'http:') {
     return {

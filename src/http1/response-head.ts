@@ -31,7 +31,12 @@ export function parseResponseHead(text: string, where: string): ResponseHead {
     const previous = headers.get(name);
     headers.set(name, previous === undefined ? value : Array.isArray(previous) ? [...previous, value] : [previous, value]);
   }
-  const connection = [headers.get('connection') ?? []].flat().join(',').toLowerCase().split(',').map((t) => t.trim());
+  const connection = [headers.get('connection') ?? []]
+    .flat()
+    .join(',')
+    .toLowerCase()
+    .split(',')
+    .map((t) => t.trim());
   const keepAlive = status[1] === '1' ? !connection.includes('close') : connection.includes('keep-alive');
   return { statusCode: Number(status[2]), keepAlive, headers: Object.fromEntries(headers) };
 }
@@ -43,14 +48,24 @@ export function bodyFraming({ statusCode, headers }: ResponseHead, where: string
   if (statusCode === 204 || statusCode === 304) return { kind: 'none' };
   const encoding = headers['transfer-encoding'];
   if (encoding !== undefined) {
-    const codings = [encoding].flat().join(',').split(',').map((c) => c.trim().toLowerCase());
+    const codings = [encoding]
+      .flat()
+      .join(',')
+      .split(',')
+      .map((c) => c.trim().toLowerCase());
     if (codings.at(-1) !== 'chunked') throw protocolError(where, `unsupported Transfer-Encoding "${[encoding].flat().join(', ')}"`);
     if (codings.length > 1) throw protocolError(where, `unsupported Transfer-Encoding "${[encoding].flat().join(', ')}"`);
     return { kind: 'chunked' };
   }
   const length = headers['content-length'];
   if (length === undefined) return { kind: 'close' };
-  const values = new Set([length].flat().join(',').split(',').map((v) => v.trim()));
+  const values = new Set(
+    [length]
+      .flat()
+      .join(',')
+      .split(',')
+      .map((v) => v.trim()),
+  );
   const [only] = values;
   if (values.size !== 1 || only === undefined || !/^\d{1,15}$/.test(only)) {
     throw protocolError(where, `bad Content-Length ${JSON.stringify([length].flat().join(', '))}`);

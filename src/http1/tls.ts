@@ -84,9 +84,7 @@ function trustMaterial({ insecure, certs }: TlsSettings) {
     // Extra CAs are trusted in addition to the system roots, not instead of them. Nothing is
     // verified for an insecure registry, so no CA at all: loading the system roots costs ~26 ms.
     ...(insecure ? { ca: [] } : certs !== undefined && certs.ca.length > 0 ? { ca: [...rootCertificates, ...certs.ca] } : {}),
-    ...(certs !== undefined && certs.clientCerts.length > 0
-      ? { cert: certs.clientCerts.map((c) => c.cert), key: certs.clientCerts.map((c) => c.key) }
-      : {}),
+    ...(certs !== undefined && certs.clientCerts.length > 0 ? { cert: certs.clientCerts.map((c) => c.cert), key: certs.clientCerts.map((c) => c.key) } : {}),
   };
 }
 

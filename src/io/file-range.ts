@@ -47,7 +47,11 @@ export async function pumpFileRange(fh: FileHandle, range: FileRange, sink: Chun
     for (let i = 0; pending !== undefined; i ^= 1) {
       const bytesRead = await pending;
       pending = undefined;
-      if (bytesRead === 0) throw new HoistError('INVALID_SOURCE', `${what} was cut short at byte ${position - range.start} of ${range.length} (the file changed while being read)`);
+      if (bytesRead === 0)
+        throw new HoistError(
+          'INVALID_SOURCE',
+          `${what} was cut short at byte ${position - range.start} of ${range.length} (the file changed while being read)`,
+        );
       if (signal?.aborted) throw abortError(signal);
       position += bytesRead;
       if (position < end) pending = readInto(i ^ 1, position);

@@ -62,11 +62,19 @@ export async function runLimited(tasks: readonly LimitedTask[], limit: number, p
  * `fn` over `items` with at most `limit` running at once, results in input order; the first
  * failure stops the others as runLimited does.
  */
-export async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T, signal: AbortSignal) => Promise<R>, parent?: AbortSignal): Promise<R[]> {
+export async function mapLimited<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, signal: AbortSignal) => Promise<R>,
+  parent?: AbortSignal,
+): Promise<R[]> {
   const results: R[] = new Array(items.length);
-  const tasks = items.map((item, i): LimitedTask => async (signal) => {
-    results[i] = await fn(item, signal);
-  });
+  const tasks = items.map(
+    (item, i): LimitedTask =>
+      async (signal) => {
+        results[i] = await fn(item, signal);
+      },
+  );
   await runLimited(tasks, limit, parent);
   return results;
 }

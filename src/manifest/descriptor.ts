@@ -44,7 +44,10 @@ export function validateDescriptor(value: unknown, where: string): Descriptor {
     throw new HoistError('INVALID_MANIFEST', `${where}: descriptor ${d.digest} has an invalid size`);
   }
   if (d.platform !== undefined && !isPlatform(d.platform)) {
-    throw new HoistError('INVALID_MANIFEST', `${where}: descriptor ${d.digest} has an invalid platform (os and architecture must be strings, as variant and os.version if given; os.features a list of strings)`);
+    throw new HoistError(
+      'INVALID_MANIFEST',
+      `${where}: descriptor ${d.digest} has an invalid platform (os and architecture must be strings, as variant and os.version if given; os.features a list of strings)`,
+    );
   }
   if (d.annotations !== undefined && !isStringMap(d.annotations)) {
     throw new HoistError('INVALID_MANIFEST', `${where}: descriptor ${d.digest} has invalid annotations (an object of strings)`);

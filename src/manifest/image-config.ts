@@ -25,8 +25,13 @@ export interface ImageConfig {
 const PLATFORM_FIELDS = ['os', 'architecture', 'variant'] as const;
 
 export function parseImageConfig(bytes: Buffer, where: string): ImageConfig {
-  const doc = parseJsonObject(bytes, (p) =>
-    new HoistError('INVALID_MANIFEST', p.problem === 'syntax' ? `${where}: image config is not valid JSON: ${p.message}` : `${where}: image config is not a JSON object`),
+  const doc = parseJsonObject(
+    bytes,
+    (p) =>
+      new HoistError(
+        'INVALID_MANIFEST',
+        p.problem === 'syntax' ? `${where}: image config is not valid JSON: ${p.message}` : `${where}: image config is not a JSON object`,
+      ),
   );
   // The platform fields decide which image this is: anything but a string there is refused here,
   // not met later by code that compares platforms.

@@ -20,12 +20,7 @@ export const imageManifestMediaTypes: ReadonlySet<string> = new Set([MediaType.o
 export const schema1MediaTypes: ReadonlySet<string> = new Set([MediaType.dockerSchema1, MediaType.dockerSchema1Signed]);
 
 /** The Accept header value for manifest requests, preferred types first. */
-export const manifestAccept: readonly string[] = [
-  MediaType.ociIndex,
-  MediaType.dockerManifestList,
-  MediaType.ociManifest,
-  MediaType.dockerManifest,
-];
+export const manifestAccept: readonly string[] = [MediaType.ociIndex, MediaType.dockerManifestList, MediaType.ociManifest, MediaType.dockerManifest];
 
 /** Size cap for manifests and configs: larger documents are refused before being read whole. */
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;

@@ -36,8 +36,13 @@ const schema1Error = (where: string) =>
 export function parseManifest(bytes: Buffer, contentType: string | undefined, where: string): ParsedManifest {
   const claimed = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
   if (schema1MediaTypes.has(claimed)) throw schema1Error(where);
-  const m = parseJsonObject(bytes, (p) =>
-    new HoistError('INVALID_MANIFEST', p.problem === 'syntax' ? `${where}: manifest is not valid JSON: ${p.message}` : `${where}: manifest is not a JSON object`),
+  const m = parseJsonObject(
+    bytes,
+    (p) =>
+      new HoistError(
+        'INVALID_MANIFEST',
+        p.problem === 'syntax' ? `${where}: manifest is not valid JSON: ${p.message}` : `${where}: manifest is not a JSON object`,
+      ),
   );
   if (m.schemaVersion === 1) throw schema1Error(where);
   if (m.schemaVersion !== 2) {

@@ -109,12 +109,8 @@ export function chooseInstance(manifests: readonly Descriptor[], wanted: WantedP
     if (r >= 0 && (best === undefined || r < best.r)) best = { d, r };
   }
   if (best !== undefined) return best.d;
-  const offered = manifests
-    .filter((d) => d.platform !== undefined && d.platform.os !== 'unknown')
-    .map((d) => formatPlatform(d.platform!));
-  throw new HoistError(
-    'NO_MATCHING_PLATFORM',
-    `${where}: no image found in image index for architecture "${formatPlatform(want)}"`,
-    { hint: offered.length > 0 ? `the index offers: ${[...new Set(offered)].join(', ')}; choose one with --platform` : 'the index lists no platforms' },
-  );
+  const offered = manifests.filter((d) => d.platform !== undefined && d.platform.os !== 'unknown').map((d) => formatPlatform(d.platform!));
+  throw new HoistError('NO_MATCHING_PLATFORM', `${where}: no image found in image index for architecture "${formatPlatform(want)}"`, {
+    hint: offered.length > 0 ? `the index offers: ${[...new Set(offered)].join(', ')}; choose one with --platform` : 'the index lists no platforms',
+  });
 }

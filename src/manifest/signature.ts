@@ -64,7 +64,9 @@ export function signatureToBlob(signature: Signature): Buffer {
 const OPENPGP_FIRST_BYTES = new Set([0xa0, 0xa1, 0xa2, 0xa3, 0xc8, 0x90, 0x91, 0x92, 0x3d, 0xc4, 0x88, 0x89, 0x8a, 0x8b, 0xc2]);
 
 function sigstoreFromJson(data: Buffer, what: string): SigstoreSignature {
-  const o = parseJsonObject(data, (p) => invalid(what, p.problem === 'syntax' ? 'its sigstore JSON does not parse' : 'its sigstore JSON lacks mimeType or payload'));
+  const o = parseJsonObject(data, (p) =>
+    invalid(what, p.problem === 'syntax' ? 'its sigstore JSON does not parse' : 'its sigstore JSON lacks mimeType or payload'),
+  );
   if (typeof o.mimeType !== 'string' || typeof o.payload !== 'string') {
     throw invalid(what, 'its sigstore JSON lacks mimeType or payload');
   }

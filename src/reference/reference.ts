@@ -44,7 +44,10 @@ const TRANSPORT_PREFIX = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
 
 /** `invalid reference "<input>": <reason>`, the input quoted so that no byte of it reaches a terminal raw. */
 export function invalidReference(input: string, reason: string, cause?: unknown): HoistError {
-  return new HoistError('INVALID_REFERENCE', `invalid reference ${quoted(input)}: ${reason}`, { details: { reference: input }, ...(cause === undefined ? {} : { cause }) });
+  return new HoistError('INVALID_REFERENCE', `invalid reference ${quoted(input)}: ${reason}`, {
+    details: { reference: input },
+    ...(cause === undefined ? {} : { cause }),
+  });
 }
 
 function fail(input: string, reason: string, cause?: unknown): never {

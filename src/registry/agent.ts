@@ -90,7 +90,10 @@ function sendingToProxies(proxies: ProxyRules): Dispatcher.DispatcherComposeInte
     // hoist's own request() (undici.ts) always gives the headers as an object.
     const headers: IncomingHttpHeaders = { ...(options.headers as IncomingHttpHeaders), host: origin.host };
     if (proxy.authorization !== undefined) headers['proxy-authorization'] = proxy.authorization;
-    return dispatch({ ...options, origin: proxy.origin, path: `${origin.origin}${options.path}`, headers }, new ThroughProxy(handler, proxy, authorityOf(origin)));
+    return dispatch(
+      { ...options, origin: proxy.origin, path: `${origin.origin}${options.path}`, headers },
+      new ThroughProxy(handler, proxy, authorityOf(origin)),
+    );
   };
 }
 

@@ -95,7 +95,10 @@ function bytesToSkip(response: RegistryResponse<BulkBody>, offset: number, size:
   const contentRange = headerValue(response.headers['content-range']) ?? '';
   const range = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(contentRange);
   if (response.status !== 206 || range === null || Number(range[1]) !== offset || (range[3] !== '*' && Number(range[3]) !== size)) {
-    throw new HoistError('REGISTRY_ERROR', `${what}: asked to resume at byte ${offset}, the registry answered ${response.status} with Content-Range ${JSON.stringify(contentRange)}`);
+    throw new HoistError(
+      'REGISTRY_ERROR',
+      `${what}: asked to resume at byte ${offset}, the registry answered ${response.status} with Content-Range ${JSON.stringify(contentRange)}`,
+    );
   }
   return 0;
 }

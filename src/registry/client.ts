@@ -206,9 +206,13 @@ export class RegistryClient {
       if (hops === MAX_REDIRECTS) throw new HoistError('REGISTRY_ERROR', `too many redirects for ${req.subject.kind} ${req.subject.name}`);
       const next = parseUrl(location, url, `the Location of ${url.host}'s redirect for ${req.subject.kind} ${req.subject.name}`);
       if (next.protocol !== 'https:' && !(next.protocol === 'http:' && this.#insecure)) {
-        throw new HoistError('REGISTRY_ERROR', `${this.registry} redirected ${req.subject.kind} ${req.subject.name} to ${next.protocol}//${next.host}, which is not HTTPS`, {
-          hint: '--tls-verify=false allows plain HTTP',
-        });
+        throw new HoistError(
+          'REGISTRY_ERROR',
+          `${this.registry} redirected ${req.subject.kind} ${req.subject.name} to ${next.protocol}//${next.host}, which is not HTTPS`,
+          {
+            hint: '--tls-verify=false allows plain HTTP',
+          },
+        );
       }
       url = next;
     }
@@ -233,7 +237,12 @@ async function ping(
       return await withRetries(retry, `ping ${url.href}`, options.signal, async () => {
         let response: Dispatcher.ResponseData;
         try {
-          response = await request(url, { method: 'GET', headers: { 'user-agent': options.userAgent ?? DEFAULT_USER_AGENT }, dispatcher, signal: options.signal });
+          response = await request(url, {
+            method: 'GET',
+            headers: { 'user-agent': options.userAgent ?? DEFAULT_USER_AGENT },
+            dispatcher,
+            signal: options.signal,
+          });
         } catch (err) {
           throw firstContactError(err, url, options.signal);
         }
@@ -269,7 +278,12 @@ async function ping(
 function firstContactError(err: unknown, url: URL, signal: AbortSignal | undefined): HoistError {
   const error = networkError(err, url, signal);
   if (!isConnectTimeout(err)) return error;
-  return new HoistError(error.code, error.message, { cause: error.cause, retryable: false, details: error.details, ...(error.hint !== undefined ? { hint: error.hint } : {}) });
+  return new HoistError(error.code, error.message, {
+    cause: error.cause,
+    retryable: false,
+    details: error.details,
+    ...(error.hint !== undefined ? { hint: error.hint } : {}),
+  });
 }
 
 function combine(a: AbortSignal | undefined, b: AbortSignal | undefined): AbortSignal | undefined {

@@ -150,7 +150,10 @@ function getSignature(url: URL, options: LookasideOptions): Promise<{ bytes: Buf
       return bytes === undefined ? undefined : { bytes, where };
     } catch (err) {
       if (deadline.aborted && !options.signal?.aborted) {
-        throw new HoistError('CONNECTION_FAILED', `reading signature from ${where}: no complete answer within ${timeoutMs} ms`, { retryable: true, cause: err });
+        throw new HoistError('CONNECTION_FAILED', `reading signature from ${where}: no complete answer within ${timeoutMs} ms`, {
+          retryable: true,
+          cause: err,
+        });
       }
       throw err;
     }
@@ -214,7 +217,9 @@ function redirectTarget(from: URL, location: string, where: string): URL {
 /** `status N (reason)`, as containers/image words an unexpected status; 408, 429 and 5xx may pass. */
 function statusError(status: number, where: string, retryAfter: string | string[] | undefined): HoistError {
   const retryable = status === 408 || status === 429 || status >= 500;
-  const error = new HoistError('REGISTRY_ERROR', `reading signature from ${where}: status ${status} (${STATUS_CODES[status] ?? 'unknown status'})`, { retryable });
+  const error = new HoistError('REGISTRY_ERROR', `reading signature from ${where}: status ${status} (${STATUS_CODES[status] ?? 'unknown status'})`, {
+    retryable,
+  });
   return retryable ? new RetryAfterError(error, parseRetryAfter(retryAfter)) : error;
 }
 
@@ -224,7 +229,11 @@ function connectionError(err: unknown, url: URL, where: string, signal: AbortSig
   if (err instanceof HoistError) return err;
   const error = networkError(err, url, signal);
   if (error.code === 'ABORTED') return error;
-  return new HoistError(error.code, `reading signature from ${where}: ${error.message}`, { retryable: error.retryable, cause: error.cause ?? error, details: error.details });
+  return new HoistError(error.code, `reading signature from ${where}: ${error.message}`, {
+    retryable: error.retryable,
+    cause: error.cause ?? error,
+    details: error.details,
+  });
 }
 
 /**
@@ -246,4 +255,3 @@ function warnAboutHtml(contentType: string | undefined, where: string, onWarning
 function printableUrl(url: URL): string {
   return `${url.protocol}//${url.host}${url.pathname}`;
 }
-

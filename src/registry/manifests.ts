@@ -78,5 +78,7 @@ function mediaTypeOf(contentType: string | string[] | undefined): string {
 }
 
 function mismatch(name: string, expected: string, actual: string, by: string): HoistError {
-  return new HoistError('DIGEST_MISMATCH', `digest mismatch for manifest ${name}: expected ${expected} (${by}), got ${actual}`, { details: { reference: name, expected, actual } });
+  return new HoistError('DIGEST_MISMATCH', `digest mismatch for manifest ${name}: expected ${expected} (${by}), got ${actual}`, {
+    details: { reference: name, expected, actual },
+  });
 }

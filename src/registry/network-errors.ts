@@ -66,7 +66,7 @@ export function networkError(error: unknown, url: URL, signal?: AbortSignal): Ho
   }
   return new HoistError('CONNECTION_FAILED', `connection to ${where} failed: ${detail}${code ? ` (${code})` : ''}`, {
     cause: error,
-      details,
+    details,
     retryable: RETRYABLE.has(code),
   });
 }

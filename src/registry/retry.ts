@@ -25,7 +25,12 @@ export class RetryAfterError extends HoistError {
   readonly retryAfterMs: number | undefined;
 
   constructor(error: HoistError, retryAfterMs: number | undefined) {
-    super(error.code, error.message, { retryable: error.retryable, ...(error.hint !== undefined ? { hint: error.hint } : {}), cause: error.cause, details: error.details });
+    super(error.code, error.message, {
+      retryable: error.retryable,
+      ...(error.hint !== undefined ? { hint: error.hint } : {}),
+      cause: error.cause,
+      details: error.details,
+    });
     this.retryAfterMs = retryAfterMs;
   }
 }

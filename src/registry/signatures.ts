@@ -45,7 +45,12 @@ export async function fetchSignatures(
   const simple = client.supportsSignatureExtension
     ? await fetchExtensionSignatures(client, manifestDigest, signal)
     : storage.lookaside !== undefined
-      ? await readLookasideSignatures(storage.lookaside, client.path, manifestDigest, { proxies: client.proxies, ...options, retry: client.retry, ...signalOption(combine(client.signal, signal)) })
+      ? await readLookasideSignatures(storage.lookaside, client.path, manifestDigest, {
+          proxies: client.proxies,
+          ...options,
+          retry: client.retry,
+          ...signalOption(combine(client.signal, signal)),
+        })
       : [];
   const sigstore = storage.useSigstoreAttachments ? await fetchSigstoreAttachments(client, manifestDigest, signal) : [];
   return [...simple, ...sigstore];
@@ -68,11 +73,12 @@ async function fetchExtensionSignatures(client: RegistryClient, digest: string, 
         subject: { kind: 'manifest', name },
         ...signalOption(signal),
       });
-      return readBounded(response.body, response.headers['content-length'], MAX_SIGNATURE_LIST_BYTES, { code: 'REGISTRY_ERROR', what: `the signature list of ${name}` }).catch(
-        (err: unknown) => {
-          throw networkError(err, response.url, signal);
-        },
-      );
+      return readBounded(response.body, response.headers['content-length'], MAX_SIGNATURE_LIST_BYTES, {
+        code: 'REGISTRY_ERROR',
+        what: `the signature list of ${name}`,
+      }).catch((err: unknown) => {
+        throw networkError(err, response.url, signal);
+      });
     });
   } catch (err) {
     if (!(err instanceof HoistError) || err.code === 'ABORTED') throw err;
@@ -94,7 +100,10 @@ function parseSignatureList(bytes: Buffer, registry: string, name: string): Sign
   if (list === undefined || list === null) return [];
   if (!Array.isArray(list)) throw malformed('"signatures" is not a list');
   if (list.length > MAX_SIGNATURES) {
-    throw new HoistError('REGISTRY_ERROR', `${registry} sent ${list.length} signatures for ${name}, more than ${MAX_SIGNATURES}; assuming that's unreasonable and a server error`);
+    throw new HoistError(
+      'REGISTRY_ERROR',
+      `${registry} sent ${list.length} signatures for ${name}, more than ${MAX_SIGNATURES}; assuming that's unreasonable and a server error`,
+    );
   }
   const signatures: Signature[] = [];
   for (const [i, entry] of list.entries()) {
@@ -127,7 +136,10 @@ async function fetchSigstoreAttachments(client: RegistryClient, digest: string, 
   }
   // Media types are case-insensitive (c/image compares the parsed, lower-cased Content-Type).
   if (manifest.mediaType.toLowerCase() !== MediaType.ociManifest) {
-    throw new HoistError('INVALID_SIGNATURE', `unexpected MIME type for sigstore attachment manifest ${name}: ${printable(JSON.stringify(manifest.mediaType))}`);
+    throw new HoistError(
+      'INVALID_SIGNATURE',
+      `unexpected MIME type for sigstore attachment manifest ${name}: ${printable(JSON.stringify(manifest.mediaType))}`,
+    );
   }
   const parsed = parseManifest(manifest.bytes, manifest.mediaType, `sigstore attachment manifest ${name}`);
   if (parsed.kind !== 'manifest') throw new HoistError('INVALID_SIGNATURE', `sigstore attachment manifest ${name} is an index`);
@@ -162,10 +174,17 @@ async function fetchAttachmentLayer(client: RegistryClient, layer: Descriptor, s
   const what = `sigstore attachment layer ${name}`;
   if (layer.size > MAX_SIGNATURE_BYTES) throw new HoistError('INVALID_SIGNATURE', `${what} is larger than ${MAX_SIGNATURE_BYTES} bytes`);
   return withRetries(client.retry, what, signal ?? client.signal, async () => {
-    const response = await client.send({ method: 'GET', path: `/v2/${client.path}/blobs/${layer.digest}`, subject: { kind: 'blob', name }, ...signalOption(signal) });
-    const bytes = await readBounded(response.body, response.headers['content-length'], MAX_SIGNATURE_BYTES, { code: 'INVALID_SIGNATURE', what }).catch((err: unknown) => {
-      throw networkError(err, response.url, signal);
+    const response = await client.send({
+      method: 'GET',
+      path: `/v2/${client.path}/blobs/${layer.digest}`,
+      subject: { kind: 'blob', name },
+      ...signalOption(signal),
     });
+    const bytes = await readBounded(response.body, response.headers['content-length'], MAX_SIGNATURE_BYTES, { code: 'INVALID_SIGNATURE', what }).catch(
+      (err: unknown) => {
+        throw networkError(err, response.url, signal);
+      },
+    );
     verifyBytes(bytes, layer.digest, what);
     return bytes;
   });

@@ -50,7 +50,8 @@ function checkedTag(client: RegistryClient, tag: string): string {
   } catch {
     parsed = undefined;
   }
-  if (parsed !== tag) throw new HoistError('REGISTRY_ERROR', `${client.registry} sent a tag list for ${client.repository} with an invalid tag ${quoted(clipped(tag, 160))}`);
+  if (parsed !== tag)
+    throw new HoistError('REGISTRY_ERROR', `${client.registry} sent a tag list for ${client.repository} with an invalid tag ${quoted(clipped(tag, 160))}`);
   return tag;
 }
 

@@ -98,9 +98,13 @@ function realmUrl(req: TokenRequest): URL {
   const url = parseUrl(req.realm, undefined, `the token service (realm) that ${req.registry} named`);
   if (url.protocol === 'https:' || (url.protocol === 'http:' && req.insecure)) return url;
   if (url.protocol === 'http:') {
-    throw new HoistError('REGISTRY_ERROR', `${req.registry} named a token service over plain HTTP (${url.origin}); hoist sends no credentials and takes no token over an unencrypted connection`, {
-      hint: `if the network to ${url.host} is trusted, mark ${req.registry} insecure (registries.conf: insecure = true, or --tls-verify=false); that also turns off TLS verification for it`,
-    });
+    throw new HoistError(
+      'REGISTRY_ERROR',
+      `${req.registry} named a token service over plain HTTP (${url.origin}); hoist sends no credentials and takes no token over an unencrypted connection`,
+      {
+        hint: `if the network to ${url.host} is trusted, mark ${req.registry} insecure (registries.conf: insecure = true, or --tls-verify=false); that also turns off TLS verification for it`,
+      },
+    );
   }
   throw new HoistError('REGISTRY_ERROR', `${req.registry} named a token service with an unsupported URL scheme: ${quoted(url.protocol)}`);
 }

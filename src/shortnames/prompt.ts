@@ -86,5 +86,11 @@ export function selectItem(items: readonly string[], { input, output }: PromptSt
 
 /** A `prompt` for resolveShortName that asks on the given terminal streams. */
 export function terminalPrompt(streams: PromptStreams): (candidates: Candidate[]) => Promise<Candidate> {
-  return async (candidates) => candidates[await selectItem(candidates.map((c) => formatReference(c.reference)), streams)]!;
+  return async (candidates) =>
+    candidates[
+      await selectItem(
+        candidates.map((c) => formatReference(c.reference)),
+        streams,
+      )
+    ]!;
 }

@@ -5,14 +5,7 @@
  */
 import type { AliasEntry, RegistriesConf, ShortNameMode } from '../config/registries/index.js';
 import { HoistError } from '../errors.js';
-import {
-  isShortName,
-  parseReference,
-  parseReferenceParts,
-  repositoryName,
-  withDefaultTag,
-  type ImageReference,
-} from '../reference/index.js';
+import { isShortName, parseReference, parseReferenceParts, repositoryName, withDefaultTag, type ImageReference } from '../reference/index.js';
 
 export type CandidateOrigin = 'alias' | 'alias-cache' | 'search' | 'prompt' | 'fully-qualified';
 
@@ -73,11 +66,13 @@ export async function resolveShortName(input: string, opts: ResolveOptions): Pro
       hint: 'use a fully qualified name, or set unqualified-search-registries or an alias in registries.conf',
     });
   }
-  const candidates = registries.map((registry): Candidate => ({
-    reference: withDefaultTag(parseReference(`${registry}/${input}`)),
-    origin: 'search',
-    ...(file === undefined ? {} : { file }),
-  }));
+  const candidates = registries.map(
+    (registry): Candidate => ({
+      reference: withDefaultTag(parseReference(`${registry}/${input}`)),
+      origin: 'search',
+      ...(file === undefined ? {} : { file }),
+    }),
+  );
   const searching = {
     ...resolution,
     candidates,

@@ -35,7 +35,10 @@ export interface BlobWriteOptions {
 const CLAIM_POLL_MS = 100;
 
 export async function blobExists(paths: StorePaths, digest: string): Promise<boolean> {
-  return access(paths.blob(digest)).then(() => true, () => false);
+  return access(paths.blob(digest)).then(
+    () => true,
+    () => false,
+  );
 }
 
 /**
@@ -44,12 +47,7 @@ export async function blobExists(paths: StorePaths, digest: string): Promise<boo
  * another process is already downloading the same blob, waits for it to land instead of fetching
  * twice. Only the claim holder touches a blob's ingest file, which is what makes resuming it safe.
  */
-export async function writeBlob(
-  paths: StorePaths,
-  expected: ExpectedBlob,
-  read: BlobReader,
-  options: BlobWriteOptions = {},
-): Promise<BlobWriteResult> {
+export async function writeBlob(paths: StorePaths, expected: ExpectedBlob, read: BlobReader, options: BlobWriteOptions = {}): Promise<BlobWriteResult> {
   const final = paths.blob(expected.digest);
   let waited = false;
   for (;;) {

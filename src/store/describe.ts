@@ -33,7 +33,9 @@ export interface StoredImageReader {
 export async function describeImage(store: StoredImageReader, record: ImageRecord): Promise<ImageInfo> {
   const [manifest, config] = await Promise.all([store.manifestOf(record), store.configOf(record)]);
   // Each name's own digests: the manifest's, and the index it was pulled from (if it was).
-  const repoDigests = record.names.flatMap((n) => [record.manifestDigest, ...(record.indexDigests[n] !== undefined ? [record.indexDigests[n]!] : [])].map((d) => `${repositoryName(parseReference(n))}@${d}`));
+  const repoDigests = record.names.flatMap((n) =>
+    [record.manifestDigest, ...(record.indexDigests[n] !== undefined ? [record.indexDigests[n]!] : [])].map((d) => `${repositoryName(parseReference(n))}@${d}`),
+  );
   const indexDigest = record.names.length > 0 ? record.indexDigests[record.names[0]!] : undefined;
   return {
     Id: record.id,

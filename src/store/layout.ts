@@ -26,11 +26,21 @@ export function defaultStoreRoot(env: NodeJS.ProcessEnv = process.env): string {
 /** The file names of the OCI image layout plus hoist's own files beside it. */
 export class StorePaths {
   constructor(readonly root: string) {}
-  get ociLayout(): string { return join(this.root, 'oci-layout'); }
-  get index(): string { return join(this.root, 'index.json'); }
-  get tmp(): string { return join(this.root, 'tmp'); }
-  get lock(): string { return join(this.root, 'store.lock'); }
-  get events(): string { return join(this.root, 'events.jsonl'); }
+  get ociLayout(): string {
+    return join(this.root, 'oci-layout');
+  }
+  get index(): string {
+    return join(this.root, 'index.json');
+  }
+  get tmp(): string {
+    return join(this.root, 'tmp');
+  }
+  get lock(): string {
+    return join(this.root, 'store.lock');
+  }
+  get events(): string {
+    return join(this.root, 'events.jsonl');
+  }
   blob(digest: string): string {
     const { algorithm, hex } = parseDigest(digest);
     return join(this.root, 'blobs', algorithm, hex);

@@ -25,6 +25,9 @@ export async function withStoreLock<T>(paths: StorePaths, fn: () => Promise<T>):
   } catch (err) {
     if (!(err instanceof FileLockError)) throw err;
     if (err.phase === 'acquire') throw new HoistError('STORE_LOCKED', `cannot lock the image store ${paths.root}: ${err.message}`, { cause: err });
-    throw new HoistError('STORE_LOCKED', `lost the image store lock of ${paths.root} while updating it: ${err.message}`, { hint: 'run the command again', cause: err });
+    throw new HoistError('STORE_LOCKED', `lost the image store lock of ${paths.root} while updating it: ${err.message}`, {
+      hint: 'run the command again',
+      cause: err,
+    });
   }
 }

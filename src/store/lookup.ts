@@ -74,6 +74,8 @@ function findByReference(records: readonly ImageRecord[], ref: ImageReference): 
   if (ref.digest === undefined) return undefined;
   const repo = repositoryName(ref);
   // `repo@digest`: a name of that repository whose manifest, or whose own index, has the digest.
-  const record = records.find((r) => r.names.some((n) => repositoryName(parseReference(n)) === repo && (r.manifestDigest === ref.digest || r.indexDigests[n] === ref.digest)));
+  const record = records.find((r) =>
+    r.names.some((n) => repositoryName(parseReference(n)) === repo && (r.manifestDigest === ref.digest || r.indexDigests[n] === ref.digest)),
+  );
   return record === undefined ? undefined : { record };
 }

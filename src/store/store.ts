@@ -1,6 +1,15 @@
 import { open, readFile, rm, stat } from 'node:fs/promises';
 import { HoistError } from '../errors.js';
-import { MAX_MANIFEST_BYTES, parseImageConfig, parseManifest, signatureFromBlob, verifyBytes, type ImageConfig, type ParsedImageManifest, type Signature } from '../manifest/index.js';
+import {
+  MAX_MANIFEST_BYTES,
+  parseImageConfig,
+  parseManifest,
+  signatureFromBlob,
+  verifyBytes,
+  type ImageConfig,
+  type ParsedImageManifest,
+  type Signature,
+} from '../manifest/index.js';
 import { localImageName } from '../reference/index.js';
 import { blobExists, writeBlob, writeSmallBlob, type BlobReader, type BlobWriteOptions, type BlobWriteResult } from './blob-writer.js';
 import { blobsOf, collectGarbage, markInFlight } from './gc.js';
@@ -16,7 +25,6 @@ import type { ExpectedBlob } from './verifying-sink.js';
 
 /** A copied image before it is recorded: `indexDigest` is the index it was chosen from, if any, a fact of the names it is given. */
 export type NewImage = Omit<ImageRecord, 'names' | 'pulled' | 'indexDigests'> & { indexDigest?: string };
-
 
 /**
  * The local image store: an OCI image layout whose index.json names images by full reference.
@@ -131,7 +139,14 @@ export class Store implements ImageStore {
     } catch {
       return [record.manifestDigest];
     }
-    const sizes = await Promise.all(wanted.map((d) => stat(this.paths.blob(d.digest)).then((s) => s.size, () => -1)));
+    const sizes = await Promise.all(
+      wanted.map((d) =>
+        stat(this.paths.blob(d.digest)).then(
+          (s) => s.size,
+          () => -1,
+        ),
+      ),
+    );
     return wanted.filter((d, i) => sizes[i] !== d.size).map((d) => d.digest);
   }
 
@@ -151,21 +166,23 @@ export class Store implements ImageStore {
    * the image it left keeps its other names or stays dangling. Fails if a blob went missing.
    */
   async commitImage(image: NewImage, names: readonly string[]): Promise<ImageRecord> {
-    return this.#writing(() => withStoreLock(this.paths, async () => {
-      const index = await readIndex(this.paths);
-      const records = recordsFromIndex(index);
-      const { indexDigest, ...facts } = image;
-      const record: ImageRecord = { ...facts, names: [], indexDigests: {}, pulled: new Date().toISOString() };
-      const missing = await this.#missingBlobs(record);
-      if (missing.length > 0) {
-        throw new HoistError('STORE_CORRUPT', `cannot record image ${image.id}: blob ${missing[0]} vanished from the store`, {
-          hint: 'another process removed it meanwhile; pull again',
-        });
-      }
-      const updated = moveNames(records, record, names, indexDigest);
-      await writeIndex(this.paths, indexWithRecords(index, updated));
-      return updated.find((r) => r.manifestDigest === record.manifestDigest)!;
-    }));
+    return this.#writing(() =>
+      withStoreLock(this.paths, async () => {
+        const index = await readIndex(this.paths);
+        const records = recordsFromIndex(index);
+        const { indexDigest, ...facts } = image;
+        const record: ImageRecord = { ...facts, names: [], indexDigests: {}, pulled: new Date().toISOString() };
+        const missing = await this.#missingBlobs(record);
+        if (missing.length > 0) {
+          throw new HoistError('STORE_CORRUPT', `cannot record image ${image.id}: blob ${missing[0]} vanished from the store`, {
+            hint: 'another process removed it meanwhile; pull again',
+          });
+        }
+        const updated = moveNames(records, record, names, indexDigest);
+        await writeIndex(this.paths, indexWithRecords(index, updated));
+        return updated.find((r) => r.manifestDigest === record.manifestDigest)!;
+      }),
+    );
   }
 
   async #missingBlobs(record: ImageRecord): Promise<string[]> {
@@ -239,13 +256,16 @@ export class Store implements ImageStore {
       if (err.code === 'ENOENT') return '';
       throw err;
     });
-    return text.split('\n').filter((l) => l.trim() !== '').flatMap((l) => {
-      try {
-        return [JSON.parse(l) as Record<string, unknown>];
-      } catch {
-        return []; // a line cut short by a crash is skipped, not fatal
-      }
-    });
+    return text
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .flatMap((l) => {
+        try {
+          return [JSON.parse(l) as Record<string, unknown>];
+        } catch {
+          return []; // a line cut short by a crash is skipped, not fatal
+        }
+      });
   }
 }
 
@@ -276,12 +296,16 @@ function moveNames(records: readonly ImageRecord[], target: ImageRecord, names: 
   const moving = new Set(names);
   const existing = records.find((r) => r.manifestDigest === target.manifestDigest);
   const merged: ImageRecord =
-    existing === undefined ? { ...target } : { ...existing, ...target, names: existing.names, indexDigests: existing.indexDigests, ...mergedSignatures(existing, target) };
+    existing === undefined
+      ? { ...target }
+      : { ...existing, ...target, names: existing.names, indexDigests: existing.indexDigests, ...mergedSignatures(existing, target) };
   merged.names = [...merged.names.filter((n) => !moving.has(n)), ...moving];
   merged.indexDigests = withoutNames(merged.indexDigests, moving);
   if (indexDigest !== undefined) for (const name of moving) merged.indexDigests[name] = indexDigest;
   const others = records
     .filter((r) => r !== existing)
     .map((r) => ({ ...r, names: r.names.filter((n) => !moving.has(n)), indexDigests: withoutNames(r.indexDigests, moving) }));
-  return existing === undefined ? [...others, merged] : records.map((r) => (r === existing ? merged : others.find((o) => o.manifestDigest === r.manifestDigest)!));
+  return existing === undefined
+    ? [...others, merged]
+    : records.map((r) => (r === existing ? merged : others.find((o) => o.manifestDigest === r.manifestDigest)!));
 }

@@ -110,15 +110,15 @@ export class VerifyingFileSink {
     }
     const actual = `${parseDigest(this.#expected.digest).algorithm}:${this.#hash.digest('hex')}`;
     if (actual !== this.#expected.digest) {
-      throw new HoistError('DIGEST_MISMATCH', `digest mismatch for blob: expected ${this.#expected.digest}, got ${actual}`, { details: { expected: this.#expected.digest, actual } });
+      throw new HoistError('DIGEST_MISMATCH', `digest mismatch for blob: expected ${this.#expected.digest}, got ${actual}`, {
+        details: { expected: this.#expected.digest, actual },
+      });
     }
   }
 }
 
 function sizeMismatch(expected: ExpectedBlob, got: number, how: string): HoistError {
-  return new HoistError(
-    'SIZE_MISMATCH',
-    `size mismatch for blob ${expected.digest}: expected ${expected.size} bytes, received ${how} ${got}`,
-    { retryable: how === 'only' },
-  );
+  return new HoistError('SIZE_MISMATCH', `size mismatch for blob ${expected.digest}: expected ${expected.size} bytes, received ${how} ${got}`, {
+    retryable: how === 'only',
+  });
 }

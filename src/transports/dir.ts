@@ -36,7 +36,8 @@ class DirSource implements ImageSource {
     const prefix = manifestDigest === top ? '' : `${parseDigest(manifestDigest).hex}.`;
     const signatures: Signature[] = [];
     for (let n = 1; await this.files.exists(`${prefix}signature-${n}`); n++) {
-      if (n > MAX_SIGNATURES) throw new HoistError('INVALID_SOURCE', `${this.description}: more than ${MAX_SIGNATURES} signatures, assuming that's unreasonable`);
+      if (n > MAX_SIGNATURES)
+        throw new HoistError('INVALID_SOURCE', `${this.description}: more than ${MAX_SIGNATURES} signatures, assuming that's unreasonable`);
       const name = `${prefix}signature-${n}`;
       signatures.push(signatureFromBlob(await this.files.readSmall(name, MAX_SIGNATURE_BYTES), `${this.description}: ${name}`));
     }

@@ -76,7 +76,8 @@ export const dockerArchiveTransport: LocalTransport<DockerArchiveName, 'docker-a
   help: {
     syntax: ['docker-archive:PATH[:NAME[:TAG]|:@N]'],
     source: 'a `docker save` / `podman save` tarball, plain or gzip-compressed',
-    naming: 'its `RepoTags`: a name without a registry goes under `localhost/`, docker.io names are expanded, `:latest` is added; with `:NAME` only that tag; no tags → unnamed',
+    naming:
+      'its `RepoTags`: a name without a registry goes under `localhost/`, docker.io names are expanded, `:latest` is added; with `:NAME` only that tag; no tags → unnamed',
   },
   parse(rest) {
     const { path, ref } = splitPathAndReference(rest);

@@ -54,7 +54,12 @@ class RegistryImage implements RegistryImageSource {
   readonly #served: RegistryClient;
   readonly #options: RegistryImageOptions;
 
-  private constructor(endpoints: RegistryEndpoints, walk: Walk, served: { client: RegistryClient; endpoint: Endpoint; top: RawManifest }, options: RegistryImageOptions) {
+  private constructor(
+    endpoints: RegistryEndpoints,
+    walk: Walk,
+    served: { client: RegistryClient; endpoint: Endpoint; top: RawManifest },
+    options: RegistryImageOptions,
+  ) {
     this.#endpoints = endpoints;
     this.#walk = walk;
     this.#fetched = served.top;
@@ -71,7 +76,11 @@ class RegistryImage implements RegistryImageSource {
 
   static async open(endpoints: RegistryEndpoints, options: RegistryImageOptions): Promise<RegistryImage> {
     const walk = new Walk();
-    const served = await endpoints.walk(walk, async (client, endpoint) => ({ client, endpoint, top: await fetchManifest(client, manifestReference(endpoint.source.reference)) }));
+    const served = await endpoints.walk(walk, async (client, endpoint) => ({
+      client,
+      endpoint,
+      top: await fetchManifest(client, manifestReference(endpoint.source.reference)),
+    }));
     return new RegistryImage(endpoints, walk, served, options);
   }
 
@@ -110,7 +119,10 @@ class RegistryImage implements RegistryImageSource {
     return {
       ...(signal !== undefined ? { signal } : {}),
       onFallOver: (from: Endpoint, error: Error, to: Endpoint) =>
-        this.#options.onWarning?.({ code: 'ENDPOINT_FALLBACK', message: `${endpointLabel(from)}: ${error.message}; reading the rest of the image from ${endpointLabel(to)}` }),
+        this.#options.onWarning?.({
+          code: 'ENDPOINT_FALLBACK',
+          message: `${endpointLabel(from)}: ${error.message}; reading the rest of the image from ${endpointLabel(to)}`,
+        }),
     };
   }
 }

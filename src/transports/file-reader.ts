@@ -61,7 +61,12 @@ function sourceFileFailure(path: string): FileFailureWording {
       case 'unreadable':
         return new HoistError('INVALID_SOURCE', `cannot read ${path}: ${failure.message}`, { cause });
       case 'too-large':
-        return new HoistError('INVALID_SOURCE', failure.size !== undefined ? `${path} is too large (${failure.size} bytes, at most ${failure.maxBytes})` : `${path} is too large (it grew past ${failure.maxBytes} bytes while being read)`);
+        return new HoistError(
+          'INVALID_SOURCE',
+          failure.size !== undefined
+            ? `${path} is too large (${failure.size} bytes, at most ${failure.maxBytes})`
+            : `${path} is too large (it grew past ${failure.maxBytes} bytes while being read)`,
+        );
     }
   };
 }

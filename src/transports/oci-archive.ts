@@ -68,7 +68,8 @@ export const ociArchiveTransport: LocalTransport<LayoutName, 'oci-archive'> = {
   help: {
     syntax: ['oci-archive:PATH[:REF|:@N]'],
     source: 'a tar of an OCI layout (BuildKit, `skopeo copy … oci-archive:`)',
-    naming: 'its `io.containerd.image.name` annotation, else `org.opencontainers.image.ref.name`, read as an image name (`v1` → `localhost/v1:latest`); none → unnamed',
+    naming:
+      'its `io.containerd.image.name` annotation, else `org.opencontainers.image.ref.name`, read as an image name (`v1` → `localhost/v1:latest`); none → unnamed',
   },
   parse: (rest) => parseLayoutName('oci-archive', rest),
   async open({ path, description, selector }, context) {

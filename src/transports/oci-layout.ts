@@ -31,7 +31,10 @@ export function parseLayoutSelector(ref: string | undefined, description: string
   const position = parsePosition(ref, description);
   if (position !== undefined) return { position };
   if (!REF_GRAMMAR.test(ref)) {
-    throw new HoistError('INVALID_REFERENCE', `${description}: invalid ref name ${quoted(ref)}: expected letters and digits, joined by . _ - : @ + or / (the OCI image-spec's ref.name grammar)`);
+    throw new HoistError(
+      'INVALID_REFERENCE',
+      `${description}: invalid ref name ${quoted(ref)}: expected letters and digits, joined by . _ - : @ + or / (the OCI image-spec's ref.name grammar)`,
+    );
   }
   return { ref };
 }
@@ -78,7 +81,8 @@ function selectEntry(entries: readonly Descriptor[], selector: LayoutSelector, d
   }
   if ('position' in selector) {
     const entry = entries[selector.position];
-    if (entry === undefined) throw new HoistError('INVALID_SOURCE', `${description}: no image at position @${selector.position} (the layout holds ${entries.length})`);
+    if (entry === undefined)
+      throw new HoistError('INVALID_SOURCE', `${description}: no image at position @${selector.position} (the layout holds ${entries.length})`);
     return { entry, position: selector.position };
   }
   const positions = [...entries.keys()].filter((i) => entries[i]!.annotations?.[REF_NAME] === selector.ref);

@@ -9,7 +9,8 @@ export const ociTransport: LocalTransport<LayoutName, 'oci'> = {
   help: {
     syntax: ['oci:PATH[:REF|:@N]'],
     source: 'an OCI image layout directory',
-    naming: 'by REF: an image reference names it (a short one under `localhost/`), a bare tag is a tag of the directory (`localhost/DIR:REF`); `:@N` or no REF → unnamed',
+    naming:
+      'by REF: an image reference names it (a short one under `localhost/`), a bare tag is a tag of the directory (`localhost/DIR:REF`); `:@N` or no REF → unnamed',
   },
   parse: (rest) => parseLayoutName('oci', rest),
   open: ({ path, description, selector }) => openLayout({ files: new DirectoryFiles(path), description, layoutPath: path, selector, naming: 'ref' }),

@@ -53,7 +53,10 @@ export class RegistryEndpoints {
   static forImage(ref: ImageReference, conf: RegistriesConf, access: AccessOptions): RegistryEndpoints {
     const sources = pullSources(conf, ref);
     const primary = sources.at(-1)!;
-    return new RegistryEndpoints(ref, sources.map((source) => ({ source, options: accessFor(source, primary, access, conf) })));
+    return new RegistryEndpoints(
+      ref,
+      sources.map((source) => ({ source, options: accessFor(source, primary, access, conf) })),
+    );
   }
 
   /** `ref` on its own registry alone, with these options (no registries.conf). */
@@ -95,7 +98,9 @@ export class RegistryEndpoints {
     const failures = this.list.flatMap((endpoint, i) => (walk.failures.has(i) ? [{ endpoint, error: walk.failures.get(i)! }] : []));
     if (failures.length === 1) return failures[0]!.error;
     const items = failures.map(({ endpoint, error }) => messageLines(error).map((line, i) => (i === 0 ? `${endpointLabel(endpoint)}: ${line}` : line)));
-    return new HoistError('PULL_FAILED', bulletedLines(`pulling ${formatReference(this.logical)} failed from every source:`, items), { cause: failures.at(-1)!.error });
+    return new HoistError('PULL_FAILED', bulletedLines(`pulling ${formatReference(this.logical)} failed from every source:`, items), {
+      cause: failures.at(-1)!.error,
+    });
   }
 
   #client(at: number): Promise<RegistryClient> {

@@ -11,13 +11,7 @@ import type { LocalName, LocalTransport, RegistryName, RegistryTransport } from 
  * the help text, README's transport table and the pull's dispatch all come from here: a new
  * local transport is its module and one line (docs/architecture.md, "Adding a transport").
  */
-export const transports = [
-  registryTransport,
-  dockerArchiveTransport,
-  ociTransport,
-  ociArchiveTransport,
-  dirTransport,
-] as const;
+export const transports = [registryTransport, dockerArchiveTransport, ociTransport, ociArchiveTransport, dirTransport] as const;
 
 /** Transports containers/image knows that hoist does not pull from: named in an error, never read. */
 export const unsupportedTransports: readonly string[] = ['containers-storage', 'docker-daemon', 'ostree', 'sif', 'tarball', 'atomic'];
@@ -44,7 +38,10 @@ export function parseTransportName(name: string): ParsedImageName {
   const transport = transports.find((t) => t.name === prefix);
   if (transport === undefined) {
     if (unsupportedTransports.includes(prefix)) {
-      throw new HoistError('UNSUPPORTED_TRANSPORT', `unsupported transport "${prefix}" in "${name}": hoist pulls from ${transports.map((t) => transportPrefix(t.name)).join(', ')}`);
+      throw new HoistError(
+        'UNSUPPORTED_TRANSPORT',
+        `unsupported transport "${prefix}" in "${name}": hoist pulls from ${transports.map((t) => transportPrefix(t.name)).join(', ')}`,
+      );
     }
     return { kind: 'registry', transport: registryTransport, rest: name, parsed: bareRegistryName(name) };
   }

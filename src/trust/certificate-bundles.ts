@@ -51,7 +51,8 @@ export async function loadCaCertificates(source: KeySource, failure: string): Pr
       if (!(err instanceof CertificateError)) throw err;
     }
   }
-  if (pool.length === 0) throw new HoistError('INVALID_CONFIG', `${describe(source)}: ${failure}`, { hint: 'it must hold X.509 certificates as PEM "CERTIFICATE" blocks' });
+  if (pool.length === 0)
+    throw new HoistError('INVALID_CONFIG', `${describe(source)}: ${failure}`, { hint: 'it must hold X.509 certificates as PEM "CERTIFICATE" blocks' });
   return distinct(pool);
 }
 

@@ -157,7 +157,10 @@ export function stringOf({ tag, content }: DerElement): Buffer {
       // Go also allows '*' and '&', which occur in the wild.
       return checked(/^[A-Za-z0-9 '()+,\-./:=?*&]*$/.test(content.toString('latin1')), 'PrintableString');
     case TAG.IA5_STRING:
-      return checked(content.every((b) => b < 0x80), 'IA5String');
+      return checked(
+        content.every((b) => b < 0x80),
+        'IA5String',
+      );
     case TAG.NUMERIC_STRING:
       return checked(/^[0-9 ]*$/.test(content.toString('latin1')), 'NumericString');
     case TAG.T61_STRING:
@@ -178,7 +181,11 @@ export function stringOf({ tag, content }: DerElement): Buffer {
 export function timeOf(element: DerElement): number {
   const text = element.content.toString('latin1');
   const match =
-    element.tag === TAG.UTC_TIME ? /^(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)Z$/.exec(text) : element.tag === TAG.GENERALIZED_TIME ? /^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)Z$/.exec(text) : null;
+    element.tag === TAG.UTC_TIME
+      ? /^(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)Z$/.exec(text)
+      : element.tag === TAG.GENERALIZED_TIME
+        ? /^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)Z$/.exec(text)
+        : null;
   if (match === null) throw new DerError('invalid time');
   const [year, month, day, hour, minute, second] = match.slice(1).map(Number) as [number, number, number, number, number, number];
   const fullYear = element.tag === TAG.UTC_TIME ? (year < 50 ? 2000 + year : 1900 + year) : year;
@@ -187,7 +194,13 @@ export function timeOf(element: DerElement): number {
   date.setUTCFullYear(fullYear, month - 1, day);
   date.setUTCHours(hour, minute, second, 0);
   // Out-of-range fields carry over (31 February becomes March): a field that changed was invalid.
-  if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day || date.getUTCHours() !== hour || date.getUTCMinutes() !== minute || date.getUTCSeconds() !== second) {
+  if (
+    date.getUTCMonth() !== month - 1 ||
+    date.getUTCDate() !== day ||
+    date.getUTCHours() !== hour ||
+    date.getUTCMinutes() !== minute ||
+    date.getUTCSeconds() !== second
+  ) {
     throw new DerError('invalid time');
   }
   return date.getTime();

@@ -68,7 +68,12 @@ export async function evaluatePolicy(policy: Policy, image: ImageUnderPolicy): P
 const NO_SIGNATURE = 'A signature was required, but no signature exists';
 
 /** Why `requirement` refuses the image, or undefined when it accepts (adding what it verified to `accepted`). */
-async function refusal(requirement: Requirement, image: ImageUnderPolicy, read: () => Promise<Signature[]>, accepted: Set<Signature>): Promise<string | undefined> {
+async function refusal(
+  requirement: Requirement,
+  image: ImageUnderPolicy,
+  read: () => Promise<Signature[]>,
+  accepted: Set<Signature>,
+): Promise<string | undefined> {
   switch (requirement.type) {
     case 'insecureAcceptAnything':
       return undefined;
@@ -88,7 +93,14 @@ async function refusal(requirement: Requirement, image: ImageUnderPolicy, read: 
       const verify = (sig: Signature) => (isSigstoreSignature(sig) ? Promise.resolve().then(() => verifySigstore(sig).claims) : undefined);
       const all = await read();
       const attachments = all.filter((s) => s.format === 'sigstore' && s.mimeType !== SIGSTORE_SIGNATURE_MEDIA_TYPE).length;
-      return acceptSignatures(all, verify, requirement.signedIdentity, image, accepted, (skipped) => `${skipped - attachments} non-sigstore signatures, ${attachments} sigstore non-signature attachments`);
+      return acceptSignatures(
+        all,
+        verify,
+        requirement.signedIdentity,
+        image,
+        accepted,
+        (skipped) => `${skipped - attachments} non-sigstore signatures, ${attachments} sigstore non-signature attachments`,
+      );
     }
   }
 }
@@ -180,4 +192,3 @@ function checkClaims(claims: Claims, rule: SignedIdentity, image: ImageUnderPoli
 
 /** Signed claims are the signer's bytes: cut, and control characters escaped, before a message shows them. */
 const claimText = (text: string) => printable(clipped(text, 300));
-

@@ -57,7 +57,8 @@ export function verifyFulcioCertificate(trust: FulcioTrustRoot, signature: Fulci
   verifyLeaf({ ...leaf, unhandledCriticalExtensions }, { roots: trust.caCertificates, intermediates, at: integratedTime * 1000 });
 
   const issuer = fulcioIssuer(leaf);
-  if (!issuer.equals(Buffer.from(trust.oidcIssuer, 'utf8'))) throw new SignatureRejection(`Unexpected Fulcio OIDC issuer ${quoteForMessage(issuer.toString('utf8'))}`);
+  if (!issuer.equals(Buffer.from(trust.oidcIssuer, 'utf8')))
+    throw new SignatureRejection(`Unexpected Fulcio OIDC issuer ${quoteForMessage(issuer.toString('utf8'))}`);
   requireEmail(leaf, trust.subjectEmail);
   return leaf.publicKey;
 }
@@ -75,7 +76,9 @@ function fulcioIssuer(leaf: Certificate): Buffer {
   const v2Value = leaf.extensions.find((e) => e.oid === ISSUER_V2)?.value;
   const v2 = v2Value === undefined ? undefined : issuerV2(v2Value);
   if (v1 !== undefined && v2 !== undefined && !v1.equals(v2)) {
-    throw new SignatureRejection(`inconsistent OIDC issuer extension values: v1 ${quoteForMessage(v1.toString('utf8'))}, v2 ${quoteForMessage(v2.toString('utf8'))}`);
+    throw new SignatureRejection(
+      `inconsistent OIDC issuer extension values: v1 ${quoteForMessage(v1.toString('utf8'))}, v2 ${quoteForMessage(v2.toString('utf8'))}`,
+    );
   }
   const issuer = v1 ?? v2;
   if (issuer === undefined) throw new SignatureRejection('Fulcio certificate is missing the issuer extension');

@@ -64,7 +64,10 @@ function ipBytes(text: string): Buffer | undefined {
   if (version === 4) return Buffer.concat([V4_IN_V6, Buffer.from(text.split('.').map(Number))]);
   if (version !== 6) return undefined;
   // An IPv4 tail is the last two groups.
-  const hex = text.replace(/(\d+)\.(\d+)\.(\d+)\.(\d+)$/, (_, a: string, b: string, c: string, d: string) => `${((+a << 8) | +b).toString(16)}:${((+c << 8) | +d).toString(16)}`);
+  const hex = text.replace(
+    /(\d+)\.(\d+)\.(\d+)\.(\d+)$/,
+    (_, a: string, b: string, c: string, d: string) => `${((+a << 8) | +b).toString(16)}:${((+c << 8) | +d).toString(16)}`,
+  );
   const [head = '', tail] = hex.split('::');
   const groups = (part: string) => (part === '' ? [] : part.split(':'));
   const all = tail === undefined ? groups(head) : [...groups(head), ...Array<string>(8 - groups(head).length - groups(tail).length).fill('0'), ...groups(tail)];

@@ -42,8 +42,7 @@ function describePath(path: string): string {
   return isAbsolute(path) ? JSON.stringify(path) : `${JSON.stringify(path)} (${resolve(path)})`;
 }
 
-const tooLarge = (what: string) =>
-  new HoistError('INVALID_CONFIG', `${what}: is larger than ${MAX_KEY_BYTES / 1024 / 1024} MiB, too large for a public key`);
+const tooLarge = (what: string) => new HoistError('INVALID_CONFIG', `${what}: is larger than ${MAX_KEY_BYTES / 1024 / 1024} MiB, too large for a public key`);
 
 /**
  * Reads at most MAX_KEY_BYTES + 1 bytes, so a huge or endless file (`/dev/zero`) costs nothing; a
@@ -60,7 +59,11 @@ function readKeyFile(path: string, what: string): Promise<Buffer> {
         return noSuchKey(what, path, cause);
       case 'unreadable':
         if (failure.code === 'ENOTDIR') return noSuchKey(what, path, cause);
-        return new HoistError('INVALID_CONFIG', `${what}: cannot be read: ${failure.code === 'EACCES' ? 'permission denied' : failure.code === 'EISDIR' ? 'is a directory' : failure.message}`, { cause });
+        return new HoistError(
+          'INVALID_CONFIG',
+          `${what}: cannot be read: ${failure.code === 'EACCES' ? 'permission denied' : failure.code === 'EISDIR' ? 'is a directory' : failure.message}`,
+          { cause },
+        );
     }
   });
 }

@@ -3,9 +3,7 @@ import type { Policy, PolicyTransport, Requirement } from '../config/policy/inde
 import { dockerScopes, type ImageReference } from '../reference/index.js';
 
 /** What policy.json scopes are matched against: a Docker reference, or a local path. */
-export type PolicyIdentity =
-  | { transport: 'docker'; reference: ImageReference | undefined }
-  | { transport: Exclude<PolicyTransport, 'docker'>; path: string };
+export type PolicyIdentity = { transport: 'docker'; reference: ImageReference | undefined } | { transport: Exclude<PolicyTransport, 'docker'>; path: string };
 
 export interface ApplicableRequirements {
   requirements: Requirement[];

@@ -164,7 +164,9 @@ function verifyPayload(key: KeyObject, payload: Buffer, signature: Buffer): stri
         return verifies('sha256', payload, { key, dsaEncoding: 'der' }, signature) ? undefined : 'invalid signature when validating ASN.1 encoded signature';
       }
       if (signature.length === 0 || signature.length > 132 || signature.length % 2 !== 0) return 'ecdsa: Invalid IEEE_P1363 encoded bytes';
-      return verifies('sha256', payload, { key, dsaEncoding: 'ieee-p1363' }, signature) ? undefined : 'invalid signature when validating IEEE_P1363 encoded signature';
+      return verifies('sha256', payload, { key, dsaEncoding: 'ieee-p1363' }, signature)
+        ? undefined
+        : 'invalid signature when validating IEEE_P1363 encoded signature';
     case 'rsa':
       return verifies('sha256', payload, key, signature) ? undefined : 'crypto/rsa: verification error';
     default:

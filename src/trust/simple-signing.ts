@@ -44,11 +44,9 @@ export async function verifySimpleSigning(blob: Buffer, keyrings: readonly Buffe
   if (keys.length === 0) throw new SignatureRejection('No public keys imported');
 
   const message = await readMessage(openpgp, blob, config);
-  const { data, signatures } = await openpgp
-    .verify({ message, verificationKeys: keys, format: 'binary', date: now, config })
-    .catch((err: unknown) => {
-      throw new SignatureRejection(`invalid signature: ${messageOf(err)}`, { cause: err });
-    });
+  const { data, signatures } = await openpgp.verify({ message, verificationKeys: keys, format: 'binary', date: now, config }).catch((err: unknown) => {
+    throw new SignatureRejection(`invalid signature: ${messageOf(err)}`, { cause: err });
+  });
   if (signatures.length === 0) throw new SignatureRejection('not signed');
   // gpgme's rule: one signature, so that "which signer is this?" has one answer.
   if (signatures.length > 1) throw new SignatureRejection(`Unexpected GPG signature count ${signatures.length}`);
@@ -96,7 +94,13 @@ async function readKeyrings(openpgp: typeof OpenPGP, keyrings: readonly Buffer[]
   return keys;
 }
 
-const ENCRYPTION_PACKETS = ['publicKeyEncryptedSessionKey', 'symEncryptedSessionKey', 'symmetricallyEncryptedData', 'symEncryptedIntegrityProtectedData', 'aeadEncryptedData'] as const;
+const ENCRYPTION_PACKETS = [
+  'publicKeyEncryptedSessionKey',
+  'symEncryptedSessionKey',
+  'symmetricallyEncryptedData',
+  'symEncryptedIntegrityProtectedData',
+  'aeadEncryptedData',
+] as const;
 
 /** Parses (and decompresses, bounded) the message; refuses an encrypted one before any key is tried. */
 async function readMessage(openpgp: typeof OpenPGP, blob: Buffer, config: OpenPGP.Config): Promise<OpenPGP.Message<Uint8Array>> {

@@ -43,7 +43,9 @@ export function verifyChain(leaf: Certificate, options: ChainOptions): Certifica
   if (usable !== undefined) return usable;
   const invalidPolicies = candidates.length - policyValid.length;
   if (invalidPolicies === 0) throw new ChainError('x509: certificate specifies an incompatible key usage');
-  throw new ChainError(`x509: no valid chains built: ${policyValid.length} chains with incompatible key usage, ${invalidPolicies} chains with invalid policies`);
+  throw new ChainError(
+    `x509: no valid chains built: ${policyValid.length} chains with incompatible key usage, ${invalidPolicies} chains with invalid policies`,
+  );
 }
 
 export class ChainError extends Error {
@@ -76,7 +78,9 @@ function buildChains(chain: readonly Certificate[], budget: { checks: number }, 
       hint ??= { problem: signature, candidate };
       return;
     }
-    error = validityProblem(candidate, role, chain, options.at) ?? (role === 'intermediate' && chain.length + 2 > MAX_CHAIN_LENGTH ? `x509: certificate chain longer than ${MAX_CHAIN_LENGTH} certificates` : undefined);
+    error =
+      validityProblem(candidate, role, chain, options.at) ??
+      (role === 'intermediate' && chain.length + 2 > MAX_CHAIN_LENGTH ? `x509: certificate chain longer than ${MAX_CHAIN_LENGTH} certificates` : undefined);
     if (error !== undefined) {
       hint ??= { problem: error, candidate };
       return;
@@ -123,7 +127,8 @@ function validityProblem(cert: Certificate, role: Role, chain: readonly Certific
   if (cert.unhandledCriticalExtensions.length > 0) return 'x509: unhandled critical extension';
   if (at < cert.notBefore) return `x509: certificate has expired or is not yet valid: current time ${rfc3339(at)} is before ${rfc3339(cert.notBefore)}`;
   if (at > cert.notAfter) return `x509: certificate has expired or is not yet valid: current time ${rfc3339(at)} is after ${rfc3339(cert.notAfter)}`;
-  if (role !== 'leaf' && cert.extensions.some((e) => e.oid === OID.nameConstraints)) return 'x509: name constraints on a root or intermediate certificate are not supported by hoist';
+  if (role !== 'leaf' && cert.extensions.some((e) => e.oid === OID.nameConstraints))
+    return 'x509: name constraints on a root or intermediate certificate are not supported by hoist';
   if (role === 'intermediate' && !cert.basicConstraints?.isCA) return 'x509: certificate is not authorized to sign other certificates';
   const maxPathLen = cert.basicConstraints?.maxPathLen;
   if (maxPathLen !== undefined && chain.length - 1 > maxPathLen) return 'x509: too many intermediates for path length constraint';
@@ -133,14 +138,19 @@ function validityProblem(cert: Certificate, role: Role, chain: readonly Certific
 /** Go's CheckSignatureFrom: may `parent` sign certificates, with an algorithm Go accepts, and did it sign `child`? */
 function signatureProblem(child: Certificate, parent: Certificate): string | undefined {
   const constraints = parent.basicConstraints;
-  if ((parent.version === 3 && constraints === undefined) || (constraints !== undefined && !constraints.isCA) || (parent.keyUsage !== 0 && (parent.keyUsage & KEY_USAGE_CERT_SIGN) === 0)) {
+  if (
+    (parent.version === 3 && constraints === undefined) ||
+    (constraints !== undefined && !constraints.isCA) ||
+    (parent.keyUsage !== 0 && (parent.keyUsage & KEY_USAGE_CERT_SIGN) === 0)
+  ) {
     return 'x509: invalid signature: parent certificate cannot sign this kind of certificate';
   }
   const keyType = GO_KEY_TYPES[parent.publicKey.asymmetricKeyType ?? ''];
   const algorithm = SIGNATURE_ALGORITHMS[child.signatureAlgorithm];
   if (keyType === undefined || algorithm === undefined) return 'x509: cannot verify signature: algorithm unimplemented';
   if (algorithm.insecure) return `x509: cannot verify signature: insecure algorithm ${algorithm.name}`;
-  if (algorithm.key !== keyType.name) return `x509: signature algorithm specifies an ${algorithm.key} public key, but have public key of type ${keyType.goType}`;
+  if (algorithm.key !== keyType.name)
+    return `x509: signature algorithm specifies an ${algorithm.key} public key, but have public key of type ${keyType.goType}`;
   return verifies(child, parent.publicKey) ? undefined : keyType.failure;
 }
 

@@ -6,7 +6,21 @@
  * DER. Failures are CertificateErrors in Go's words; callers say what was being read.
  */
 import { X509Certificate, type KeyObject } from 'node:crypto';
-import { bitStringOf, booleanOf, DerError, expectTag, integerOf, oidOf, readElement, readElements, readSingle, stringOf, TAG, timeOf, type DerElement } from './der.js';
+import {
+  bitStringOf,
+  booleanOf,
+  DerError,
+  expectTag,
+  integerOf,
+  oidOf,
+  readElement,
+  readElements,
+  readSingle,
+  stringOf,
+  TAG,
+  timeOf,
+  type DerElement,
+} from './der.js';
 
 export class CertificateError extends Error {
   constructor(message: string) {
@@ -94,13 +108,23 @@ export function parseCertificate(der: Buffer): Certificate {
   } catch {
     throw new CertificateError('x509: unsupported public key algorithm');
   }
-  if (publicKey.asymmetricKeyType === 'ec' && !GO_CURVES.has(publicKey.asymmetricKeyDetails?.namedCurve ?? '')) throw new CertificateError('x509: unsupported elliptic curve');
+  if (publicKey.asymmetricKeyType === 'ec' && !GO_CURVES.has(publicKey.asymmetricKeyDetails?.namedCurve ?? ''))
+    throw new CertificateError('x509: unsupported elliptic curve');
   return { raw: der, node, publicKey, ...fields, ...extensionFields(fields.extensions) };
 }
 
 type Structure = Pick<
   Certificate,
-  'version' | 'serialNumber' | 'signatureAlgorithm' | 'rawIssuer' | 'rawSubject' | 'rawSubjectPublicKeyInfo' | 'subject' | 'notBefore' | 'notAfter' | 'extensions'
+  | 'version'
+  | 'serialNumber'
+  | 'signatureAlgorithm'
+  | 'rawIssuer'
+  | 'rawSubject'
+  | 'rawSubjectPublicKeyInfo'
+  | 'subject'
+  | 'notBefore'
+  | 'notAfter'
+  | 'extensions'
 >;
 
 /** Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue } (RFC 5280 §4.1). */
@@ -197,7 +221,17 @@ function extensionFields(extensions: readonly Extension[]): ExtensionFields {
  * inhibitAnyPolicy, authority information access. x509-chain.ts refuses the ones that restrict a
  * chain in ways hoist does not evaluate.
  */
-const HANDLED_ELSEWHERE: ReadonlySet<string> = new Set(['2.5.29.30', '2.5.29.31', '2.5.29.35', '2.5.29.36', '2.5.29.14', '2.5.29.32', '2.5.29.33', '2.5.29.54', '1.3.6.1.5.5.7.1.1']);
+const HANDLED_ELSEWHERE: ReadonlySet<string> = new Set([
+  '2.5.29.30',
+  '2.5.29.31',
+  '2.5.29.35',
+  '2.5.29.36',
+  '2.5.29.14',
+  '2.5.29.32',
+  '2.5.29.33',
+  '2.5.29.54',
+  '1.3.6.1.5.5.7.1.1',
+]);
 
 /** Bit i of the BIT STRING (from the first octet's high bit) is Go's 1 << i, for the nine defined bits. */
 function keyUsageBits(bits: Buffer): number {

@@ -53,9 +53,16 @@ describe('src/ keeps its import table (test/architecture/layers.ts)', () => {
 
   it('is shown as it is in docs/architecture.md', () => {
     const doc = readFileSync(join(repoRoot, 'docs', 'architecture.md'), 'utf8');
-    for (const [name, text] of [['import table', renderTable(layers)], ['known debts', renderDebts(layers)]] as const) {
+    for (const [name, text] of [
+      ['import table', renderTable(layers)],
+      ['known debts', renderDebts(layers)],
+    ] as const) {
       const block = generatedBlock(doc, name);
-      assert.equal(block, text, `docs/architecture.md's ${name} differs from test/architecture/layers.ts: ${firstDifference(block, text)}\n\nThe whole block should read:\n${text}\n`);
+      assert.equal(
+        block,
+        text,
+        `docs/architecture.md's ${name} differs from test/architecture/layers.ts: ${firstDifference(block, text)}\n\nThe whole block should read:\n${text}\n`,
+      );
     }
   });
 });
@@ -87,7 +94,10 @@ describe('the checker finds what breaks a table (fixtures/tangled)', () => {
       everyoneMayImport: [],
       allowedForNow: [{ from: 'b/y.ts', to: 'a/x.ts', reason: '' }],
     };
-    assert.deepEqual(tableProblems(twoFolders, circular), ['b/ may import a/, which is not below it in the table', 'allowedForNow: b/y.ts → a/x.ts goes up the table']);
+    assert.deepEqual(tableProblems(twoFolders, circular), [
+      'b/ may import a/, which is not below it in the table',
+      'allowedForNow: b/y.ts → a/x.ts goes up the table',
+    ]);
   });
 
   it('reports each forbidden import with its file, line and rule, and each stale debt', () => {

@@ -136,7 +136,9 @@ export function startupViolations(graph: ImportGraph, layering: Layering): strin
   if (layering.startup === undefined) return [];
   const { entry, notAtStartup } = layering.startup;
   const forbidden = (edge: ImportEdge) =>
-    Object.keys(notAtStartup).find((name) => (edge.target !== undefined ? unitOf(edge.target) === name : edge.specifier === name || edge.specifier.startsWith(`${name}/`)));
+    Object.keys(notAtStartup).find((name) =>
+      edge.target !== undefined ? unitOf(edge.target) === name : edge.specifier === name || edge.specifier.startsWith(`${name}/`),
+    );
   const chain = new Map<string, string[]>([[entry, [entry]]]);
   const reported = new Set<string>();
   const problems: string[] = [];

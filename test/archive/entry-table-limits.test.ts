@@ -55,7 +55,10 @@ test('a name or link target longer than 4096 bytes is refused', async () => {
   ]);
   await refused(longLink, 'the entry at offset 5120 has a name or link target longer than 4096 bytes');
   const longest = await archiveOf([...extensionEntry('L', 'n'.repeat(4096)), ...tarEntries([{ name: 'short', data: 'x' }])]);
-  assert.deepEqual((await TarArchive.open(longest, { tmpDir: dir })).entries.map((e) => e.name), ['n'.repeat(4096)]);
+  assert.deepEqual(
+    (await TarArchive.open(longest, { tmpDir: dir })).entries.map((e) => e.name),
+    ['n'.repeat(4096)],
+  );
 });
 
 test('names of more than 16 MiB in all are refused', async () => {
@@ -69,7 +72,10 @@ test('names of more than 16 MiB in all are refused', async () => {
 test('PAX global records of more than 1 MiB in all are refused; a record replaced by a later one counts once', async () => {
   const record = (key: string) => extensionEntry('g', paxRecords({ [key]: 'v'.repeat(600 * 1024) }));
   const replaced = await archiveOf([...record('comment'), ...record('comment'), ...record('comment'), ...tarEntries([{ name: 'f', data: 'x' }])]);
-  assert.deepEqual((await TarArchive.open(replaced, { tmpDir: dir })).entries.map((e) => e.name), ['f']);
+  assert.deepEqual(
+    (await TarArchive.open(replaced, { tmpDir: dir })).entries.map((e) => e.name),
+    ['f'],
+  );
   const first = record('comment');
   const path = await archiveOf([...first, ...record('other'), ...tarEntries([{ name: 'f', data: 'x' }])]);
   const secondAt = first.reduce((n, b) => n + b.length, 0);

@@ -64,7 +64,10 @@ test('a tar whose entries together pass the limit is refused at the header that 
 test('a copy under the limit is read while it is written, and stop() ends it where the tar ends', () => {
   const tar = makeTar([{ name: 'f', data: Buffer.alloc(300 * 1024, 1) }]);
   return withCopy(Buffer.concat([gzipSync(tar), ...gzippedZeros(64)]), async (copy, archivePath) => {
-    assert.deepEqual((await readTarEntries(copy, archivePath)).map((e) => [e.name, e.size]), [['f', 300 * 1024]]);
+    assert.deepEqual(
+      (await readTarEntries(copy, archivePath)).map((e) => [e.name, e.size]),
+      [['f', 300 * 1024]],
+    );
     await copy.stop();
     // 64 MiB of zeros follow the tar: a copy that went on would pass the limit and fail.
     const kept = await copy.reach(Number.MAX_SAFE_INTEGER);

@@ -5,7 +5,14 @@ import { paxRecords } from '../helpers/archives.js';
 
 test('parsePaxRecords reads length-prefixed records, UTF-8 values and = inside values', () => {
   const body = paxRecords({ path: 'dir/ünïcode=name.txt', size: '12345678901', mtime: '1.5' });
-  assert.deepEqual(parsePaxRecords(body), new Map([['path', 'dir/ünïcode=name.txt'], ['size', '12345678901'], ['mtime', '1.5']]));
+  assert.deepEqual(
+    parsePaxRecords(body),
+    new Map([
+      ['path', 'dir/ünïcode=name.txt'],
+      ['size', '12345678901'],
+      ['mtime', '1.5'],
+    ]),
+  );
 });
 
 test('parsePaxRecords tolerates NUL padding after the records', () => {

@@ -48,10 +48,18 @@ test('reads the entry table and serves bodies by byte range, in parallel', async
   const archive = await openArchive(path);
   assert.deepEqual(
     archive.entries.map((e) => [e.name, e.type]),
-    [['', 'directory'], ['a.txt', 'file'], ['dir/b.bin', 'file'], ['dir/c.txt', 'file']],
+    [
+      ['', 'directory'],
+      ['a.txt', 'file'],
+      ['dir/b.bin', 'file'],
+      ['dir/c.txt', 'file'],
+    ],
   );
   const bodies = await Promise.all(Object.keys(files).map((name) => bodyText(archive, archive.file(name))));
-  assert.deepEqual(bodies, Object.values(files).map((d) => d.toString()));
+  assert.deepEqual(
+    bodies,
+    Object.values(files).map((d) => d.toString()),
+  );
   assert.equal(await archive.digest(archive.file('dir/b.bin')), `sha256:${createHash('sha256').update(files['dir/b.bin']).digest('hex')}`);
   assert.deepEqual(await archive.readHead(archive.file('a.txt'), 3), Buffer.from('alp'));
   await archive.close();
@@ -74,7 +82,10 @@ test('reads GNU long names, PAX path and size records, and skips PAX global head
     Buffer.alloc(1024),
   ]);
   const archive = await openArchive(path);
-  assert.deepEqual(archive.entries.map((e) => e.name), [longName, paxName, 'after']);
+  assert.deepEqual(
+    archive.entries.map((e) => e.name),
+    [longName, paxName, 'after'],
+  );
   assert.equal(await bodyText(archive, archive.file(longName)), 'long');
   assert.equal(await bodyText(archive, archive.file(paxName)), 'sized by PAX');
   assert.equal(await bodyText(archive, archive.file('after')), 'still found');
@@ -95,13 +106,23 @@ test('links and directories have no body, whatever their size field says', async
   const [directory] = tarEntries([{ name: 'dir/', type: 'dir', headerSize: 512 }]);
   const path = await archiveOf([link!, directory!, ...tarEntries([{ name: 'f', data: 'after' }]), Buffer.alloc(1024)]);
   const archive = await openArchive(path);
-  assert.deepEqual(archive.entries.map((e) => [e.name, e.size]), [['link', 0], ['dir', 0], ['f', 5]]);
+  assert.deepEqual(
+    archive.entries.map((e) => [e.name, e.size]),
+    [
+      ['link', 0],
+      ['dir', 0],
+      ['f', 5],
+    ],
+  );
   assert.equal(await bodyText(archive, archive.file('f')), 'after');
 });
 
 test('accepts a tar that ends without its zero blocks', async () => {
   const path = await archiveOf(tarEntries([{ name: 'f', data: 'x' }]));
-  assert.deepEqual((await openArchive(path)).entries.map((e) => e.name), ['f']);
+  assert.deepEqual(
+    (await openArchive(path)).entries.map((e) => e.name),
+    ['f'],
+  );
 });
 
 test('serves an empty entry as an empty body', async () => {
@@ -161,7 +182,12 @@ test('fileFollowingSymlink follows one symlink to a regular file, and no further
 });
 
 test('refuses absolute entry names and .. components anywhere in the archive', async () => {
-  const absolute = await archiveOf(makeTar([{ name: 'ok', data: 'x' }, { name: '/etc/cron.d/evil', data: 'x' }]));
+  const absolute = await archiveOf(
+    makeTar([
+      { name: 'ok', data: 'x' },
+      { name: '/etc/cron.d/evil', data: 'x' },
+    ]),
+  );
   await rejectsArchive(absolute, `invalid archive ${absolute}: entry name "/etc/cron.d/evil" is an absolute path`);
   const dotdot = await archiveOf(makeTar([{ name: 'blobs/../../evil', data: 'x' }]));
   await rejectsArchive(dotdot, `invalid archive ${dotdot}: entry name "blobs/../../evil" has a ".." component`);
@@ -172,7 +198,10 @@ test('refuses absolute entry names and .. components anywhere in the archive', a
 });
 
 test('a truncated tar is one clear error', async () => {
-  const whole = makeTar([{ name: 'first', data: 'x' }, { name: 'layer.tar', data: Buffer.alloc(5000, 1) }]);
+  const whole = makeTar([
+    { name: 'first', data: 'x' },
+    { name: 'layer.tar', data: Buffer.alloc(5000, 1) },
+  ]);
   const cutInBody = await archiveOf(whole.subarray(0, 2048));
   await rejectsArchive(cutInBody, `invalid archive ${cutInBody}: truncated: entry "layer.tar" needs 5000 bytes at offset 1536, but the file ends at 2048`);
   const cutInHeader = await archiveOf(whole.subarray(0, 1024 + 100));

@@ -25,7 +25,14 @@ test('parseNumeric refuses negative base-256, unsafe values and garbage', () => 
 });
 
 test('parseHeader decodes a ustar file header', () => {
-  assert.deepEqual(parseHeader(tarHeader('dir/file.txt', 1234)), { name: 'dir/file.txt', linkname: '', size: 1234, type: 'file', untyped: false, headerOnly: false });
+  assert.deepEqual(parseHeader(tarHeader('dir/file.txt', 1234)), {
+    name: 'dir/file.txt',
+    linkname: '',
+    size: 1234,
+    type: 'file',
+    untyped: false,
+    headerOnly: false,
+  });
 });
 
 test('parseHeader joins the POSIX ustar prefix and name', () => {

@@ -15,7 +15,11 @@ test('--retry and --max-parallel-downloads take the ranges hoist.toml takes', ()
     ['--max-parallel-downloads', 257, 'max-parallel-downloads', '--max-parallel-downloads must be an integer from 1 to 256, not 257'],
   ];
   for (const [flag, value, setting, message] of refused) {
-    assert.throws(() => integerSetting(flag, value, setting), (err: unknown) => isHoistError(err, 'INVALID_ARGUMENT') && err.message === message, message);
+    assert.throws(
+      () => integerSetting(flag, value, setting),
+      (err: unknown) => isHoistError(err, 'INVALID_ARGUMENT') && err.message === message,
+      message,
+    );
   }
 });
 
@@ -24,6 +28,7 @@ test('--retry-delay takes at most an hour, so a timer never overflows into firin
   assert.equal(parseDuration('--retry-delay', '1.5s'), 1500);
   assert.throws(
     () => parseDuration('--retry-delay', '99999999m'),
-    (err: unknown) => isHoistError(err, 'INVALID_ARGUMENT') && err.message === '--retry-delay: "99999999m" is longer than an hour, the longest pause hoist takes between tries',
+    (err: unknown) =>
+      isHoistError(err, 'INVALID_ARGUMENT') && err.message === '--retry-delay: "99999999m" is longer than an hour, the longest pause hoist takes between tries',
   );
 });

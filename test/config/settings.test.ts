@@ -44,7 +44,10 @@ describe('hoist.toml settings', () => {
   ];
   for (const [text, message] of bad) {
     it(`rejects ${JSON.stringify(text)}`, () => {
-      assert.throws(() => parseSettings(text, 'h.toml'), (err: unknown) => isHoistError(err, 'INVALID_CONFIG') && message.test(err.message));
+      assert.throws(
+        () => parseSettings(text, 'h.toml'),
+        (err: unknown) => isHoistError(err, 'INVALID_CONFIG') && message.test(err.message),
+      );
     });
   }
 

@@ -46,7 +46,11 @@ test('copyImage copies config and layers, then the manifest, reporting each step
   withTempDir(async (dir) => {
     const store = await openStore(dir);
     const events: CopyEvent[] = [];
-    const copied = await copyImage(new MemorySource(image.manifest, image.blobs), store, { platform: host, names: ['localhost/test:1'], onEvent: (e) => events.push(e) });
+    const copied = await copyImage(new MemorySource(image.manifest, image.blobs), store, {
+      platform: host,
+      names: ['localhost/test:1'],
+      onEvent: (e) => events.push(e),
+    });
     assert.equal(copied.id, image.id);
     assert.deepEqual(copied.names, ['localhost/test:1']);
     assert.deepEqual((await store.lookup('localhost/test:1'))?.id, image.id, 'the copy is recorded under its names');
@@ -60,7 +64,9 @@ test('copyImage copies config and layers, then the manifest, reporting each step
     assert.deepEqual(steps.slice(1, -1).sort(), blobs.flatMap((blob) => [`blob-done ${blob}`, `blob-start ${blob}`]).sort());
     for (const blob of blobs) assert.ok(steps.indexOf(`blob-start ${blob}`) < steps.indexOf(`blob-done ${blob}`), blob);
     assert.equal(steps.at(-1), 'manifest-write');
-    const progress = events.filter((e): e is Extract<CopyEvent, { type: 'blob-progress' }> => e.type === 'blob-progress' && e.digest === image.layers[0]!.digest);
+    const progress = events.filter(
+      (e): e is Extract<CopyEvent, { type: 'blob-progress' }> => e.type === 'blob-progress' && e.digest === image.layers[0]!.digest,
+    );
     assert.equal(progress.at(-1)?.bytes, image.layers[0]!.size);
   }));
 
@@ -88,10 +94,18 @@ test('a blob that fails verification twice fails the copy, records nothing, and 
     corrupt[corrupt.length - 1] ^= 1;
     const source = new MemorySource(image.manifest, image.blobs, new Map([[bad.digest, corrupt]]));
     const warnings: string[] = [];
-    await assert.rejects(copyImage(source, store, { platform: host, names: ['localhost/test:1'], maxParallel: 1, onEvent: (e) => e.type === 'warning' && warnings.push(`${e.code}: ${e.message}`) }), {
-      code: 'DIGEST_MISMATCH',
-      message: `digest mismatch for blob: expected ${bad.digest}, got ${sha256(corrupt)}`,
-    });
+    await assert.rejects(
+      copyImage(source, store, {
+        platform: host,
+        names: ['localhost/test:1'],
+        maxParallel: 1,
+        onEvent: (e) => e.type === 'warning' && warnings.push(`${e.code}: ${e.message}`),
+      }),
+      {
+        code: 'DIGEST_MISMATCH',
+        message: `digest mismatch for blob: expected ${bad.digest}, got ${sha256(corrupt)}`,
+      },
+    );
     assert.equal(source.opened.filter((d) => d === bad.digest).length, 2, 'the bad blob was fetched once more before giving up');
     assert.deepEqual(warnings, [`DIGEST_REFETCH: digest mismatch for blob: expected ${bad.digest}, got ${sha256(corrupt)}; fetching the blob once more`]);
     const after = await storeSnapshot(store.root);
@@ -131,16 +145,23 @@ test('a config larger than any image config is refused by its descriptor, before
     assert.deepEqual(source.opened, []);
   }));
 
-test('an index entry whose size is not its manifest\'s is refused', () =>
+test("an index entry whose size is not its manifest's is refused", () =>
   withTempDir(async (dir) => {
     const store = await openStore(dir);
-    const doc = { schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [{ mediaType: image.manifest.mediaType, digest: image.manifest.digest, size: image.manifest.size + 1, platform: host }] };
+    const doc = {
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: [{ mediaType: image.manifest.mediaType, digest: image.manifest.digest, size: image.manifest.size + 1, platform: host }],
+    };
     const data = Buffer.from(JSON.stringify(doc));
     const index: Blob = { mediaType: doc.mediaType, data, digest: sha256(data), size: data.length };
-    await assert.rejects(copyImage(new MemorySource(index, new Map([[image.manifest.digest, image.manifest], ...image.blobs])), store, { platform: host, names }), {
-      code: 'SIZE_MISMATCH',
-      message: `mem:test: index entry ${image.manifest.digest} declares ${image.manifest.size + 1} bytes, the manifest has ${image.manifest.size}`,
-    });
+    await assert.rejects(
+      copyImage(new MemorySource(index, new Map([[image.manifest.digest, image.manifest], ...image.blobs])), store, { platform: host, names }),
+      {
+        code: 'SIZE_MISMATCH',
+        message: `mem:test: index entry ${image.manifest.digest} declares ${image.manifest.size + 1} bytes, the manifest has ${image.manifest.size}`,
+      },
+    );
   }));
 
 test('copyImage takes the platform instance of an index and records the index digest', () =>
@@ -174,7 +195,11 @@ test('an image for another platform is copied with a warning', () =>
     const store = await openStore(dir);
     const arm = buildImage({ architecture: 'arm', variant: 'v7' });
     const warnings: string[] = [];
-    await copyImage(new MemorySource(arm.manifest, arm.blobs), store, { platform: host, names, onEvent: (e) => e.type === 'warning' && warnings.push(`${e.code}: ${e.message}`) });
+    await copyImage(new MemorySource(arm.manifest, arm.blobs), store, {
+      platform: host,
+      names,
+      onEvent: (e) => e.type === 'warning' && warnings.push(`${e.code}: ${e.message}`),
+    });
     assert.deepEqual(warnings, ['PLATFORM_MISMATCH: image platform (linux/arm/v7) does not match the expected platform (linux/amd64)']);
   }));
 

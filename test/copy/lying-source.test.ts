@@ -62,16 +62,31 @@ test('a manifest whose bytes are not the digest the source reports is refused', 
   withTempDir(async (dir) => {
     const store = await openStore(dir);
     const lie = raw(other.manifest, image.manifest.digest);
-    await refused(store, new LyingSource(image.manifest, image.blobs, { manifests: new Map([['', lie]]) }), 'DIGEST_MISMATCH', /\(the digest the source reported\): expected sha256:/);
+    await refused(
+      store,
+      new LyingSource(image.manifest, image.blobs, { manifests: new Map([['', lie]]) }),
+      'DIGEST_MISMATCH',
+      /\(the digest the source reported\): expected sha256:/,
+    );
     assert.deepEqual((await storeSnapshot(store.root)).blobs, [], 'no blob of the lying image was read');
   }));
 
 test('a manifest other than the one the name pins is refused, and one of another size', () =>
   withTempDir(async (dir) => {
     const store = await openStore(dir);
-    await refused(store, new LyingSource(other.manifest, other.blobs, { pinned: { digest: image.manifest.digest } }), 'DIGEST_MISMATCH', new RegExp(`expected ${image.manifest.digest}`));
+    await refused(
+      store,
+      new LyingSource(other.manifest, other.blobs, { pinned: { digest: image.manifest.digest } }),
+      'DIGEST_MISMATCH',
+      new RegExp(`expected ${image.manifest.digest}`),
+    );
     const padded = { digest: image.manifest.digest, size: image.manifest.size + 1 };
-    await refused(store, new LyingSource(image.manifest, image.blobs, { pinned: padded }), 'SIZE_MISMATCH', /liar:test: the entry for sha256:[0-9a-f]{64} declares \d+ bytes, the manifest has/);
+    await refused(
+      store,
+      new LyingSource(image.manifest, image.blobs, { pinned: padded }),
+      'SIZE_MISMATCH',
+      /liar:test: the entry for sha256:[0-9a-f]{64} declares \d+ bytes, the manifest has/,
+    );
   }));
 
 test('an index instance other than the index entry asked for is refused', () =>
@@ -80,7 +95,12 @@ test('an index instance other than the index entry asked for is refused', () =>
     const { index } = buildIndex([image]);
     // An honest digest for the bytes it sends, but not the bytes asked for.
     const swapped = new Map([[image.manifest.digest, raw(other.manifest)]]);
-    await refused(store, new LyingSource(index, new Map([...image.blobs, ...other.blobs]), { manifests: swapped }), 'DIGEST_MISMATCH', new RegExp(`manifest in liar:test: expected ${image.manifest.digest}`));
+    await refused(
+      store,
+      new LyingSource(index, new Map([...image.blobs, ...other.blobs]), { manifests: swapped }),
+      'DIGEST_MISMATCH',
+      new RegExp(`manifest in liar:test: expected ${image.manifest.digest}`),
+    );
   }));
 
 test('a config or layer with other bytes, more bytes or fewer bytes is refused and not stored', () =>
@@ -104,10 +124,14 @@ test('a config or layer with other bytes, more bytes or fewer bytes is refused a
 test('the honest source of the same image copies', () =>
   withTempDir(async (dir) => {
     const store = await openStore(dir);
-    const record = await copyImage(new LyingSource(image.manifest, image.blobs, { pinned: { digest: image.manifest.digest, size: image.manifest.size } }), store, {
-      platform: host,
-      names: ['localhost/liar:1'],
-    });
+    const record = await copyImage(
+      new LyingSource(image.manifest, image.blobs, { pinned: { digest: image.manifest.digest, size: image.manifest.size } }),
+      store,
+      {
+        platform: host,
+        names: ['localhost/liar:1'],
+      },
+    );
     assert.equal(record.id, image.id);
     assert.equal(sha256(image.manifest.data), record.manifestDigest);
   }));

@@ -71,7 +71,10 @@ describe('hoist pull', () => {
     assertOk(viaEnv);
     assert.match(await readFile(join(envRoot, 'index.json'), 'utf8'), new RegExp(loose.config.digest));
     const images = await runHoist(['images', '--all', '--format', 'json'], { env: { HOIST_ROOT: envRoot } });
-    assert.deepEqual((JSON.parse(images.stdout) as { Id: string }[]).map((i) => i.Id), [loose.id]);
+    assert.deepEqual(
+      (JSON.parse(images.stdout) as { Id: string }[]).map((i) => i.Id),
+      [loose.id],
+    );
     const other = newRoot();
     assertOk(await runHoist(['--root', other, 'pull', '-q', `oci:${helloLayout}:1.0`], { env: { HOIST_ROOT: envRoot } }));
     assert.equal((await storeSnapshot(envRoot)).blobs.includes(hello.config.digest), false);
@@ -94,7 +97,10 @@ describe('hoist images, inspect, tag, rmi', () => {
     assert.match(rows[0]!, new RegExp(`^localhost/hello +1\\.0 +${hello.id.slice(0, 12)} +\\S.* ago +[\\d.]+ k?B$`));
     const all = (await hoist(['images', '--all'])).stdout.trimEnd().split('\n');
     assert.equal(all.length, 3);
-    assert.ok(all.some((row) => new RegExp(`^<none> +<none> +${loose.id.slice(0, 12)} `).test(row)), all.join('\n'));
+    assert.ok(
+      all.some((row) => new RegExp(`^<none> +<none> +${loose.id.slice(0, 12)} `).test(row)),
+      all.join('\n'),
+    );
   });
 
   test('images --format json lists Id, Names, Digest, Created, Size', async () => {
@@ -126,7 +132,10 @@ describe('hoist images, inspect, tag, rmi', () => {
     assert.deepEqual((info!.Config as { Cmd: string[] }).Cmd, ['/bin/sh']);
     // By ID and short ID too, several at once.
     const both = JSON.parse((await hoist(['inspect', loose.id, hello.id.slice(0, 8)])).stdout) as { Id: string }[];
-    assert.deepEqual(both.map((i) => i.Id), [loose.id, hello.id]);
+    assert.deepEqual(
+      both.map((i) => i.Id),
+      [loose.id, hello.id],
+    );
   });
 
   test('tag adds names; rmi untags a name, refuses an ID with several names unless --force', async () => {
@@ -154,7 +163,10 @@ describe('hoist images, inspect, tag, rmi', () => {
     assert.equal(forced.stdout, `Untagged: localhost/hello:1.0\nUntagged: quay.io/team/hello:latest\nDeleted: ${hello.id}\n`);
     const left = await storeSnapshot(root);
     assert.ok(!left.blobs.some((b) => hello.blobs.has(b)), 'the removed image left no blob behind');
-    assert.ok(loose.layers.every((l) => left.blobs.includes(l.digest)), 'the other image keeps its blobs');
+    assert.ok(
+      loose.layers.every((l) => left.blobs.includes(l.digest)),
+      'the other image keeps its blobs',
+    );
 
     const dangling = await hoist(['rmi', loose.id.slice(0, 12)]);
     assert.equal(dangling.stdout, `Deleted: ${loose.id}\n`);
@@ -203,7 +215,14 @@ describe('bad input: one Error line (and maybe a Hint), exit 125, no stack trace
     await writeOciLayout(malformed, [{ top: hello.manifest }], blobsOf(hello));
     await writeFile(join(malformed, 'index.json'), '{"manifests": [}');
     twoImages = join(work, 'two');
-    await writeOciLayout(twoImages, [{ top: hello.manifest, refName: 'a' }, { top: loose.manifest, refName: 'b' }], [...blobsOf(hello), ...blobsOf(loose)]);
+    await writeOciLayout(
+      twoImages,
+      [
+        { top: hello.manifest, refName: 'a' },
+        { top: loose.manifest, refName: 'b' },
+      ],
+      [...blobsOf(hello), ...blobsOf(loose)],
+    );
   });
 
   const cases: Array<[what: string, args: () => string[], error: RegExp, hint?: RegExp]> = [
@@ -212,12 +231,25 @@ describe('bad input: one Error line (and maybe a Hint), exit 125, no stack trace
     ['a missing path', () => ['pull', `oci:${join(work, 'nothere')}`], /^Error: .*nothere\/index\.json: no such file or directory$/],
     ['a malformed index.json', () => ['pull', `oci:${malformed}`], /^Error: oci:.*malformed: index\.json is not valid JSON: /],
     ['a corrupted blob', () => ['pull', `oci:${corrupt}:1.0`], /^Error: size mismatch for blob sha256:[0-9a-f]{64}: expected \d+ bytes, received only 20$/],
-    ['a layout with several images and no REF', () => ['pull', `oci:${twoImages}`], /^Error: oci:.*two: the layout holds 2 images, choose one$/, /^Hint: append :NAME or :@N to the path — @0: a sha256:/],
+    [
+      'a layout with several images and no REF',
+      () => ['pull', `oci:${twoImages}`],
+      /^Error: oci:.*two: the layout holds 2 images, choose one$/,
+      /^Hint: append :NAME or :@N to the path — @0: a sha256:/,
+    ],
     ['an unknown image for inspect', () => ['inspect', 'nothere'], /^Error: nothere: image not known$/],
     ['an unknown image for rmi', () => ['rmi', 'nothere'], /^Error: nothere: image not known$/],
-    ['an unsupported transport', () => ['pull', 'containers-storage:fedora'], /^Error: unsupported transport "containers-storage" in "containers-storage:fedora": hoist pulls from /],
+    [
+      'an unsupported transport',
+      () => ['pull', 'containers-storage:fedora'],
+      /^Error: unsupported transport "containers-storage" in "containers-storage:fedora": hoist pulls from /,
+    ],
     ['a bad --platform', () => ['pull', '--platform', 'linux', `oci:${helloLayout}:1.0`], /^Error: invalid platform "linux": expected OS\/ARCH\[\/VARIANT\]$/],
-    ['--platform with --arch', () => ['pull', '--platform', 'linux/amd64', '--arch', 'arm64', `oci:${helloLayout}:1.0`], /^Error: --platform option can not be specified with --arch or --os$/],
+    [
+      '--platform with --arch',
+      () => ['pull', '--platform', 'linux/amd64', '--arch', 'arm64', `oci:${helloLayout}:1.0`],
+      /^Error: --platform option can not be specified with --arch or --os$/,
+    ],
     ['an unknown command', () => ['frobnicate'], /^Error: Unknown argument: frobnicate$/],
     ['a missing argument', () => ['pull'], /^Error: Not enough non-option arguments/],
   ];
@@ -229,7 +261,10 @@ describe('bad input: one Error line (and maybe a Hint), exit 125, no stack trace
       assert.equal(result.status, 125, result.stderr);
       assert.equal(result.stdout, '');
       // Progress lines may come first (a pull can fail midway); then the error alone.
-      const lines = result.stderr.trimEnd().split('\n').filter((l) => !progressLine.test(l));
+      const lines = result.stderr
+        .trimEnd()
+        .split('\n')
+        .filter((l) => !progressLine.test(l));
       assert.match(lines[0]!, error);
       if (hint) assert.match(lines[1] ?? '', hint);
       assert.equal(lines.length, hint ? 2 : 1, result.stderr);

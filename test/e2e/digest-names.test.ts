@@ -73,7 +73,10 @@ describe('names that could claim other content are refused', () => {
     const root = await storeWithFirst();
     const before = await storeSnapshot(root);
     assertFails(await hoist(root, ['tag', first.id, secondByDigest]), `invalid reference "${secondByDigest}": tag by digest not supported`);
-    assertFails(await hoist(root, ['tag', first.id, `other:1@${second.manifest.digest}`]), `invalid reference "other:1@${second.manifest.digest}": tag by digest not supported`);
+    assertFails(
+      await hoist(root, ['tag', first.id, `other:1@${second.manifest.digest}`]),
+      `invalid reference "other:1@${second.manifest.digest}": tag by digest not supported`,
+    );
     assert.deepEqual(await storeSnapshot(root), before);
     assertFails(await hoist(root, ['pull', '--policy', 'never', secondByDigest]), `${secondByDigest}: image not known`);
     const pulled = await hoist(root, ['pull', '-q', '--policy', 'missing', secondByDigest]);
@@ -87,12 +90,18 @@ describe('names that could claim other content are refused', () => {
     assertFails(await hoist(root, ['tag', first.id, `sha256:${second.id}`]), `invalid reference "sha256:${second.id}": ${reason}`);
     assertFails(await hoist(root, ['tag', first.id, HEX]), `invalid reference "${HEX}": cannot specify 64-byte hexadecimal strings`);
     assertFails(await hoist(root, ['tag', first.id, `${HEX}:v1`]), `invalid reference "${HEX}:v1": cannot specify 64-byte hexadecimal strings`);
-    assertFails(await hoist(root, ['tag', first.id, 'localhost:65536/app']), 'invalid reference "localhost:65536/app": invalid port in domain "localhost:65536": 65536 is above 65535');
+    assertFails(
+      await hoist(root, ['tag', first.id, 'localhost:65536/app']),
+      'invalid reference "localhost:65536/app": invalid port in domain "localhost:65536": 65536 is above 65535',
+    );
     assert.deepEqual(await storeSnapshot(root), before);
   });
 
   test('a pull names no registry whose port cannot exist', async () => {
-    assertFails(await hoist(sandbox.root(), ['pull', '127.0.0.1:99999/names/app:first']), 'invalid reference "127.0.0.1:99999/names/app:first": invalid port in domain "127.0.0.1:99999": 99999 is above 65535');
+    assertFails(
+      await hoist(sandbox.root(), ['pull', '127.0.0.1:99999/names/app:first']),
+      'invalid reference "127.0.0.1:99999/names/app:first": invalid port in domain "127.0.0.1:99999": 99999 is above 65535',
+    );
   });
 
   test('a docker-archive whose RepoTags holds a digest name is refused, and nothing is stored', async () => {
@@ -134,7 +143,20 @@ describe('a stored digest name on other content counts as not stored', () => {
     const name = `${dead}/names/app@${second.manifest.digest}`;
     await addStaleName(root, name);
     const result = await runHoist(
-      ['--root', root, 'pull', '--registries-conf', await sandbox.conf('dead.conf', insecure(registry.host, dead)), '--alias-cache', sandbox.aliasCache(), '--retry', '0', '--policy', 'newer', name],
+      [
+        '--root',
+        root,
+        'pull',
+        '--registries-conf',
+        await sandbox.conf('dead.conf', insecure(registry.host, dead)),
+        '--alias-cache',
+        sandbox.aliasCache(),
+        '--retry',
+        '0',
+        '--policy',
+        'newer',
+        name,
+      ],
       { env: sandbox.cliEnv },
     );
     assert.equal(result.status, 125, result.stderr);

@@ -33,7 +33,9 @@ const name = () => `${PROXIED_REGISTRY_NAME}:${registry.host.split(':')[1]}/e2e/
 /** `hoist pull NAME` with only `env`'s proxy variables set (whatever the test runner's are). */
 function pullThrough(env: Record<string, string>, extra: string[] = []): Promise<RunResult> {
   const proxies = { HTTPS_PROXY: undefined, https_proxy: undefined, HTTP_PROXY: undefined, http_proxy: undefined, NO_PROXY: undefined, no_proxy: undefined };
-  return runHoist(['--root', sandbox.root(), ...extra, 'pull', '--retry', '0', '--cert-dir', registry.certDir!, name()], { env: { ...sandbox.cliEnv, ...proxies, ...env } });
+  return runHoist(['--root', sandbox.root(), ...extra, 'pull', '--retry', '0', '--cert-dir', registry.certDir!, name()], {
+    env: { ...sandbox.cliEnv, ...proxies, ...env },
+  });
 }
 
 function assertNoSecret(result: RunResult): void {
@@ -44,7 +46,7 @@ function assertNoSecret(result: RunResult): void {
 }
 
 describe('hoist pull through HTTPS_PROXY', () => {
-  test('pulls through CONNECT tunnels with the proxy\'s credentials, and prints none of them at debug level', async () => {
+  test("pulls through CONNECT tunnels with the proxy's credentials, and prints none of them at debug level", async () => {
     const before = proxy.requests.length;
     const result = await pullThrough({ HTTPS_PROXY: `http://proxy-user:${PASSWORD}@127.0.0.1:${proxy.port}` }, ['--log-level', 'debug']);
     assert.equal(result.status, 0, result.stderr);
@@ -59,7 +61,9 @@ describe('hoist pull through HTTPS_PROXY', () => {
     assert.equal(result.status, 125, result.stderr);
     assert.equal(result.stdout, '');
     const errors = result.stderr.split('\n').filter((line) => line.startsWith('Error: '));
-    assert.deepEqual(errors, [`Error: proxy http://127.0.0.1:${proxy.port} (https_proxy) refused to connect to ${name().split('/')[0]}: 407 Proxy Authentication Required`]);
+    assert.deepEqual(errors, [
+      `Error: proxy http://127.0.0.1:${proxy.port} (https_proxy) refused to connect to ${name().split('/')[0]}: 407 Proxy Authentication Required`,
+    ]);
     assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
     assertNoSecret(result);
   });

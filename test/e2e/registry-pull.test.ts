@@ -66,10 +66,13 @@ describe('hoist pull from a registry', () => {
 
     const stored = JSON.parse((await runSkopeo(['inspect', `oci:${root}:${name}`])).stdout) as { Digest: string; Layers: string[] };
     assert.equal(stored.Digest, app.manifest.digest);
-    assert.deepEqual(stored.Layers, app.layers.map((l) => l.digest));
+    assert.deepEqual(
+      stored.Layers,
+      app.layers.map((l) => l.digest),
+    );
   });
 
-  test('progress goes to stderr in Podman\'s words when stderr is not a terminal; --quiet silences it', async () => {
+  test("progress goes to stderr in Podman's words when stderr is not a terminal; --quiet silences it", async () => {
     const root = sandbox.root();
     const name = `${proxy.host}/e2e/app:1`;
     const result = await hoist(root, ['pull', name]);
@@ -99,11 +102,17 @@ describe('--all-tags', () => {
     assertOk(result);
     assert.deepEqual(result.stdout.trim().split('\n').sort(), tagged.map((t) => t.image.id).sort());
     const trying = result.stderr.split('\n').filter((l) => l.startsWith('Trying to pull '));
-    assert.deepEqual(trying.sort(), tagged.map((t) => `Trying to pull ${proxy.host}/e2e/tags:${t.tag}...`));
+    assert.deepEqual(
+      trying.sort(),
+      tagged.map((t) => `Trying to pull ${proxy.host}/e2e/tags:${t.tag}...`),
+    );
     const listing = await hoist(root, ['images', '--format', 'json']);
     assertOk(listing);
     const names = (JSON.parse(listing.stdout) as { Names: string[] }[]).flatMap((i) => i.Names).sort();
-    assert.deepEqual(names, tagged.map((t) => `${proxy.host}/e2e/tags:${t.tag}`));
+    assert.deepEqual(
+      names,
+      tagged.map((t) => `${proxy.host}/e2e/tags:${t.tag}`),
+    );
   });
 
   test('is refused with a tag, and for non-registry transports', async () => {
@@ -114,7 +123,7 @@ describe('--all-tags', () => {
 });
 
 describe('--policy on the command line', () => {
-  test('Podman\'s spellings: IfNotPresent makes no request, newer only a HEAD; both print the local ID', async () => {
+  test("Podman's spellings: IfNotPresent makes no request, newer only a HEAD; both print the local ID", async () => {
     const root = sandbox.root();
     const name = `${proxy.host}/e2e/app:1`;
     assertOk(await hoist(root, ['pull', '--quiet', name]));
@@ -128,7 +137,12 @@ describe('--policy on the command line', () => {
     const newer = await hoist(root, ['pull', '--policy=IfNewer', name]);
     assertOk(newer);
     assert.equal(newer.stdout, `${app.id}\n`);
-    assert.deepEqual(seen().filter((r) => r.path !== '/v2/').map((r) => `${r.method} ${r.path}`), ['HEAD /v2/e2e/app/manifests/1']);
+    assert.deepEqual(
+      seen()
+        .filter((r) => r.path !== '/v2/')
+        .map((r) => `${r.method} ${r.path}`),
+      ['HEAD /v2/e2e/app/manifests/1'],
+    );
     assert.equal(newer.stderr, '', 'up to date: nothing to report, as Podman');
   });
 

@@ -25,7 +25,9 @@ function assertFails(result: RunResult, lines: string[]): void {
 
 describe('hoist pull meets broken registries', () => {
   test('a registry port no URL can hold is named, not "Error: Invalid URL"', async () => {
-    assertFails(await hoist(['127.0.0.1:99999/app:1']), ['Error: invalid reference "127.0.0.1:99999/app:1": invalid port in domain "127.0.0.1:99999": 99999 is above 65535']);
+    assertFails(await hoist(['127.0.0.1:99999/app:1']), [
+      'Error: invalid reference "127.0.0.1:99999/app:1": invalid port in domain "127.0.0.1:99999": 99999 is above 65535',
+    ]);
   });
 
   test('so is a mirror location of registries.conf with such a port, before any source is tried (as containers/image)', async () => {

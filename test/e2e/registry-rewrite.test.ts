@@ -17,14 +17,20 @@ after(() => sandbox?.remove());
 
 function hoist(command: 'pull' | 'resolve', conf: string, name: string): Promise<RunResult> {
   const extra = command === 'pull' ? ['--retry', '0'] : [];
-  return runHoist(['--root', sandbox.root(), command, '--registries-conf', conf, '--alias-cache', sandbox.aliasCache(), ...extra, name], { env: sandbox.cliEnv });
+  return runHoist(['--root', sandbox.root(), command, '--registries-conf', conf, '--alias-cache', sandbox.aliasCache(), ...extra, name], {
+    env: sandbox.cliEnv,
+  });
 }
 
 function assertNotCanonical(result: RunResult, conf: string, name: string, rewritten: string, prefix: string): void {
   assert.equal(result.status, 125, result.stderr);
   assert.equal(result.stdout, '');
   const errors = result.stderr.split('\n').filter((line) => line.startsWith('Error:'));
-  assert.deepEqual(errors, [`Error: rewriting reference "${name}" to "${rewritten}" (prefix "${prefix}" in ${conf}): repository name must be canonical`], result.stderr);
+  assert.deepEqual(
+    errors,
+    [`Error: rewriting reference "${name}" to "${rewritten}" (prefix "${prefix}" in ${conf}): repository name must be canonical`],
+    result.stderr,
+  );
   assert.match(result.stderr, /^Hint: a location \(or mirror location\) must give full names: a registry host/m);
   assert.doesNotMatch(result.stderr, /docker\.io|registry-1/);
 }

@@ -72,7 +72,10 @@ describe('hoist pull SHORT-NAME', () => {
     const result = await hoist('pull', conf, ['hoist-alias:1']);
     assert.equal(result.status, 0, result.stderr);
     assert.equal(result.stdout, `${one.id}\n`);
-    assert.deepEqual(result.stderr.split('\n').slice(0, 2), [`Resolved "hoist-alias" as an alias (${conf})`, `Trying to pull ${registry.host}/hoist-e2e/app:1...`]);
+    assert.deepEqual(result.stderr.split('\n').slice(0, 2), [
+      `Resolved "hoist-alias" as an alias (${conf})`,
+      `Trying to pull ${registry.host}/hoist-e2e/app:1...`,
+    ]);
   });
 
   test('every candidate failing: "N errors occurred while pulling:" and one " * " line each', async () => {
@@ -144,7 +147,10 @@ blocked = true
 
     const alias = JSON.parse((await hoist('resolve', conf, ['--format', 'json', 'hoist-alias'])).stdout) as Explanation;
     assert.equal(alias.description, `Resolved "hoist-alias" as an alias (${conf})`);
-    assert.deepEqual(alias.candidates.map((c) => [c.reference, c.origin, c.file]), [[`${registry.host}/hoist-e2e/app:latest`, 'alias', conf]]);
+    assert.deepEqual(
+      alias.candidates.map((c) => [c.reference, c.origin, c.file]),
+      [[`${registry.host}/hoist-e2e/app:latest`, 'alias', conf]],
+    );
     assert.equal(alias.behaviour, 'single');
   });
 
@@ -171,7 +177,10 @@ blocked = true
   });
 
   test('resolves nothing over the network and reads no store', async () => {
-    const result = await runHoist(['--root', '/nonexistent/hoist-root', 'resolve', '--registries-conf', conf, '--alias-cache', sandbox.aliasCache(), `${dead}/x/y`], { env: sandbox.cliEnv });
+    const result = await runHoist(
+      ['--root', '/nonexistent/hoist-root', 'resolve', '--registries-conf', conf, '--alias-cache', sandbox.aliasCache(), `${dead}/x/y`],
+      { env: sandbox.cliEnv },
+    );
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /a fully qualified name/);
   });

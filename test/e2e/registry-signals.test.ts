@@ -31,22 +31,25 @@ async function startTrickleProxy(upstream: RegistryHandle): Promise<typeof slow>
   const target = new URL(upstream.url);
   const state = { host: '', server: undefined as unknown as Server, sent: 0, ranges: [] as (string | undefined)[] };
   state.server = createServer((req, res) => {
-    const up = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } }, async (upRes) => {
-      res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-      if (!(req.method === 'GET' && req.url?.endsWith(`/blobs/${bigLayer.digest}`))) return void upRes.pipe(res);
-      state.ranges.push(req.headers.range);
-      res.on('close', () => upRes.destroy());
-      for await (const chunk of upRes as AsyncIterable<Buffer>) {
-        for (let at = 0; at < chunk.length && !res.destroyed; at += 16 * 1024) {
-          const piece = chunk.subarray(at, at + 16 * 1024);
-          res.write(piece);
-          state.sent += piece.length;
-          await sleep(25);
+    const up = httpRequest(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
+      async (upRes) => {
+        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+        if (!(req.method === 'GET' && req.url?.endsWith(`/blobs/${bigLayer.digest}`))) return void upRes.pipe(res);
+        state.ranges.push(req.headers.range);
+        res.on('close', () => upRes.destroy());
+        for await (const chunk of upRes as AsyncIterable<Buffer>) {
+          for (let at = 0; at < chunk.length && !res.destroyed; at += 16 * 1024) {
+            const piece = chunk.subarray(at, at + 16 * 1024);
+            res.write(piece);
+            state.sent += piece.length;
+            await sleep(25);
+          }
+          if (res.destroyed) return;
         }
-        if (res.destroyed) return;
-      }
-      res.end();
-    });
+        res.end();
+      },
+    );
     up.on('error', () => res.destroy());
     req.pipe(up);
   });
@@ -99,10 +102,16 @@ async function interruptedPull(root: string, signal: NodeJS.Signals): Promise<Ru
 }
 
 describe('interrupting a pull', () => {
-  for (const [signal, status] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  for (const [signal, status] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
     test(`${signal}: exit ${status}, no temp files, nothing committed`, async () => {
       const root = sandbox.root();
-      const first = await runHoist(['--root', root, 'pull', '--quiet', '--registries-conf', conf, '--alias-cache', sandbox.aliasCache(), `${slow.host}/sig/small:1`], { env: sandbox.cliEnv });
+      const first = await runHoist(
+        ['--root', root, 'pull', '--quiet', '--registries-conf', conf, '--alias-cache', sandbox.aliasCache(), `${slow.host}/sig/small:1`],
+        { env: sandbox.cliEnv },
+      );
       assert.equal(first.status, 0, first.stderr);
       const before = await storeSnapshot(root);
       assert.ok(before.index?.includes(small.manifest.digest));
@@ -119,12 +128,15 @@ describe('interrupting a pull', () => {
       assert.ok(!afterwards.blobs.includes(bigLayer.digest));
       // Blobs verified before the interruption stay (unnamed; rmi collects them), and only those.
       const kept = afterwards.blobs.filter((d) => !before.blobs.includes(d));
-      assert.ok(kept.every((d) => big.blobs.has(d)), `only blobs of the interrupted image: ${kept}`);
+      assert.ok(
+        kept.every((d) => big.blobs.has(d)),
+        `only blobs of the interrupted image: ${kept}`,
+      );
       await assertBlobsHashToTheirNames(root, afterwards.blobs);
     });
   }
 
-  test('SIGKILL mid-layer: the next pull reclaims the dead process\'s files and resumes the layer with a Range request', async () => {
+  test("SIGKILL mid-layer: the next pull reclaims the dead process's files and resumes the layer with a Range request", async () => {
     const root = sandbox.root();
     const result = await interruptedPull(root, 'SIGKILL');
     assert.equal(result.signal, 'SIGKILL');
@@ -137,7 +149,10 @@ describe('interrupting a pull', () => {
 
     const rangesBefore = slow.ranges.length;
     const sentBefore = slow.sent;
-    const again = await runHoist(['--root', root, 'pull', '--quiet', '--registries-conf', conf, '--alias-cache', sandbox.aliasCache(), `${slow.host}/sig/big:1`], { env: sandbox.cliEnv });
+    const again = await runHoist(
+      ['--root', root, 'pull', '--quiet', '--registries-conf', conf, '--alias-cache', sandbox.aliasCache(), `${slow.host}/sig/big:1`],
+      { env: sandbox.cliEnv },
+    );
     assert.equal(again.status, 0, again.stderr);
     assert.deepEqual(slow.ranges.slice(rangesBefore), [`bytes=${have}-`], 'one request, for the rest of the layer');
     assert.equal(slow.sent - sentBefore, bigLayer.size - have, 'only the missing bytes were sent');

@@ -50,7 +50,14 @@ after(() => removeDir(work));
 describe('hoist resolve of local names: what is read, which image, which name; nothing copied', () => {
   test('oci: the layout directory, the ref name matched, the index digest and the platform instance, the name', async () => {
     const layout = join(work, 'layout');
-    await writeOciLayout(layout, [{ top: plain.manifest, refName: 'v0' }, { top: multi.index, refName: 'v1' }], [multi.index, ...blobsOf(plain, native, foreign)]);
+    await writeOciLayout(
+      layout,
+      [
+        { top: plain.manifest, refName: 'v0' },
+        { top: multi.index, refName: 'v1' },
+      ],
+      [multi.index, ...blobsOf(plain, native, foreign)],
+    );
     const e = await json(`oci:${layout}:v1`);
     assert.deepEqual(e, {
       input: `oci:${layout}:v1`,
@@ -89,7 +96,15 @@ describe('hoist resolve of local names: what is read, which image, which name; n
 
   test('docker-archive: the manifest.json item, its RepoTags and config entry, the names; a gzip copy is removed', async () => {
     const path = join(work, 'saved.tar.gz');
-    await writeFile(path, gzipSync(dockerArchive([{ image: plain, repoTags: ['other:1'] }, { image: saved, repoTags: ['fedora:39', 'quay.io/org/app:1'] }])));
+    await writeFile(
+      path,
+      gzipSync(
+        dockerArchive([
+          { image: plain, repoTags: ['other:1'] },
+          { image: saved, repoTags: ['fedora:39', 'quay.io/org/app:1'] },
+        ]),
+      ),
+    );
     const e = await json(`docker-archive:${path}:@1`);
     const [pulled] = await pull(`docker-archive:${path}:@1`, { root: join(work, 'store') });
     assert.deepEqual(e, {
@@ -147,7 +162,11 @@ describe('hoist resolve of local names: what is read, which image, which name; n
   });
 
   test('a malformed selector fails at parse: one Error line, exit 125, nothing read', async () => {
-    for (const name of [`oci:${join(work, 'nothere')}:@x`, `docker-archive:${join(work, 'nothere.tar')}:@-1`, `oci-archive:${join(work, 'nothere.tar')}:bad ref`]) {
+    for (const name of [
+      `oci:${join(work, 'nothere')}:@x`,
+      `docker-archive:${join(work, 'nothere.tar')}:@-1`,
+      `oci-archive:${join(work, 'nothere.tar')}:bad ref`,
+    ]) {
       const result = await resolve([name]);
       assert.equal(result.status, 125, name);
       assert.equal(result.stdout, '');

@@ -40,7 +40,13 @@ function imageWithConfig(config: string): FixtureImage {
     layers: base.layers.map((l) => ({ mediaType: l.mediaType, digest: l.digest, size: l.size })),
   };
   const manifest = blobOf(JSON.stringify(manifestDoc), OCI_MANIFEST);
-  return { ...base, config: configBlob, manifest, id: configBlob.digest.slice(7), blobs: new Map([manifest, configBlob, ...base.layers].map((b) => [b.digest, b])) };
+  return {
+    ...base,
+    config: configBlob,
+    manifest,
+    id: configBlob.digest.slice(7),
+    blobs: new Map([manifest, configBlob, ...base.layers].map((b) => [b.digest, b])),
+  };
 }
 
 before(async () => {
@@ -67,7 +73,9 @@ after(async () => {
 });
 
 function pull(root: string, name: string, extra: string[] = []): Promise<RunResult> {
-  return runHoist(['--root', root, ...extra, 'pull', '--registries-conf', conf, '--alias-cache', sandbox.aliasCache(), '--retry', '0', name], { env: sandbox.cliEnv });
+  return runHoist(['--root', root, ...extra, 'pull', '--registries-conf', conf, '--alias-cache', sandbox.aliasCache(), '--retry', '0', name], {
+    env: sandbox.cliEnv,
+  });
 }
 
 /**
@@ -118,7 +126,11 @@ describe('untrusted bytes in error messages are escaped, one Error: line each', 
     const archive = join(sandbox.dir, 'bad-tag.tar');
     await writeFile(archive, dockerArchive([{ image: buildImage({ layers: [{ 'etc/t': 't\n' }] }), repoTags: [`app${HOSTILE}`] }]));
     const root = sandbox.root();
-    await assertCleanFailure(root, await pull(root, `docker-archive:${archive}`), 'invalid tag "app\\u001b[2J\\r\\u0000\\u009b\\nError: x" in manifest.json item @0');
+    await assertCleanFailure(
+      root,
+      await pull(root, `docker-archive:${archive}`),
+      'invalid tag "app\\u001b[2J\\r\\u0000\\u009b\\nError: x" in manifest.json item @0',
+    );
   });
 
   test('a name on the command line, also with the stack trace of --log-level=debug', async () => {
@@ -132,7 +144,11 @@ describe('untrusted bytes in error messages are escaped, one Error: line each', 
 
   test('a path on the command line, quoted by no one before the printer', async () => {
     const root = sandbox.root();
-    await assertCleanFailure(root, await pull(root, `dir:${sandbox.dir}/none${HOSTILE_ARGUMENT}`), `${sandbox.dir}/none\\u001b[2J\\u000d\\u009b\\u000aError: x`);
+    await assertCleanFailure(
+      root,
+      await pull(root, `dir:${sandbox.dir}/none${HOSTILE_ARGUMENT}`),
+      `${sandbox.dir}/none\\u001b[2J\\u000d\\u009b\\u000aError: x`,
+    );
   });
 
   test("a registry's error body", async () => {

@@ -36,7 +36,10 @@ before(async () => {
   registriesD = await writeRegistriesD(join(sandbox.dir, 'rd'), { [registry.host]: { lookaside: `file://${lookaside}` } });
   conf = await sandbox.conf('registries.conf', insecure(registry.host));
   const hook = join(sandbox.dir, 'record-hook.mjs');
-  await writeFile(hook, "import { appendFileSync } from 'node:fs';\nexport async function load(url, context, next) {\n  if (process.env.HOIST_LOAD_LOG) appendFileSync(process.env.HOIST_LOAD_LOG, url + '\\n');\n  return next(url, context);\n}\n");
+  await writeFile(
+    hook,
+    "import { appendFileSync } from 'node:fs';\nexport async function load(url, context, next) {\n  if (process.env.HOIST_LOAD_LOG) appendFileSync(process.env.HOIST_LOAD_LOG, url + '\\n');\n  return next(url, context);\n}\n",
+  );
   hookRegistration = join(sandbox.dir, 'register.mjs');
   await writeFile(hookRegistration, `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${hook}`)});\n`);
 });
@@ -54,8 +57,24 @@ async function loadedBy(policyJson: object): Promise<{ status: number | null; st
   await writeFile(policy, JSON.stringify(policyJson));
   const log = `${policy}.log`;
   await writeFile(log, '');
-  const args = ['--import', hookRegistration, cliPath, '--root', sandbox.root(), 'pull', '-q', '--retry', '0', '--registries-conf', conf, '--alias-cache', sandbox.aliasCache()];
-  const result = await run(process.execPath, [...args, '--signature-policy', policy, '--registries.d', registriesD, name], { env: { ...sandbox.cliEnv, HOIST_LOAD_LOG: log } });
+  const args = [
+    '--import',
+    hookRegistration,
+    cliPath,
+    '--root',
+    sandbox.root(),
+    'pull',
+    '-q',
+    '--retry',
+    '0',
+    '--registries-conf',
+    conf,
+    '--alias-cache',
+    sandbox.aliasCache(),
+  ];
+  const result = await run(process.execPath, [...args, '--signature-policy', policy, '--registries.d', registriesD, name], {
+    env: { ...sandbox.cliEnv, HOIST_LOAD_LOG: log },
+  });
   const files = [...new Set((await readFile(log, 'utf8')).split('\n').filter((u) => u.startsWith('file://') && u.includes('/dist/bin/')))];
   const contents = await Promise.all(files.map((u) => readFile(new URL(u), 'utf8')));
   return {

@@ -59,7 +59,13 @@ before(async () => {
       annotations: ({ payload, signature }) => ({
         'dev.sigstore.cosign/certificate': leaf.pem,
         'dev.sigstore.cosign/chain': bundle(intermediate, root),
-        'dev.sigstore.cosign/bundle': rekorBundle({ log, certificatePem: leaf.pem, base64Signature: signature, payload, integratedTime: Date.parse('2020-01-01T00:05:00Z') / 1000 }),
+        'dev.sigstore.cosign/bundle': rekorBundle({
+          log,
+          certificatePem: leaf.pem,
+          base64Signature: signature,
+          payload,
+          integratedTime: Date.parse('2020-01-01T00:05:00Z') / 1000,
+        }),
       }),
     },
   ]);
@@ -75,13 +81,19 @@ after(async () => {
 /** A policy that wants a Fulcio signature by EMAIL for this registry; cosign signs the repository only, hence matchRepository. */
 async function fulcioPolicy(oidcIssuer: string): Promise<string> {
   const file = join(sandbox.dir, `policy-${++serial}.json`);
-  const requirement = { type: 'sigstoreSigned', fulcio: { caPath: root.file, oidcIssuer, subjectEmail: EMAIL }, rekorPublicKeyPath: rekorFile, signedIdentity: { type: 'matchRepository' } };
+  const requirement = {
+    type: 'sigstoreSigned',
+    fulcio: { caPath: root.file, oidcIssuer, subjectEmail: EMAIL },
+    rekorPublicKeyPath: rekorFile,
+    signedIdentity: { type: 'matchRepository' },
+  };
   await writeFile(file, JSON.stringify({ default: [{ type: 'insecureAcceptAnything' }], transports: { docker: { [registry.host]: [requirement] } } }));
   return file;
 }
 
 function hoist(storeRoot: string, command: 'pull' | 'verify', policy: string): Promise<RunResult> {
-  const pullFlags = command === 'pull' ? ['-q', '--registries-conf', conf, '--alias-cache', sandbox.aliasCache(), '--retry', '0', '--registries.d', registriesD] : [];
+  const pullFlags =
+    command === 'pull' ? ['-q', '--registries-conf', conf, '--alias-cache', sandbox.aliasCache(), '--retry', '0', '--registries.d', registriesD] : [];
   return runHoist(['--root', storeRoot, command, ...pullFlags, '--signature-policy', policy, reference], { env: sandbox.cliEnv });
 }
 
@@ -105,15 +117,36 @@ describe('hoist pull under sigstoreSigned with fulcio', () => {
     assert.equal(refused.status, 125, refused.stderr);
     assert.equal(refused.stdout, '');
     assert.ok(!refused.stderr.includes('    at '), 'no stack trace');
-    assert.equal(refused.stderr.split('\n').find((l) => l.startsWith('Error: ')), `Error: Source image rejected: Unexpected Fulcio OIDC issuer "${ISSUER}"`);
+    assert.equal(
+      refused.stderr.split('\n').find((l) => l.startsWith('Error: ')),
+      `Error: Source image rejected: Unexpected Fulcio OIDC issuer "${ISSUER}"`,
+    );
     assert.deepEqual(await storeSnapshot(storeRoot), before, 'a refused image leaves the store as it was');
   });
 
   test('hoist trust show no longer calls fulcio unsupported', async () => {
-    const shown = await runHoist(['trust', 'show', '--format', 'json', '--signature-policy', await fulcioPolicy(ISSUER), '--registries.d', registriesD, '--registries-conf', conf, reference], { env: sandbox.cliEnv });
+    const shown = await runHoist(
+      [
+        'trust',
+        'show',
+        '--format',
+        'json',
+        '--signature-policy',
+        await fulcioPolicy(ISSUER),
+        '--registries.d',
+        registriesD,
+        '--registries-conf',
+        conf,
+        reference,
+      ],
+      { env: sandbox.cliEnv },
+    );
     assert.equal(shown.status, 0, shown.stderr);
     const explained = JSON.parse(shown.stdout) as { images: { requirements: { type: string; trust?: string }[]; problems: string[] }[] };
-    assert.deepEqual(explained.images[0]!.requirements.map((r) => [r.type, r.trust]), [['sigstoreSigned', 'fulcio']]);
+    assert.deepEqual(
+      explained.images[0]!.requirements.map((r) => [r.type, r.trust]),
+      [['sigstoreSigned', 'fulcio']],
+    );
     assert.deepEqual(explained.images[0]!.problems, []);
   });
 });

@@ -7,7 +7,17 @@ import { createGpgKey, gpgSign, simpleSigningPayload, stopGpgAgent, type GpgKey 
 import { buildImage, buildIndex, writeDirImage, writeOciLayout } from '../helpers/images.js';
 import { pushImage } from '../helpers/push.js';
 import { startRegistry, type RegistryHandle } from '../helpers/registry.js';
-import { lookasidePath, makeCosignKey, serveDirectory, signWithSkopeo, writeCosignAttachment, writeRegistriesD, type CosignKey, type LookasideServer, type SkopeoSignedImage } from '../helpers/signed-images.js';
+import {
+  lookasidePath,
+  makeCosignKey,
+  serveDirectory,
+  signWithSkopeo,
+  writeCosignAttachment,
+  writeRegistriesD,
+  type CosignKey,
+  type LookasideServer,
+  type SkopeoSignedImage,
+} from '../helpers/signed-images.js';
 import { storeSnapshot } from '../helpers/tmp.js';
 import { directoryEntries, dockerArchive } from '../helpers/archives.js';
 import { makeTar } from '../helpers/tar.js';
@@ -64,9 +74,27 @@ before(async () => {
   lookaside = join(sandbox.dir, 'lookaside');
   signed = await signWithSkopeo({ registry, repository: 'trust/app', tag: '1', image: signedImage, signer, lookaside, work: await work() });
   await pushImage(registry, 'trust/unsigned', unsigned, '1');
-  await signWithSkopeo({ registry, repository: 'trust/elsewhere', tag: '1', image: elsewhereImage, signer, lookaside, work: await work(), signIdentity: `${host}/trust/original:1` });
+  await signWithSkopeo({
+    registry,
+    repository: 'trust/elsewhere',
+    tag: '1',
+    image: elsewhereImage,
+    signer,
+    lookaside,
+    work: await work(),
+    signIdentity: `${host}/trust/original:1`,
+  });
   // A mirror serves `HOST/mirror-src/app` at `HOST/mirror-dst/app`; the signature names the logical name.
-  await signWithSkopeo({ registry, repository: 'mirror-dst/app', tag: '1', image: mirrored, signer, lookaside, work: await work(), signIdentity: `${host}/logical/app:1` });
+  await signWithSkopeo({
+    registry,
+    repository: 'mirror-dst/app',
+    tag: '1',
+    image: mirrored,
+    signer,
+    lookaside,
+    work: await work(),
+    signIdentity: `${host}/logical/app:1`,
+  });
   await signWithSkopeo({ registry, repository: 'trust/multi', tag: '1', image: multi, signer, lookaside, work: await work(), sign: [amd64.manifest.digest] });
   cosignKey = await makeCosignKey(join(sandbox.dir, 'cosign.pub'));
   await pushImage(registry, 'trust/cosigned', cosigned, '1');
@@ -74,7 +102,10 @@ before(async () => {
   registry2 = await startRegistry();
   await pushImage(registry, 'short/app', unsigned, '1');
   await signWithSkopeo({ registry: registry2, repository: 'short/app', tag: '1', image: signedImage, signer, lookaside, work: await work() });
-  rdBoth = await writeRegistriesD(join(sandbox.dir, 'rd-both'), { [host]: { lookaside: `file://${lookaside}` }, [registry2.host]: { lookaside: `file://${lookaside}` } });
+  rdBoth = await writeRegistriesD(join(sandbox.dir, 'rd-both'), {
+    [host]: { lookaside: `file://${lookaside}` },
+    [registry2.host]: { lookaside: `file://${lookaside}` },
+  });
   shortConf = await sandbox.conf(
     'short.conf',
     `unqualified-search-registries = ["${host}", "${registry2.host}"]\nshort-name-mode = "permissive"\n${insecure(host, registry2.host)}`,
@@ -106,7 +137,12 @@ async function policy(docker: Record<string, unknown[]>, extra: Record<string, R
   return file;
 }
 
-const gpgBy = (key: GpgKey, signedIdentity?: object) => ({ type: 'signedBy', keyType: 'GPGKeys', keyPath: key.publicKeyFile, ...(signedIdentity ? { signedIdentity } : {}) });
+const gpgBy = (key: GpgKey, signedIdentity?: object) => ({
+  type: 'signedBy',
+  keyType: 'GPGKeys',
+  keyPath: key.publicKeyFile,
+  ...(signedIdentity ? { signedIdentity } : {}),
+});
 
 function hoist(root: string, args: string[], policyFile: string, registriesD = rdFile): Promise<RunResult> {
   const pullFlags = args[0] === 'pull' ? ['--registries-conf', conf, '--alias-cache', sandbox.aliasCache(), '--retry', '0', '--registries.d', registriesD] : [];
@@ -150,15 +186,23 @@ async function seededRoot(): Promise<string> {
 }
 
 describe('hoist pull under a signature policy', () => {
-  test('a skopeo-signed image is accepted, reports Podman\'s steps, and keeps its signature for hoist verify', async () => {
+  test("a skopeo-signed image is accepted, reports Podman's steps, and keeps its signature for hoist verify", async () => {
     const root = await emptyRoot();
     const p = await policy({ [`${host}/trust`]: [gpgBy(signer)] });
     const result = await hoist(root, ['pull', '--progress', 'plain', `${host}/trust/app:1`], p);
     assertOk(result);
     assert.equal(result.stdout.trim(), signedImage.config.digest.slice(7));
     const lines = result.stderr.split('\n');
-    const order = ['Getting image source signatures', 'Checking if image destination supports signatures', 'Writing manifest to image destination', 'Storing signatures'].map((l) => lines.indexOf(l));
-    assert.ok(order.every((i, n) => i >= 0 && (n === 0 || i > order[n - 1]!)), result.stderr);
+    const order = [
+      'Getting image source signatures',
+      'Checking if image destination supports signatures',
+      'Writing manifest to image destination',
+      'Storing signatures',
+    ].map((l) => lines.indexOf(l));
+    assert.ok(
+      order.every((i, n) => i >= 0 && (n === 0 || i > order[n - 1]!)),
+      result.stderr,
+    );
     const index = JSON.parse(await readFile(join(root, 'index.json'), 'utf8')) as { manifests: { annotations: Record<string, string> }[] };
     const sigDigests = index.manifests[0]!.annotations['dev.hoist.signatures']!.split(',');
     assert.equal(sigDigests.length, 1);
@@ -179,19 +223,36 @@ describe('hoist pull under a signature policy', () => {
   test('the lookaside is read over HTTP as over file://', async () => {
     const root = await emptyRoot();
     assertOk(await hoist(root, ['pull', '-q', `${host}/trust/app:1`], await policy({ [host]: [gpgBy(signer)] }), rdHttp));
-    assert.ok(server.requests.some((p) => p.endsWith(`trust/app@${signed.digest.replace(':', '=')}/signature-1`)), server.requests.join('\n'));
+    assert.ok(
+      server.requests.some((p) => p.endsWith(`trust/app@${signed.digest.replace(':', '=')}/signature-1`)),
+      server.requests.join('\n'),
+    );
   });
 
   test('an unsigned image is refused with no layer downloaded', async () => {
     const root = await emptyRoot();
     const p = await policy({ [host]: [gpgBy(signer)], [proxy.host]: [gpgBy(signer)] });
-    await assertRefused(root, () => hoist(root, ['pull', '-q', `${host}/trust/unsigned:1`], p), 'Source image rejected: A signature was required, but no signature exists');
+    await assertRefused(
+      root,
+      () => hoist(root, ['pull', '-q', `${host}/trust/unsigned:1`], p),
+      'Source image rejected: A signature was required, but no signature exists',
+    );
     // Through a recording proxy: the manifest is read, no blob is.
     const before = proxy.requests.length;
-    await assertRefused(root, () => hoist(root, ['pull', '-q', `${proxy.host}/trust/unsigned:1`], p), 'Source image rejected: A signature was required, but no signature exists');
+    await assertRefused(
+      root,
+      () => hoist(root, ['pull', '-q', `${proxy.host}/trust/unsigned:1`], p),
+      'Source image rejected: A signature was required, but no signature exists',
+    );
     const seen = proxy.requests.slice(before).map((r) => `${r.method} ${r.path}`);
-    assert.ok(seen.some((r) => r.startsWith('GET /v2/trust/unsigned/manifests/1')), seen.join('\n'));
-    assert.deepEqual(seen.filter((r) => r.includes('/blobs/')), []);
+    assert.ok(
+      seen.some((r) => r.startsWith('GET /v2/trust/unsigned/manifests/1')),
+      seen.join('\n'),
+    );
+    assert.deepEqual(
+      seen.filter((r) => r.includes('/blobs/')),
+      [],
+    );
   });
 
   test('a signature by another key is refused', async () => {
@@ -204,12 +265,32 @@ describe('hoist pull under a signature policy', () => {
   test('a signature for another repository is refused by default, accepted by remapIdentity and exactRepository', async () => {
     const name = `${host}/trust/elsewhere:1`;
     const root = await emptyRoot();
-    await assertRefused(root, async () => hoist(root, ['pull', '-q', name], await policy({ [host]: [gpgBy(signer)] })), `Source image rejected: Signature for identity "${host}/trust/original:1" is not accepted`);
-    assertOk(await hoist(root, ['pull', '-q', name], await policy({ [host]: [gpgBy(signer, { type: 'remapIdentity', prefix: `${host}/trust/elsewhere`, signedPrefix: `${host}/trust/original` })] })));
-    assertOk(await hoist(sandbox.root(), ['pull', '-q', name], await policy({ [host]: [gpgBy(signer, { type: 'exactRepository', dockerRepository: `${host}/trust/original` })] })));
+    await assertRefused(
+      root,
+      async () => hoist(root, ['pull', '-q', name], await policy({ [host]: [gpgBy(signer)] })),
+      `Source image rejected: Signature for identity "${host}/trust/original:1" is not accepted`,
+    );
+    assertOk(
+      await hoist(
+        root,
+        ['pull', '-q', name],
+        await policy({ [host]: [gpgBy(signer, { type: 'remapIdentity', prefix: `${host}/trust/elsewhere`, signedPrefix: `${host}/trust/original` })] }),
+      ),
+    );
+    assertOk(
+      await hoist(
+        sandbox.root(),
+        ['pull', '-q', name],
+        await policy({ [host]: [gpgBy(signer, { type: 'exactRepository', dockerRepository: `${host}/trust/original` })] }),
+      ),
+    );
     // matchRepository compares repositories: original is not elsewhere.
     const root2 = await emptyRoot();
-    await assertRefused(root2, async () => hoist(root2, ['pull', '-q', name], await policy({ [host]: [gpgBy(signer, { type: 'matchRepository' })] })), `Source image rejected: Signature for identity "${host}/trust/original:1" is not accepted`);
+    await assertRefused(
+      root2,
+      async () => hoist(root2, ['pull', '-q', name], await policy({ [host]: [gpgBy(signer, { type: 'matchRepository' })] })),
+      `Source image rejected: Signature for identity "${host}/trust/original:1" is not accepted`,
+    );
   });
 
   test('matchRepository accepts a signature for another tag of the repository', async () => {
@@ -218,14 +299,22 @@ describe('hoist pull under a signature policy', () => {
     assertOk(await hoist(root, ['pull', '-q', `${host}/trust/app@${signed.digest}`], await policy({ [host]: [gpgBy(signer)] })));
     // …and matchExact needs the signed tag itself, which a digest pull does not have.
     const root2 = await emptyRoot();
-    await assertRefused(root2, async () => hoist(root2, ['pull', '-q', `${host}/trust/app@${signed.digest}`], await policy({ [host]: [gpgBy(signer, { type: 'matchExact' })] })), `Source image rejected: Signature for identity "${host}/trust/app:1" is not accepted`);
+    await assertRefused(
+      root2,
+      async () => hoist(root2, ['pull', '-q', `${host}/trust/app@${signed.digest}`], await policy({ [host]: [gpgBy(signer, { type: 'matchExact' })] })),
+      `Source image rejected: Signature for identity "${host}/trust/app:1" is not accepted`,
+    );
     assertOk(await hoist(root2, ['pull', '-q', `${host}/trust/app@${signed.digest}`], await policy({ [host]: [gpgBy(signer, { type: 'matchRepository' })] })));
   });
 
   test('only the most specific scope applies: reject for one repository, signatures for the rest', async () => {
     const p = await policy({ [`${host}/trust/unsigned`]: [{ type: 'reject' }], [host]: [gpgBy(signer)] });
     const root = await emptyRoot();
-    await assertRefused(root, () => hoist(root, ['pull', '-q', `${host}/trust/unsigned:1`], p), `Source image rejected: Running image docker://${host}/trust/unsigned:1 is rejected by policy.`);
+    await assertRefused(
+      root,
+      () => hoist(root, ['pull', '-q', `${host}/trust/unsigned:1`], p),
+      `Source image rejected: Running image docker://${host}/trust/unsigned:1 is rejected by policy.`,
+    );
     assertOk(await hoist(root, ['pull', '-q', `${host}/trust/app:1`], p));
   });
 
@@ -235,7 +324,11 @@ describe('hoist pull under a signature policy', () => {
     const result = await hoist(root, ['pull', '-q', '--platform', 'linux/amd64', `${host}/trust/multi:1`], p);
     assertOk(result);
     assert.equal(result.stdout.trim(), amd64.config.digest.slice(7));
-    await assertRefused(root, () => hoist(root, ['pull', '-q', '--platform', 'linux/arm64/v8', `${host}/trust/multi:1`], p), 'Source image rejected: A signature was required, but no signature exists');
+    await assertRefused(
+      root,
+      () => hoist(root, ['pull', '-q', '--platform', 'linux/arm64/v8', `${host}/trust/multi:1`], p),
+      'Source image rejected: A signature was required, but no signature exists',
+    );
   });
 
   test('through a mirror, the policy and the signature use the logical name, the lookaside the mirror', async () => {
@@ -252,13 +345,21 @@ describe('hoist pull under a signature policy', () => {
     assertOk(await hoist(root, ['pull', '-q', `${host}/trust/cosigned:1`], p, rdSigstore));
     assertOk(await hoist(root, ['verify', `${host}/trust/cosigned:1`], p));
     const root2 = await emptyRoot();
-    await assertRefused(root2, () => hoist(root2, ['pull', '-q', `${host}/trust/cosigned:1`], p, rdFile), 'Source image rejected: A signature was required, but no signature exists');
+    await assertRefused(
+      root2,
+      () => hoist(root2, ['pull', '-q', `${host}/trust/cosigned:1`], p, rdFile),
+      'Source image rejected: A signature was required, but no signature exists',
+    );
     const hinted = await hoist(root2, ['pull', '-q', `${host}/trust/cosigned:1`], p, rdFile);
     assert.match(hinted.stderr, /\nHint: the policy wants sigstore signatures, but use-sigstore-attachments is not true/);
     // The default identity needs the tag, which cosign never signs.
     const root3 = await emptyRoot();
     const exact = await policy({ [host]: [{ type: 'sigstoreSigned', keyPath: cosignKey.publicKeyFile }] });
-    await assertRefused(root3, () => hoist(root3, ['pull', '-q', `${host}/trust/cosigned:1`], exact, rdSigstore), `Source image rejected: Signature for identity "${host}/trust/cosigned" is not accepted`);
+    await assertRefused(
+      root3,
+      () => hoist(root3, ['pull', '-q', `${host}/trust/cosigned:1`], exact, rdSigstore),
+      `Source image rejected: Signature for identity "${host}/trust/cosigned" is not accepted`,
+    );
     const wrong = await makeCosignKey(join(sandbox.dir, 'wrong-cosign.pub'));
     const other = await policy({ [host]: [{ type: 'sigstoreSigned', keyPath: wrong.publicKeyFile, signedIdentity: { type: 'matchRepository' } }] });
     const result = await hoist(sandbox.root(), ['pull', '-q', `${host}/trust/cosigned:1`], other, rdSigstore);
@@ -271,13 +372,25 @@ describe('hoist pull under a signature policy', () => {
     await writeOciLayout(join(dir, 'layout'), [{ top: unsigned.manifest, refName: 'v1' }], unsigned.blobs.values());
     const p = await policy({}, { oci: { '': [gpgBy(signer)] } });
     const root = await emptyRoot();
-    await assertRefused(root, () => hoist(root, ['pull', '-q', `oci:${join(dir, 'layout')}:v1`], p), 'Source image rejected: A signature was required, but no signature exists');
+    await assertRefused(
+      root,
+      () => hoist(root, ['pull', '-q', `oci:${join(dir, 'layout')}:v1`], p),
+      'Source image rejected: A signature was required, but no signature exists',
+    );
     // The same for the archives: docker-archive has only the "" scope, oci-archive path scopes.
     await writeFile(join(dir, 'img.tar'), dockerArchive([{ image: unsigned, repoTags: ['x:1'] }]));
     await writeFile(join(dir, 'layout.tar'), makeTar(await directoryEntries(join(dir, 'layout'))));
     const archives = await policy({}, { 'docker-archive': { '': [gpgBy(signer)] }, 'oci-archive': { [dir]: [gpgBy(signer)] } });
-    await assertRefused(root, () => hoist(root, ['pull', '-q', `docker-archive:${join(dir, 'img.tar')}`], archives), 'Source image rejected: A signature was required, but no signature exists');
-    await assertRefused(root, () => hoist(root, ['pull', '-q', `oci-archive:${join(dir, 'layout.tar')}:v1`], archives), 'Source image rejected: A signature was required, but no signature exists');
+    await assertRefused(
+      root,
+      () => hoist(root, ['pull', '-q', `docker-archive:${join(dir, 'img.tar')}`], archives),
+      'Source image rejected: A signature was required, but no signature exists',
+    );
+    await assertRefused(
+      root,
+      () => hoist(root, ['pull', '-q', `oci-archive:${join(dir, 'layout.tar')}:v1`], archives),
+      'Source image rejected: A signature was required, but no signature exists',
+    );
     // Scopes of path transports are resolved paths: a policy for another directory does not apply.
     const elsewhere = await policy({}, { oci: { '/nonexistent/layouts': [{ type: 'reject' }] } });
     assertOk(await hoist(root, ['pull', '-q', `oci:${join(dir, 'layout')}:v1`], elsewhere));
@@ -290,7 +403,11 @@ describe('hoist pull under a signature policy', () => {
     const accepted = await policy({}, { dir: { '': [gpgBy(signer, { type: 'exactReference', dockerReference: `${host}/trust/app:1` })] } });
     assertOk(await hoist(sandbox.root(), ['pull', '-q', `dir:${dir}`], accepted));
     const root = await emptyRoot();
-    await assertRefused(root, async () => hoist(root, ['pull', '-q', `dir:${dir}`], await policy({}, { dir: { '': [gpgBy(signer)] } })), `Source image rejected: Signature for identity "${host}/trust/app:1" is not accepted`);
+    await assertRefused(
+      root,
+      async () => hoist(root, ['pull', '-q', `dir:${dir}`], await policy({}, { dir: { '': [gpgBy(signer)] } })),
+      `Source image rejected: Signature for identity "${host}/trust/app:1" is not accepted`,
+    );
   });
 
   test('a corrupt signature, a lookaside that answers 500, and a signature over 4 MiB are refused cleanly', async () => {
@@ -340,7 +457,9 @@ describe('hoist pull under a signature policy', () => {
       } finally {
         await stopGpgAgent(lasting);
       }
-      const expired = await assertRefusedAny(root, async () => hoist(root, ['pull', '-q', `${host}/trust/expired:1`], await policy({ [host]: [gpgBy(lasting)] })));
+      const expired = await assertRefusedAny(root, async () =>
+        hoist(root, ['pull', '-q', `${host}/trust/expired:1`], await policy({ [host]: [gpgBy(lasting)] })),
+      );
       assert.match(expired, /^Error: Source image rejected: Signature expired on \d{4}-\d\d-\d\d /);
     } finally {
       await stopGpgAgent(old);
@@ -349,7 +468,10 @@ describe('hoist pull under a signature policy', () => {
 
   test('a malformed policy.json and a malformed registries.d each fail with one error naming the file and key', async () => {
     const bad = join(sandbox.dir, 'bad-policy.json');
-    await writeFile(bad, '{"default": [{"type": "insecureAcceptAnything"}],\n "transports": {"docker": {"x": [{"type": "signedBy", "keyType": "GPGKeys", "keypath": "/k"}]}}}');
+    await writeFile(
+      bad,
+      '{"default": [{"type": "insecureAcceptAnything"}],\n "transports": {"docker": {"x": [{"type": "signedBy", "keyType": "GPGKeys", "keypath": "/k"}]}}}',
+    );
     const root = await emptyRoot();
     const r1 = await hoist(root, ['pull', '-q', `${host}/trust/app:1`], bad);
     assert.equal(r1.status, 125);
@@ -366,12 +488,21 @@ describe('hoist pull under a signature policy', () => {
 
   test('a missing keyPath and a private key in its place are said plainly', async () => {
     const root = await emptyRoot();
-    const missing = await hoist(root, ['pull', '-q', `${host}/trust/app:1`], await policy({ [host]: [{ type: 'signedBy', keyType: 'GPGKeys', keyPath: '/nonexistent/key.gpg' }] }));
+    const missing = await hoist(
+      root,
+      ['pull', '-q', `${host}/trust/app:1`],
+      await policy({ [host]: [{ type: 'signedBy', keyType: 'GPGKeys', keyPath: '/nonexistent/key.gpg' }] }),
+    );
     assert.equal(missing.status, 125);
     assert.match(missing.stderr, /^Error: .*keyPath.*\/nonexistent\/key\.gpg.*(no such file|does not exist)/m);
     const secret = join(sandbox.dir, 'cosign.key');
     await writeFile(secret, cosignKey.privateKey.export({ type: 'pkcs8', format: 'pem' }));
-    const priv = await hoist(root, ['pull', '-q', `${host}/trust/cosigned:1`], await policy({ [host]: [{ type: 'sigstoreSigned', keyPath: secret, signedIdentity: { type: 'matchRepository' } }] }), rdSigstore);
+    const priv = await hoist(
+      root,
+      ['pull', '-q', `${host}/trust/cosigned:1`],
+      await policy({ [host]: [{ type: 'sigstoreSigned', keyPath: secret, signedIdentity: { type: 'matchRepository' } }] }),
+      rdSigstore,
+    );
     assert.equal(priv.status, 125);
     assert.match(priv.stderr, /^Error: .*private key/m);
   });
@@ -382,14 +513,20 @@ describe('hoist pull under a signature policy', () => {
     const root = await emptyRoot();
     const strict = await policy({ [host]: [gpgBy(signer)] });
     assertOk(await hoist(root, ['pull', '-q', `${host}/trust/moving:1`], strict));
-    await assertRefusedAny(root, async () => hoist(root, ['pull', '-q', '--policy', 'always', `${host}/trust/moving:1`], await policy({ [host]: [gpgBy(stranger)] })));
+    await assertRefusedAny(root, async () =>
+      hoist(root, ['pull', '-q', '--policy', 'always', `${host}/trust/moving:1`], await policy({ [host]: [gpgBy(stranger)] })),
+    );
     // Unchanged: `newer` asks for the digest only, and keeps the image it verified.
     const same = await hoist(root, ['pull', '-q', '--policy', 'newer', `${host}/trust/moving:1`], strict);
     assertOk(same);
     assert.equal(same.stdout.trim(), image.config.digest.slice(7));
     // The tag moves to an unsigned image: newer fetches it, and the policy refuses it.
     await pushImage(registry, 'trust/moving', unsigned, '1');
-    await assertRefused(root, () => hoist(root, ['pull', '-q', '--policy', 'newer', `${host}/trust/moving:1`], strict), 'Source image rejected: A signature was required, but no signature exists');
+    await assertRefused(
+      root,
+      () => hoist(root, ['pull', '-q', '--policy', 'newer', `${host}/trust/moving:1`], strict),
+      'Source image rejected: A signature was required, but no signature exists',
+    );
     assert.ok(moved.signedDigests.includes(image.manifest.digest));
   });
 
@@ -397,7 +534,24 @@ describe('hoist pull under a signature policy', () => {
     const root = await emptyRoot();
     const p = await policy({ [host]: [gpgBy(signer)], [registry2.host]: [gpgBy(signer)] });
     const result = await runHoist(
-      ['--root', root, 'pull', '--registries-conf', shortConf, '--alias-cache', sandbox.aliasCache(), '--retry', '0', '--registries.d', rdBoth, '--signature-policy', p, '--progress', 'plain', 'short/app:1'],
+      [
+        '--root',
+        root,
+        'pull',
+        '--registries-conf',
+        shortConf,
+        '--alias-cache',
+        sandbox.aliasCache(),
+        '--retry',
+        '0',
+        '--registries.d',
+        rdBoth,
+        '--signature-policy',
+        p,
+        '--progress',
+        'plain',
+        'short/app:1',
+      ],
       { env: sandbox.cliEnv },
     );
     assertOk(result);
@@ -405,12 +559,23 @@ describe('hoist pull under a signature policy', () => {
     assert.match(result.stderr, new RegExp(`Trying to pull ${host}/short/app:1\\.\\.\\.`));
     assert.match(result.stderr, new RegExp(`Trying to pull ${registry2.host}/short/app:1\\.\\.\\.`));
     const images = JSON.parse((await runHoist(['--root', root, 'images', '--format', 'json'], { env: sandbox.cliEnv })).stdout) as { Names: string[] }[];
-    assert.deepEqual(images.map((i) => i.Names), [[`${registry2.host}/short/app:1`]]);
+    assert.deepEqual(
+      images.map((i) => i.Names),
+      [[`${registry2.host}/short/app:1`]],
+    );
   });
 
   test('the library refuses with a typed POLICY_REJECTED error, and rmi removes kept signatures with the image', async () => {
     const store = await Store.open(await emptyRoot());
-    const options = { store, env: sandbox.env, registriesConf: conf, aliasCache: sandbox.aliasCache(), registriesD: rdFile, isTTY: false, registry: { retry: 0 } };
+    const options = {
+      store,
+      env: sandbox.env,
+      registriesConf: conf,
+      aliasCache: sandbox.aliasCache(),
+      registriesD: rdFile,
+      isTTY: false,
+      registry: { retry: 0 },
+    };
     await assert.rejects(
       pull(`${host}/trust/unsigned:1`, { ...options, signaturePolicy: await policy({ [host]: [gpgBy(signer)] }) }),
       (err: unknown) => isHoistError(err, 'POLICY_REJECTED') && err.message === 'Source image rejected: A signature was required, but no signature exists',
@@ -426,19 +591,34 @@ describe('hoist pull under a signature policy', () => {
 
   test('hoist trust show explains the entry that decides and where signatures are read, without pulling', async () => {
     const p = await policy({ [`${host}/trust`]: [gpgBy(signer)], [host]: [{ type: 'sigstoreSigned', keyPath: '/nonexistent/cosign.pub' }] });
-    const shown = await runHoist(['trust', 'show', '--format', 'json', '--signature-policy', p, '--registries.d', rdFile, '--registries-conf', conf, `${host}/trust/app:1`], { env: sandbox.cliEnv });
+    const shown = await runHoist(
+      ['trust', 'show', '--format', 'json', '--signature-policy', p, '--registries.d', rdFile, '--registries-conf', conf, `${host}/trust/app:1`],
+      { env: sandbox.cliEnv },
+    );
     assertOk(shown);
-    const e = JSON.parse(shown.stdout) as { policyFile: string; images: { scope: string; requirements: { type: string }[]; signatureSources: { lookaside: string; useSigstoreAttachments: boolean }[]; problems: string[] }[] };
+    const e = JSON.parse(shown.stdout) as {
+      policyFile: string;
+      images: {
+        scope: string;
+        requirements: { type: string }[];
+        signatureSources: { lookaside: string; useSigstoreAttachments: boolean }[];
+        problems: string[];
+      }[];
+    };
     assert.equal(e.policyFile, p);
     assert.equal(e.images[0]!.scope, `transports.docker."${host}/trust"`);
-    assert.deepEqual(e.images[0]!.requirements.map((r) => r.type), ['signedBy']);
+    assert.deepEqual(
+      e.images[0]!.requirements.map((r) => r.type),
+      ['signedBy'],
+    );
     assert.equal(e.images[0]!.signatureSources[0]!.lookaside, `file://${lookaside}`);
     assert.deepEqual(e.images[0]!.problems, []);
-    const other = await runHoist(['trust', 'show', '--signature-policy', p, '--registries.d', rdFile, '--registries-conf', conf, `${host}/trust2/x:1`], { env: sandbox.cliEnv });
+    const other = await runHoist(['trust', 'show', '--signature-policy', p, '--registries.d', rdFile, '--registries-conf', conf, `${host}/trust2/x:1`], {
+      env: sandbox.cliEnv,
+    });
     assertOk(other);
     assert.match(other.stdout, /decided by: transports\.docker\."127\.0\.0\.1:\d+"/);
     assert.match(other.stdout, /problem: the policy wants sigstore signatures, but use-sigstore-attachments is not true/);
     assert.match(other.stdout, /problem: .*\/nonexistent\/cosign\.pub/);
   });
 });
-

@@ -71,7 +71,10 @@ describe('mirrors', () => {
     assert.equal(image!.id, app.id);
     assert.deepEqual(image!.names, [`${primaryProxy.host}/team/app:v1`]);
     assert.equal(mirrorProxy.matching('GET', /^\/v2\/team\/app\/manifests\/v1$/).filter((r) => r.status === 200).length, 1);
-    const blobGets = mirrorProxy.matching('GET', /^\/v2\/team\/app\/blobs\//).map((r) => r.path.split('/').at(-1)).sort();
+    const blobGets = mirrorProxy
+      .matching('GET', /^\/v2\/team\/app\/blobs\//)
+      .map((r) => r.path.split('/').at(-1))
+      .sort();
     assert.deepEqual(blobGets, [app.config.digest, ...app.layers.map((l) => l.digest)].sort());
     assert.deepEqual(primaryProxy.requests, []);
     assert.match(cache.logs(), /team\/app/); // the cache fetched from its upstream
@@ -98,21 +101,27 @@ describe('mirrors', () => {
   test('when every source fails, the error lists each mirror and the primary', async () => {
     const conf = await sandbox.conf('all-fail.conf', mirrored([dead]));
     const events = capture();
-    await assert.rejects(pull(`${primaryProxy.host}/team/nope:v1`, { ...pullOptions(sandbox, conf), store: await sandbox.store(), onEvent: events.onEvent }), (err: unknown) => {
-      assert.ok(isHoistError(err, 'PULL_FAILED'), String(err));
-      const lines = err.message.split('\n');
-      assert.equal(lines[0], `pulling ${primaryProxy.host}/team/nope:v1 failed from every source:`);
-      assert.equal(lines.length, 3, err.message);
-      assert.ok(lines[1]!.startsWith(` * mirror ${dead}/team/nope:v1: `), lines[1]);
-      assert.match(lines[1]!, /connection refused/);
-      assert.ok(lines[2]!.startsWith(` * primary ${primaryProxy.host}/team/nope:v1: `), lines[2]);
-      assert.match(lines[2]!, /manifest unknown|name unknown/i);
-      return true;
-    });
+    await assert.rejects(
+      pull(`${primaryProxy.host}/team/nope:v1`, { ...pullOptions(sandbox, conf), store: await sandbox.store(), onEvent: events.onEvent }),
+      (err: unknown) => {
+        assert.ok(isHoistError(err, 'PULL_FAILED'), String(err));
+        const lines = err.message.split('\n');
+        assert.equal(lines[0], `pulling ${primaryProxy.host}/team/nope:v1 failed from every source:`);
+        assert.equal(lines.length, 3, err.message);
+        assert.ok(lines[1]!.startsWith(` * mirror ${dead}/team/nope:v1: `), lines[1]);
+        assert.match(lines[1]!, /connection refused/);
+        assert.ok(lines[2]!.startsWith(` * primary ${primaryProxy.host}/team/nope:v1: `), lines[2]);
+        assert.match(lines[2]!, /manifest unknown|name unknown/i);
+        return true;
+      },
+    );
   });
 
   test('pull-from-mirror = "digest-only": a tag goes to the primary, a digest to the mirror', async () => {
-    const conf = await sandbox.conf('digest-only.conf', `[[registry]]\nlocation = "${primaryProxy.host}"\ninsecure = true\n\n[[registry.mirror]]\nlocation = "${mirrorProxy.host}"\ninsecure = true\npull-from-mirror = "digest-only"\n`);
+    const conf = await sandbox.conf(
+      'digest-only.conf',
+      `[[registry]]\nlocation = "${primaryProxy.host}"\ninsecure = true\n\n[[registry.mirror]]\nlocation = "${mirrorProxy.host}"\ninsecure = true\npull-from-mirror = "digest-only"\n`,
+    );
     reset();
     await pull(`${primaryProxy.host}/team/app:v1`, { ...pullOptions(sandbox, conf), store: await sandbox.store() });
     assert.deepEqual(mirrorProxy.requests, []);
@@ -138,7 +147,12 @@ describe('endpoint fallback inside the registry transport', () => {
     await pull(layersName('v1'), { ...pullOptions(sandbox, conf), store: await sandbox.store() });
     // The other blobs are still on their way when the last one fails, as on a real link.
     const others = blobs.filter((b) => b !== last);
-    mirrorProxy.inject({ method: 'GET', path: new RegExp(`^/v2/team/layers/blobs/(${others.map((b) => b.digest).join('|')})$`), fault: { kind: 'delay', ms: 300 }, times: others.length });
+    mirrorProxy.inject({
+      method: 'GET',
+      path: new RegExp(`^/v2/team/layers/blobs/(${others.map((b) => b.digest).join('|')})$`),
+      fault: { kind: 'delay', ms: 300 },
+      times: others.length,
+    });
     mirrorProxy.inject({ method: 'GET', path: new RegExp(`^/v2/team/layers/blobs/${last.digest}$`), fault: { kind: 'reset', afterBytes: 0 }, times: 1 });
     reset();
     const [pulled] = await pull(layersName('v1'), { ...pullOptions(sandbox, conf), store: await sandbox.store() });
@@ -152,18 +166,34 @@ describe('endpoint fallback inside the registry transport', () => {
     const first = layered.layers[0]!;
     // One download at a time: the config, then the first layer, cut after 64 KiB; then the mirror is gone.
     mirrorProxy.inject({ method: 'GET', path: new RegExp(`^/v2/team/dying/blobs/${first.digest}$`), fault: { kind: 'reset', afterBytes: 65536 }, times: 1 });
-    mirrorProxy.inject({ method: 'GET', path: new RegExp(`^/v2/team/dying/blobs/(${layered.layers.map((l) => l.digest).join('|')})$`), fault: { kind: 'status', status: 503 } });
+    mirrorProxy.inject({
+      method: 'GET',
+      path: new RegExp(`^/v2/team/dying/blobs/(${layered.layers.map((l) => l.digest).join('|')})$`),
+      fault: { kind: 'status', status: 503 },
+    });
     reset();
     const events = capture();
-    const [pulled] = await pull(`${primaryProxy.host}/team/dying:v1`, { ...pullOptions(sandbox, conf), store: await sandbox.store(), maxParallel: 1, onEvent: events.onEvent });
+    const [pulled] = await pull(`${primaryProxy.host}/team/dying:v1`, {
+      ...pullOptions(sandbox, conf),
+      store: await sandbox.store(),
+      maxParallel: 1,
+      onEvent: events.onEvent,
+    });
     assert.equal(pulled!.id, layered.id);
     assert.deepEqual(blobGets(mirrorProxy, 'team/dying'), digests([layered.config, first]));
     assert.deepEqual(blobGets(primaryProxy, 'team/dying'), digests(layered.layers), 'the primary serves the cut layer and those after it');
-    assert.equal(primaryProxy.matching('GET', new RegExp(`/blobs/${first.digest}$`))[0]!.range, 'bytes=65536-', 'the cut layer goes on from the byte the mirror reached');
-    assert.deepEqual(primaryProxy.matching('GET', /\/manifests\//), [], 'the manifest is the mirror\'s');
+    assert.equal(
+      primaryProxy.matching('GET', new RegExp(`/blobs/${first.digest}$`))[0]!.range,
+      'bytes=65536-',
+      'the cut layer goes on from the byte the mirror reached',
+    );
+    assert.deepEqual(primaryProxy.matching('GET', /\/manifests\//), [], "the manifest is the mirror's");
     const warnings = events.of('warning').map((e) => e.message);
     assert.equal(warnings.length, 1, warnings.join('\n'));
-    assert.deepEqual(events.of('warning').map((e) => e.code), ['ENDPOINT_FALLBACK']);
+    assert.deepEqual(
+      events.of('warning').map((e) => e.code),
+      ['ENDPOINT_FALLBACK'],
+    );
     assert.ok(warnings[0]!.startsWith(`mirror ${mirrorProxy.host}/team/dying:v1: `), warnings[0]);
     assert.ok(warnings[0]!.endsWith(`; reading the rest of the image from primary ${primaryProxy.host}/team/dying:v1`), warnings[0]);
   });
@@ -177,7 +207,10 @@ describe('endpoint fallback inside the registry transport', () => {
     assert.equal(pulled!.id, layered.id);
     assert.equal((await store.readEvents()).at(-1)!.result, 'up-to-date');
     assert.equal(primaryProxy.matching('HEAD', /\/manifests\/v1$/).length, 1);
-    assert.deepEqual(primaryProxy.requests.filter((r) => r.method === 'GET' && /\/(manifests|blobs)\//.test(r.path)), []);
+    assert.deepEqual(
+      primaryProxy.requests.filter((r) => r.method === 'GET' && /\/(manifests|blobs)\//.test(r.path)),
+      [],
+    );
   });
 
   test('--all-tags: the tag list walks the same endpoints; a dead mirror, then the cache lists and serves every tag', async () => {
@@ -194,7 +227,9 @@ describe('endpoint fallback inside the registry transport', () => {
     const conf = await sandbox.conf('reject.conf', mirrored([mirrorProxy.host]));
     const policy = await sandbox.conf('reject.json', JSON.stringify({ default: [{ type: 'reject' }] }));
     reset();
-    await assert.rejects(pull(layersName('v1'), { ...pullOptions(sandbox, conf), store: await sandbox.store(), signaturePolicy: policy }), (err: unknown) => isHoistError(err, 'POLICY_REJECTED'));
+    await assert.rejects(pull(layersName('v1'), { ...pullOptions(sandbox, conf), store: await sandbox.store(), signaturePolicy: policy }), (err: unknown) =>
+      isHoistError(err, 'POLICY_REJECTED'),
+    );
     assert.deepEqual(blobGets(mirrorProxy, 'team/layers'), [], 'refused before any blob');
     assert.deepEqual(primaryProxy.requests, []);
   });
@@ -216,17 +251,30 @@ describe('--creds and mirrors', () => {
   });
 
   test('credentials given with --creds reach the primary but not a mirror on another host', async () => {
-    const conf = await sandbox.conf('creds.conf', `[[registry]]\nlocation = "${authPrimary.host}"\ninsecure = true\n\n[[registry.mirror]]\nlocation = "${otherProxy.host}"\ninsecure = true\n`);
+    const conf = await sandbox.conf(
+      'creds.conf',
+      `[[registry]]\nlocation = "${authPrimary.host}"\ninsecure = true\n\n[[registry.mirror]]\nlocation = "${otherProxy.host}"\ninsecure = true\n`,
+    );
     const creds = { username: authPrimary.username!, password: authPrimary.password! };
-    const [image] = await pull(`${authPrimary.host}/team/secret:v1`, { ...pullOptions(sandbox, conf), store: await sandbox.store(), registry: { retry: 0, creds } });
+    const [image] = await pull(`${authPrimary.host}/team/secret:v1`, {
+      ...pullOptions(sandbox, conf),
+      store: await sandbox.store(),
+      registry: { retry: 0, creds },
+    });
     assert.equal(image!.id, secret.id);
     // The mirror was asked (and challenged for credentials) but never got any.
     assert.ok(otherProxy.requests.length > 0, 'the mirror was not tried');
-    assert.deepEqual(otherProxy.requests.filter((r) => r.authorization), []);
+    assert.deepEqual(
+      otherProxy.requests.filter((r) => r.authorization),
+      [],
+    );
   });
 
   test('a credentials hook is asked per endpoint, with the mirror’s own host, and its answer is used there', async () => {
-    const conf = await sandbox.conf('hook.conf', `[[registry]]\nlocation = "${authPrimary.host}"\ninsecure = true\n\n[[registry.mirror]]\nlocation = "${otherProxy.host}"\ninsecure = true\n`);
+    const conf = await sandbox.conf(
+      'hook.conf',
+      `[[registry]]\nlocation = "${authPrimary.host}"\ninsecure = true\n\n[[registry.mirror]]\nlocation = "${otherProxy.host}"\ninsecure = true\n`,
+    );
     const asked: { registry: string; repository: string }[] = [];
     const byHost = new Map([
       [otherProxy.host, { username: otherHost.username!, password: otherHost.password! }],

@@ -80,7 +80,10 @@ describe('missing', () => {
     await rm(store.paths.blob(gone));
     const [image] = await pull(name('pol/app:1'), options(store, { policy: 'missing' }));
     assert.equal(image!.id, app.id);
-    assert.deepEqual(blobGets().map((r) => r.path.split('/').at(-1)), [gone]);
+    assert.deepEqual(
+      blobGets().map((r) => r.path.split('/').at(-1)),
+      [gone],
+    );
     assert.ok(await store.hasBlob(gone));
     assert.ok(await store.isComplete((await store.lookup(name('pol/app:1')))!));
   });
@@ -90,7 +93,10 @@ describe('missing', () => {
     const cut = app.layers[1]!;
     await truncate(store.paths.blob(cut.digest), cut.size - 5);
     await pull(name('pol/app:1'), options(store, { policy: 'missing' }));
-    assert.deepEqual(blobGets().map((r) => r.path.split('/').at(-1)), [cut.digest]);
+    assert.deepEqual(
+      blobGets().map((r) => r.path.split('/').at(-1)),
+      [cut.digest],
+    );
     assert.ok(await store.isComplete((await store.lookup(name('pol/app:1')))!));
   });
 
@@ -107,9 +113,20 @@ describe('missing', () => {
     const store = await storeWith(name('pol/multi:1'), { platform: { platform: 'linux/amd64' } });
     const [image] = await pull(name('pol/multi:1'), options(store, { policy: 'missing', platform: { platform: 'linux/arm64' } }));
     assert.equal(image!.id, arm64.id);
-    assert.deepEqual(blobGets().map((r) => r.path.split('/').at(-1)).sort(), [arm64.config.digest, ...arm64.layers.map((l) => l.digest)].sort());
+    assert.deepEqual(
+      blobGets()
+        .map((r) => r.path.split('/').at(-1))
+        .sort(),
+      [arm64.config.digest, ...arm64.layers.map((l) => l.digest)].sort(),
+    );
     const records = await store.images();
-    assert.deepEqual(records.map((r) => [r.id, r.names]).sort(), [[amd64.id, []], [arm64.id, [name('pol/multi:1')]]].sort());
+    assert.deepEqual(
+      records.map((r) => [r.id, r.names]).sort(),
+      [
+        [amd64.id, []],
+        [arm64.id, [name('pol/multi:1')]],
+      ].sort(),
+    );
   });
 });
 
@@ -138,7 +155,10 @@ describe('newer', () => {
     const events = capture();
     const [image] = await pull(name('pol/app:1'), options(store, { policy: 'newer', onEvent: events.onEvent }));
     assert.equal(image!.id, app.id);
-    assert.deepEqual(manifestHeads().map((r) => r.path), ['/v2/pol/app/manifests/1']);
+    assert.deepEqual(
+      manifestHeads().map((r) => r.path),
+      ['/v2/pol/app/manifests/1'],
+    );
     assert.deepEqual([...manifestGets(), ...blobGets()], []);
     assert.deepEqual(events.of('copy-start'), []);
     assert.deepEqual(events.tried(), [], 'nothing is pulled, so no "Trying to pull" (as Podman)');
@@ -150,8 +170,14 @@ describe('newer', () => {
     const events = capture();
     const [image] = await pull(name('pol/app:1'), options(store, { policy: 'newer', onEvent: events.onEvent }));
     assert.equal(image!.id, app.id);
-    assert.deepEqual(proxy.matching('HEAD', /\/manifests\//).map((r) => r.status), [503]);
-    assert.deepEqual(manifestGets().map((r) => r.status), [503]);
+    assert.deepEqual(
+      proxy.matching('HEAD', /\/manifests\//).map((r) => r.status),
+      [503],
+    );
+    assert.deepEqual(
+      manifestGets().map((r) => r.status),
+      [503],
+    );
     assert.deepEqual(blobGets(), []);
     assert.equal(events.of('warning').length, 1);
     assert.equal(events.of('warning')[0]!.code, 'NEWER_CHECK_FAILED');
@@ -205,14 +231,35 @@ describe('newer', () => {
     assert.equal(manifestHeads().length, 1);
     assert.equal(manifestGets().length, 1);
     // The shared layer was stored already: only the new config and layer were downloaded.
-    assert.deepEqual(blobGets().map((r) => r.path.split('/').at(-1)).sort(), [moved.config.digest, moved.layers[0]!.digest].sort());
+    assert.deepEqual(
+      blobGets()
+        .map((r) => r.path.split('/').at(-1))
+        .sort(),
+      [moved.config.digest, moved.layers[0]!.digest].sort(),
+    );
     const records = await store.images();
-    assert.deepEqual(records.map((r) => [r.id, r.names]).sort(), [[app.id, []], [moved.id, [name('pol/moving:1')]]].sort());
+    assert.deepEqual(
+      records.map((r) => [r.id, r.names]).sort(),
+      [
+        [app.id, []],
+        [moved.id, [name('pol/moving:1')]],
+      ].sort(),
+    );
 
     const listing = await runHoist(['--root', store.root, 'images', '--all'], { env: sandbox.cliEnv });
     assert.equal(listing.status, 0, listing.stderr);
-    const rows = listing.stdout.trim().split('\n').slice(1).map((l) => l.split(/\s{2,}/));
-    assert.deepEqual(rows.map((r) => [r[0], r[1], r[2]]).sort(), [['<none>', '<none>', app.id.slice(0, 12)], [name('pol/moving'), '1', moved.id.slice(0, 12)]].sort());
+    const rows = listing.stdout
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(/\s{2,}/));
+    assert.deepEqual(
+      rows.map((r) => [r[0], r[1], r[2]]).sort(),
+      [
+        ['<none>', '<none>', app.id.slice(0, 12)],
+        [name('pol/moving'), '1', moved.id.slice(0, 12)],
+      ].sort(),
+    );
   });
 });
 
@@ -232,7 +279,10 @@ describe('always', () => {
 describe('references by ID', () => {
   test('with always an ID is an error; with missing it is the local image, without a request', async () => {
     const store = await storeWith(name('pol/app:1'));
-    await assert.rejects(pull(app.id, options(store, { policy: 'always' })), (err: unknown) => isHoistError(err, 'INVALID_ARGUMENT') && err.message.includes(app.id));
+    await assert.rejects(
+      pull(app.id, options(store, { policy: 'always' })),
+      (err: unknown) => isHoistError(err, 'INVALID_ARGUMENT') && err.message.includes(app.id),
+    );
     await assert.rejects(pull(app.id.slice(0, 12), options(store, { policy: 'always' })), (err: unknown) => isHoistError(err, 'INVALID_ARGUMENT'));
     const [image] = await pull(app.id, options(store, { policy: 'missing' }));
     assert.equal(image!.id, app.id);
@@ -252,14 +302,20 @@ describe('the events log', () => {
     await assert.rejects(pull(name('pol/absent:1'), options(store, { policy: 'never' })));
     const shown = await runHoist(['--root', store.root, 'events', '--format', 'json'], { env: sandbox.cliEnv });
     assert.equal(shown.status, 0, shown.stderr);
-    const records = shown.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    assert.deepEqual(records.map(({ type, input, resolved, id, policy, result }) => ({ type, input, resolved, id, policy, result })), [
-      { type: 'pull', input: name('pol/app:1'), resolved: name('pol/app:1'), id: app.id, policy: 'always', result: 'pulled' },
-      { type: 'pull', input: name('pol/app:1'), resolved: name('pol/app:1'), id: app.id, policy: 'missing', result: 'present' },
-      { type: 'pull', input: name('pol/app:1'), resolved: name('pol/app:1'), id: app.id, policy: 'newer', result: 'up-to-date' },
-      { type: 'pull-error', input: name('pol/nope:1'), resolved: name('pol/nope:1'), id: undefined, policy: 'always', result: 'error' },
-      { type: 'pull-error', input: name('pol/absent:1'), resolved: name('pol/absent:1'), id: undefined, policy: 'never', result: 'error' },
-    ]);
+    const records = shown.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.deepEqual(
+      records.map(({ type, input, resolved, id, policy, result }) => ({ type, input, resolved, id, policy, result })),
+      [
+        { type: 'pull', input: name('pol/app:1'), resolved: name('pol/app:1'), id: app.id, policy: 'always', result: 'pulled' },
+        { type: 'pull', input: name('pol/app:1'), resolved: name('pol/app:1'), id: app.id, policy: 'missing', result: 'present' },
+        { type: 'pull', input: name('pol/app:1'), resolved: name('pol/app:1'), id: app.id, policy: 'newer', result: 'up-to-date' },
+        { type: 'pull-error', input: name('pol/nope:1'), resolved: name('pol/nope:1'), id: undefined, policy: 'always', result: 'error' },
+        { type: 'pull-error', input: name('pol/absent:1'), resolved: name('pol/absent:1'), id: undefined, policy: 'never', result: 'error' },
+      ],
+    );
     assert.ok(records.every((r) => typeof r.time === 'string' && !Number.isNaN(Date.parse(r.time as string))));
     assert.match(String(records[3]!.error), /manifest unknown|name unknown/i);
     assert.equal(records[4]!.error, `${name('pol/absent:1')}: image not known`);

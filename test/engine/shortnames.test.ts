@@ -49,7 +49,10 @@ describe('unqualified-search registries', () => {
     const store = await sandbox.store();
     const [image] = await pull('hoist-e2e/app:1', { ...pullOptions(sandbox, conf), store, onEvent: events.onEvent });
     assert.deepEqual(events.tried(), [`${dead}/hoist-e2e/app:1`, `${a.host}/hoist-e2e/app:1`]);
-    assert.deepEqual(events.of('resolved').map((e) => e.message), [`Resolving "hoist-e2e/app" using unqualified-search registries (${conf})`]);
+    assert.deepEqual(
+      events.of('resolved').map((e) => e.message),
+      [`Resolving "hoist-e2e/app" using unqualified-search registries (${conf})`],
+    );
     assert.equal(image!.id, one.id);
     assert.deepEqual(image!.names, [`${a.host}/hoist-e2e/app:1`]);
     assert.equal((await store.lookup(`${a.host}/hoist-e2e/app:1`))?.id, one.id);
@@ -58,7 +61,13 @@ describe('unqualified-search registries', () => {
   test('permissive without a TTY tries every candidate in order, without prompting', async () => {
     const conf = await sandbox.conf('permissive.conf', search([a.host, b.host], 'permissive') + insecure(a.host, b.host));
     const events = capture();
-    const [image] = await pull('hoist-e2e/only-b:1', { ...pullOptions(sandbox, conf), store: await sandbox.store(), isTTY: false, prompt: noPrompt, onEvent: events.onEvent });
+    const [image] = await pull('hoist-e2e/only-b:1', {
+      ...pullOptions(sandbox, conf),
+      store: await sandbox.store(),
+      isTTY: false,
+      prompt: noPrompt,
+      onEvent: events.onEvent,
+    });
     assert.deepEqual(events.tried(), [`${a.host}/hoist-e2e/only-b:1`, `${b.host}/hoist-e2e/only-b:1`]);
     assert.equal(image!.id, onlyB.id);
   });
@@ -66,7 +75,13 @@ describe('unqualified-search registries', () => {
   test('disabled tries every candidate and never prompts, even at a TTY', async () => {
     const conf = await sandbox.conf('disabled.conf', search([a.host, b.host], 'disabled') + insecure(a.host, b.host));
     const events = capture();
-    const [image] = await pull('hoist-e2e/only-b:1', { ...pullOptions(sandbox, conf), store: await sandbox.store(), isTTY: true, prompt: noPrompt, onEvent: events.onEvent });
+    const [image] = await pull('hoist-e2e/only-b:1', {
+      ...pullOptions(sandbox, conf),
+      store: await sandbox.store(),
+      isTTY: true,
+      prompt: noPrompt,
+      onEvent: events.onEvent,
+    });
     assert.deepEqual(events.tried(), [`${a.host}/hoist-e2e/only-b:1`, `${b.host}/hoist-e2e/only-b:1`]);
     assert.equal(image!.id, onlyB.id);
   });
@@ -105,15 +120,18 @@ describe('unqualified-search registries', () => {
       return true;
     });
     const events = await store.readEvents();
-    assert.deepEqual(events.map((e) => [e.type, e.input, e.resolved, e.result]), [
-      ['pull-error', 'hoist-e2e/nope:1', `${dead}/hoist-e2e/nope:1`, 'error'],
-      ['pull-error', 'hoist-e2e/nope:1', `${a.host}/hoist-e2e/nope:1`, 'error'],
-    ]);
+    assert.deepEqual(
+      events.map((e) => [e.type, e.input, e.resolved, e.result]),
+      [
+        ['pull-error', 'hoist-e2e/nope:1', `${dead}/hoist-e2e/nope:1`, 'error'],
+        ['pull-error', 'hoist-e2e/nope:1', `${a.host}/hoist-e2e/nope:1`, 'error'],
+      ],
+    );
   });
 });
 
 describe('local images first', () => {
-  test('a short name that matches a local image is pulled under that image\'s name', async () => {
+  test("a short name that matches a local image is pulled under that image's name", async () => {
     const conf = await sandbox.conf('local-name.conf', search([a.host, b.host]) + insecure(a.host, b.host));
     const store = await sandbox.store();
     await pull(`${b.host}/hoist-e2e/both:1`, { ...pullOptions(sandbox, conf), store });
@@ -155,7 +173,10 @@ describe('aliases', () => {
     const tagged = capture();
     const store = await sandbox.store();
     const [image] = await pull('hoist-alias:1', { ...pullOptions(sandbox, conf), store, onEvent: tagged.onEvent });
-    assert.deepEqual(tagged.of('resolved').map((e) => e.message), [`Resolved "hoist-alias" as an alias (${conf})`]);
+    assert.deepEqual(
+      tagged.of('resolved').map((e) => e.message),
+      [`Resolved "hoist-alias" as an alias (${conf})`],
+    );
     assert.deepEqual(tagged.tried(), [`${a.host}/hoist-e2e/app:1`]);
     assert.equal(image!.id, one.id);
 
@@ -178,11 +199,20 @@ describe('the prompt and the alias cache', () => {
     };
 
     // Choosing A, where the image is not: the pull fails and nothing is recorded.
-    await assert.rejects(pull('hoist-e2e/only-b:1', { ...pullOptions(sandbox, conf), aliasCache: cache, store: await sandbox.store(), isTTY: true, prompt: choose(0) }));
+    await assert.rejects(
+      pull('hoist-e2e/only-b:1', { ...pullOptions(sandbox, conf), aliasCache: cache, store: await sandbox.store(), isTTY: true, prompt: choose(0) }),
+    );
     await assert.rejects(stat(cache), { code: 'ENOENT' });
 
     const chosen = capture();
-    const [image] = await pull('hoist-e2e/only-b:1', { ...pullOptions(sandbox, conf), aliasCache: cache, store: await sandbox.store(), isTTY: true, prompt: choose(1), onEvent: chosen.onEvent });
+    const [image] = await pull('hoist-e2e/only-b:1', {
+      ...pullOptions(sandbox, conf),
+      aliasCache: cache,
+      store: await sandbox.store(),
+      isTTY: true,
+      prompt: choose(1),
+      onEvent: chosen.onEvent,
+    });
     assert.deepEqual(offered[1], [`${a.host}/hoist-e2e/only-b:1`, `${b.host}/hoist-e2e/only-b:1`]);
     assert.deepEqual(chosen.tried(), [`${b.host}/hoist-e2e/only-b:1`]);
     assert.equal(image!.id, onlyB.id);
@@ -191,13 +221,26 @@ describe('the prompt and the alias cache', () => {
 
     // Next time: no prompt, the recorded alias answers (a fresh store, so the registry is asked).
     const next = capture();
-    const [again] = await pull('hoist-e2e/only-b:1', { ...pullOptions(sandbox, conf), aliasCache: cache, store: await sandbox.store(), isTTY: true, prompt: noPrompt, onEvent: next.onEvent });
-    assert.deepEqual(next.of('resolved').map((e) => e.message), [`Resolved "hoist-e2e/only-b" as an alias (${cache})`]);
+    const [again] = await pull('hoist-e2e/only-b:1', {
+      ...pullOptions(sandbox, conf),
+      aliasCache: cache,
+      store: await sandbox.store(),
+      isTTY: true,
+      prompt: noPrompt,
+      onEvent: next.onEvent,
+    });
+    assert.deepEqual(
+      next.of('resolved').map((e) => e.message),
+      [`Resolved "hoist-e2e/only-b" as an alias (${cache})`],
+    );
     assert.deepEqual(next.tried(), [`${b.host}/hoist-e2e/only-b:1`]);
     assert.equal(again!.id, onlyB.id);
 
     const explained = await explainResolution('hoist-e2e/only-b:1', { env: sandbox.env, registriesConf: conf, aliasCache: cache });
-    assert.deepEqual(explained.candidates.map((c) => [c.reference, c.origin, c.file]), [[`${b.host}/hoist-e2e/only-b:1`, 'alias-cache', cache]]);
+    assert.deepEqual(
+      explained.candidates.map((c) => [c.reference, c.origin, c.file]),
+      [[`${b.host}/hoist-e2e/only-b:1`, 'alias-cache', cache]],
+    );
   });
 });
 
@@ -237,6 +280,9 @@ describe('[[registry]] tables', () => {
     assert.equal(image!.id, one.id);
     assert.deepEqual(image!.names, ['example.test/team/app:1']);
     assert.deepEqual(events.tried(), ['example.test/team/app:1']);
-    assert.deepEqual((await store.images()).map((r) => r.names), [['example.test/team/app:1']]);
+    assert.deepEqual(
+      (await store.images()).map((r) => r.names),
+      [['example.test/team/app:1']],
+    );
   });
 });

@@ -235,12 +235,12 @@ export async function writeLargeDockerArchive(path: string, plainMiB: number[], 
     diffIds.push(`sha256:${diffHash.digest('hex')}`);
     layers.push({ digest: `sha256:${blobHash.digest('hex')}`, size: compressedSize });
 
-    const config = blobOf(
-      json({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: diffIds }, history: [] }),
-      DOCKER_CONFIG,
-    );
+    const config = blobOf(json({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: diffIds }, history: [] }), DOCKER_CONFIG);
     const manifest = json([{ Config: `${config.digest.slice(7)}.json`, RepoTags: ['large:1'], Layers: layerNames }]);
-    for (const part of tarEntries([{ name: `${config.digest.slice(7)}.json`, data: config.data }, { name: 'manifest.json', data: manifest }])) {
+    for (const part of tarEntries([
+      { name: `${config.digest.slice(7)}.json`, data: config.data },
+      { name: 'manifest.json', data: manifest },
+    ])) {
       await write(part);
     }
     await write(Buffer.alloc(1024));

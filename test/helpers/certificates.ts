@@ -81,7 +81,10 @@ const caTime = (date: Date) => `${date.toISOString().replace(/[-:T]|\.\d{3}/g, '
 /** A new key and a certificate for it, signed by `issuer` (or by itself). */
 export function issue(options: IssueOptions): TestCertificate {
   const base = join(workDir(), `c${++serial}`);
-  const keyArgs = options.key === 'rsa' ? ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048'] : ['-algorithm', 'EC', '-pkeyopt', `ec_paramgen_curve:${options.key ?? 'P-256'}`];
+  const keyArgs =
+    options.key === 'rsa'
+      ? ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048']
+      : ['-algorithm', 'EC', '-pkeyopt', `ec_paramgen_curve:${options.key ?? 'P-256'}`];
   openssl('genpkey', ...keyArgs, '-out', `${base}.key`);
   openssl('req', '-new', '-key', `${base}.key`, '-subj', options.subject, '-out', `${base}.csr`);
   writeFileSync(`${base}.ext`, `[v3]\n${(options.extensions ?? []).join('\n')}\n`);
@@ -89,8 +92,26 @@ export function issue(options: IssueOptions): TestCertificate {
   const notAfter = options.notAfter ?? new Date(Date.now() + 86400_000);
   const signer = options.issuer === undefined ? ['-selfsign', '-keyfile', `${base}.key`] : ['-cert', options.issuer.file, '-keyfile', options.issuer.keyFile];
   openssl(
-    'ca', '-batch', '-notext', '-preserveDN', '-rand_serial', '-config', join(workDir(), 'ca.cnf'), ...signer,
-    '-in', `${base}.csr`, '-out', `${base}.crt`, '-startdate', caTime(notBefore), '-enddate', caTime(notAfter), '-extfile', `${base}.ext`, '-extensions', 'v3',
+    'ca',
+    '-batch',
+    '-notext',
+    '-preserveDN',
+    '-rand_serial',
+    '-config',
+    join(workDir(), 'ca.cnf'),
+    ...signer,
+    '-in',
+    `${base}.csr`,
+    '-out',
+    `${base}.crt`,
+    '-startdate',
+    caTime(notBefore),
+    '-enddate',
+    caTime(notAfter),
+    '-extfile',
+    `${base}.ext`,
+    '-extensions',
+    'v3',
     ...(options.digest === undefined ? [] : ['-md', options.digest]),
   );
   const pem = readFileSync(`${base}.crt`, 'utf8');

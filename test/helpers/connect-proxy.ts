@@ -41,8 +41,7 @@ export async function startConnectProxy(options: ConnectProxyOptions = {}): Prom
   let down = 0;
   const expected = options.credentials === undefined ? undefined : `Basic ${Buffer.from(options.credentials).toString('base64')}`;
   /** The status to refuse a request with, if any. */
-  const refusal = (headers: IncomingHttpHeaders) =>
-    options.refuse ?? (expected !== undefined && headers['proxy-authorization'] !== expected ? 407 : undefined);
+  const refusal = (headers: IncomingHttpHeaders) => options.refuse ?? (expected !== undefined && headers['proxy-authorization'] !== expected ? 407 : undefined);
   const address = (host: string) => options.hosts?.[host.replace(/^\[(.*)\]$/, '$1')] ?? host.replace(/^\[(.*)\]$/, '$1');
   const refusalHead = (status: number) =>
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${status === 407 ? 'proxy-authenticate: Basic realm="hoist-test"\r\n' : ''}content-length: 0\r\nconnection: close\r\n\r\n`;
@@ -65,7 +64,7 @@ export async function startConnectProxy(options: ConnectProxyOptions = {}): Prom
         answer.pipe(res);
       },
     );
-    upstream.on('error', () => res.headersSent ? res.destroy() : res.writeHead(502).end());
+    upstream.on('error', () => (res.headersSent ? res.destroy() : res.writeHead(502).end()));
     req.pipe(upstream);
   });
 

@@ -72,9 +72,10 @@ export async function startFaultProxy(registry: RegistryHandle): Promise<FaultPr
   const rules: (FaultRule & { left: number })[] = [];
   const requests: RecordedRequest[] = [];
   // Storage plays a separate service with its own access control, as S3 presigned URLs do.
-  const storageAuthorization = registry.username !== undefined && registry.tokenIssuer === undefined
-    ? `Basic ${Buffer.from(`${registry.username}:${registry.password}`).toString('base64')}`
-    : undefined;
+  const storageAuthorization =
+    registry.username !== undefined && registry.tokenIssuer === undefined
+      ? `Basic ${Buffer.from(`${registry.username}:${registry.password}`).toString('base64')}`
+      : undefined;
 
   const takeFault = (req: IncomingMessage): Fault | undefined => {
     const rule = rules.find((r) => r.left > 0 && (r.method === undefined || r.method === req.method) && r.path.test(req.url ?? ''));
@@ -191,7 +192,9 @@ export async function startFaultProxy(registry: RegistryHandle): Promise<FaultPr
         const chunks: Buffer[] = [];
         upRes.on('data', (c: Buffer) => chunks.push(c));
         upRes.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString()) as { name: string; tags: string[] }));
-      }).on('error', reject).end();
+      })
+        .on('error', reject)
+        .end();
     });
     const sorted = [...full.tags].sort();
     const n = Number(url.searchParams.get('n') ?? sorted.length);

@@ -38,8 +38,15 @@ export async function createGpgKey(dir: string, options: CreateGpgKeyOptions = {
   await mkdir(homedir, { recursive: true, mode: 0o700 });
   await gpg(homedir, [
     ...fakedTime(options.at),
-    '--pinentry-mode', 'loopback', '--passphrase', '',
-    '--quick-gen-key', options.userId ?? 'hoist test <test@hoist.invalid>', options.algorithm ?? 'rsa2048', 'sign', options.expires ?? 'never',
+    '--pinentry-mode',
+    'loopback',
+    '--passphrase',
+    '',
+    '--quick-gen-key',
+    options.userId ?? 'hoist test <test@hoist.invalid>',
+    options.algorithm ?? 'rsa2048',
+    'sign',
+    options.expires ?? 'never',
   ]);
   const fingerprint = fingerprints(await gpg(homedir, ['--with-colons', '--list-keys']))[0]!;
   const publicKeyFile = join(dir, 'public-key.gpg');
@@ -89,8 +96,10 @@ export async function gpgSign(key: GpgKey, payload: Buffer | string, options: Gp
     ...(options.digest !== undefined ? ['--digest-algo', options.digest] : []),
     ...(options.expires !== undefined ? ['--default-sig-expire', options.expires] : []),
     // `!` makes gpg use exactly this (sub)key instead of picking one.
-    '--local-user', `${signer}!`,
-    '--sign', input,
+    '--local-user',
+    `${signer}!`,
+    '--sign',
+    input,
   ]);
 }
 
@@ -107,9 +116,13 @@ export async function gpgStore(key: GpgKey, payload: Buffer | string): Promise<B
 /** `gpg --symmetric` (optionally `--sign` too): an encrypted message. */
 export async function gpgEncrypt(key: GpgKey, payload: Buffer | string, options: { sign?: boolean } = {}): Promise<Buffer> {
   return withInput(key, payload, (input) => [
-    '--pinentry-mode', 'loopback', '--passphrase', 'hoist-test',
+    '--pinentry-mode',
+    'loopback',
+    '--passphrase',
+    'hoist-test',
     ...(options.sign === true ? ['--local-user', `${key.fingerprint}!`, '--sign'] : []),
-    '--symmetric', input,
+    '--symmetric',
+    input,
   ]);
 }
 
@@ -119,10 +132,18 @@ export async function stopGpgAgent(key: Pick<GpgKey, 'homedir'>): Promise<void> 
 }
 
 /** A simple-signing payload as skopeo writes it (containers-signature(5)). */
-export function simpleSigningPayload(dockerManifestDigest: string, dockerReference: string, optional: Record<string, unknown> = { creator: 'hoist test', timestamp: 1700000000 }): Buffer {
+export function simpleSigningPayload(
+  dockerManifestDigest: string,
+  dockerReference: string,
+  optional: Record<string, unknown> = { creator: 'hoist test', timestamp: 1700000000 },
+): Buffer {
   return Buffer.from(
     JSON.stringify({
-      critical: { identity: { 'docker-reference': dockerReference }, image: { 'docker-manifest-digest': dockerManifestDigest }, type: 'atomic container signature' },
+      critical: {
+        identity: { 'docker-reference': dockerReference },
+        image: { 'docker-manifest-digest': dockerManifestDigest },
+        type: 'atomic container signature',
+      },
       optional,
     }),
   );

@@ -60,7 +60,13 @@ export function buildImage(options: FixtureOptions = {}): FixtureImage {
   const docker = options.format === 'docker';
   const files = options.layers ?? [{ 'etc/hello.txt': 'hello from hoist\n' }, { 'usr/share/doc/readme': 'a second layer\n' }];
   const tars = files.map((layer) => makeTar(Object.entries(layer).map(([name, data]) => ({ name, data }))));
-  const layerType = options.uncompressed ? (docker ? 'application/vnd.docker.image.rootfs.diff.tar' : 'application/vnd.oci.image.layer.v1.tar') : docker ? DOCKER_LAYER_GZIP : OCI_LAYER_GZIP;
+  const layerType = options.uncompressed
+    ? docker
+      ? 'application/vnd.docker.image.rootfs.diff.tar'
+      : 'application/vnd.oci.image.layer.v1.tar'
+    : docker
+      ? DOCKER_LAYER_GZIP
+      : OCI_LAYER_GZIP;
   const layers = tars.map((tar) => blobOf(options.uncompressed ? tar : gzipSync(tar, { level: 6 }), layerType));
   const diffIds = tars.map((t) => sha256(t));
   const configDoc = {

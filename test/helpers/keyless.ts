@@ -1,5 +1,10 @@
 import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import { SIGSTORE_CERTIFICATE_ANNOTATION, SIGSTORE_CHAIN_ANNOTATION, SIGSTORE_SET_ANNOTATION, SIGSTORE_SIGNATURE_ANNOTATION } from '../../src/trust/sigstore.js';
+import {
+  SIGSTORE_CERTIFICATE_ANNOTATION,
+  SIGSTORE_CHAIN_ANNOTATION,
+  SIGSTORE_SET_ANNOTATION,
+  SIGSTORE_SIGNATURE_ANNOTATION,
+} from '../../src/trust/sigstore.js';
 import { bundle, type TestCertificate } from './certificates.js';
 
 /**
@@ -41,7 +46,12 @@ export function rekorBundle({ log, certificatePem, base64Signature, payload, int
     },
   };
   // Members in RFC 8785 order, no whitespace: this text is the canonical form the log signs.
-  const setPayload = { body: Buffer.from(JSON.stringify(body)).toString('base64'), integratedTime, logID: 'c0d23d6ad406973f9559f3ba2d1ca01f84147d8ffc5b8445c224f98b9591801d', logIndex: 42 };
+  const setPayload = {
+    body: Buffer.from(JSON.stringify(body)).toString('base64'),
+    integratedTime,
+    logID: 'c0d23d6ad406973f9559f3ba2d1ca01f84147d8ffc5b8445c224f98b9591801d',
+    logIndex: 42,
+  };
   const signed = sign('sha256', Buffer.from(JSON.stringify(setPayload)), log.privateKey).toString('base64');
   return JSON.stringify({ SignedEntryTimestamp: signed, Payload: setPayload });
 }
@@ -65,7 +75,13 @@ export function keylessAnnotations(options: KeylessOptions): Record<string, stri
   if (options.chain !== undefined) annotations[SIGSTORE_CHAIN_ANNOTATION] = bundle(...options.chain);
   if (options.log !== undefined) {
     const integratedTime = options.integratedTime ?? Math.floor(Date.now() / 1000);
-    annotations[SIGSTORE_SET_ANNOTATION] = rekorBundle({ log: options.log, certificatePem: options.leaf.pem, base64Signature, payload: options.payload, integratedTime });
+    annotations[SIGSTORE_SET_ANNOTATION] = rekorBundle({
+      log: options.log,
+      certificatePem: options.leaf.pem,
+      base64Signature,
+      payload: options.payload,
+      integratedTime,
+    });
   }
   return annotations;
 }

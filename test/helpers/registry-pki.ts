@@ -44,11 +44,40 @@ function makePki(): TestPki {
   const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   const ecKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   const selfSigned = (name: string, subject: string, ...ext: string[]) =>
-    openssl('req', '-x509', ...ecKey, '-keyout', file(`${name}.key`), '-out', file(`${name}.crt`), '-days', '2', '-subj', subject, ...ext.flatMap((e) => ['-addext', e]));
+    openssl(
+      'req',
+      '-x509',
+      ...ecKey,
+      '-keyout',
+      file(`${name}.key`),
+      '-out',
+      file(`${name}.crt`),
+      '-days',
+      '2',
+      '-subj',
+      subject,
+      ...ext.flatMap((e) => ['-addext', e]),
+    );
   const signed = (name: string, subject: string, extensions: string) => {
     writeFileSync(file(`${name}.ext`), extensions);
     openssl('req', '-new', ...ecKey, '-keyout', file(`${name}.key`), '-out', file(`${name}.csr`), '-subj', subject);
-    openssl('x509', '-req', '-in', file(`${name}.csr`), '-CA', file('ca.crt'), '-CAkey', file('ca.key'), '-CAcreateserial', '-out', file(`${name}.crt`), '-days', '2', '-extfile', file(`${name}.ext`));
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      file(`${name}.csr`),
+      '-CA',
+      file('ca.crt'),
+      '-CAkey',
+      file('ca.key'),
+      '-CAcreateserial',
+      '-out',
+      file(`${name}.crt`),
+      '-days',
+      '2',
+      '-extfile',
+      file(`${name}.ext`),
+    );
   };
   selfSigned('ca', '/CN=hoist test CA', 'basicConstraints=critical,CA:TRUE', 'keyUsage=critical,keyCertSign,cRLSign');
   signed('server', '/CN=127.0.0.1', `subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:${PROXIED_REGISTRY_NAME}\nextendedKeyUsage=serverAuth\n`);

@@ -110,7 +110,14 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
     handle.tokenIssuer = issuer;
     handle.username = issuer.username;
     handle.password = issuer.password;
-    config.push('auth:', '  token:', `    realm: ${issuer.realm}`, `    service: ${issuer.service}`, `    issuer: ${issuer.issuer}`, `    rootcertbundle: ${issuer.rootCertBundle}`);
+    config.push(
+      'auth:',
+      '  token:',
+      `    realm: ${issuer.realm}`,
+      `    service: ${issuer.service}`,
+      `    issuer: ${issuer.issuer}`,
+      `    rootcertbundle: ${issuer.rootCertBundle}`,
+    );
   }
   if (options.proxyRemoteUrl !== undefined) config.push('proxy:', `  remoteurl: ${options.proxyRemoteUrl}`);
   await writeFile(join(dir, 'config.yml'), `${config.join('\n')}\n`);
@@ -151,7 +158,10 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
 
 /** A bcrypt htpasswd hash (the registry accepts only bcrypt), from libxcrypt through perl's crypt(). */
 function bcrypt(password: string): string {
-  const salt = randomBytes(16).toString('base64').replace(/[^A-Za-z0-9]/g, '.').slice(0, 22);
+  const salt = randomBytes(16)
+    .toString('base64')
+    .replace(/[^A-Za-z0-9]/g, '.')
+    .slice(0, 22);
   const hash = execFileSync('perl', ['-e', 'print crypt($ARGV[0], $ARGV[1])', password, `$2b$05$${salt}`], { encoding: 'utf8' });
   if (!hash.startsWith('$2b$')) throw new Error('perl crypt() cannot make bcrypt hashes here (libxcrypt is needed)');
   return hash;

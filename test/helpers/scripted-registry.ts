@@ -47,7 +47,11 @@ export async function startScriptedRegistry(options: ScriptedRegistryOptions = {
   const requests: ScriptedRequest[] = [];
   const server: TestServer = await startHttpServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://registry');
-    requests.push({ method: req.method ?? '', path: req.url ?? '', ...(req.headers.authorization !== undefined ? { authorization: req.headers.authorization } : {}) });
+    requests.push({
+      method: req.method ?? '',
+      path: req.url ?? '',
+      ...(req.headers.authorization !== undefined ? { authorization: req.headers.authorization } : {}),
+    });
     // A script that throws is a broken test, not a hostile registry: say so in the answer.
     const guard = (work: () => void | Promise<void>) =>
       Promise.resolve()

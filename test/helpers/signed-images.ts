@@ -72,7 +72,18 @@ export async function signWithSkopeo(options: SignWithSkopeoOptions): Promise<Sk
 
   // --preserve-digests: should skopeo want to rewrite a manifest, fail rather than sign another digest.
   const copy = async (source: string, dest: string, flags: string[]) => {
-    const args = ['--insecure-policy', 'copy', '--quiet', '--preserve-digests', '--dest-tls-verify=false', '--registries.d', registriesD, ...flags, `oci:${layout}:${source}`, dest];
+    const args = [
+      '--insecure-policy',
+      'copy',
+      '--quiet',
+      '--preserve-digests',
+      '--dest-tls-verify=false',
+      '--registries.d',
+      registriesD,
+      ...flags,
+      `oci:${layout}:${source}`,
+      dest,
+    ];
     const result = await skopeo(args, { GNUPGHOME: signer.homedir });
     if (result.status !== 0) throw new Error(`skopeo ${args.join(' ')} failed (${result.status}): ${result.stderr}`);
   };
@@ -82,7 +93,8 @@ export async function signWithSkopeo(options: SignWithSkopeoOptions): Promise<Sk
     await copy('top', `docker://${reference}`, [...(isIndex ? ['--all'] : []), ...signFlags(options.signIdentity)]);
   } else {
     await copy('top', `docker://${reference}`, ['--all']);
-    for (const digest of selected) await copy(digest.slice(7), `docker://${registry.host}/${repository}@${digest}`, signFlags(options.signIdentity ?? reference));
+    for (const digest of selected)
+      await copy(digest.slice(7), `docker://${registry.host}/${repository}@${digest}`, signFlags(options.signIdentity ?? reference));
   }
 
   const signedDigests: string[] = [];
@@ -190,7 +202,12 @@ export function cosignPayload(identity: string, manifestDigest: string): Buffer 
  * Signs `digest` (a manifest in `repository`) the way `cosign sign --key` stores it, and pushes
  * the attachment under `sha256-<hex>.sig`. Each spec becomes one signature layer.
  */
-export async function writeCosignAttachment(registry: RegistryHandle, repository: string, digest: string, signatures: CosignSignatureSpec[]): Promise<CosignAttachment> {
+export async function writeCosignAttachment(
+  registry: RegistryHandle,
+  repository: string,
+  digest: string,
+  signatures: CosignSignatureSpec[],
+): Promise<CosignAttachment> {
   const layers = signatures.map((spec) => {
     const payload = blobOf(cosignPayload(spec.identity ?? `${registry.host}/${repository}`, spec.manifestDigest ?? digest), COSIGN_SIGNATURE_LAYER);
     return { payload, signature: sign('sha256', payload.data, spec.key.privateKey).toString('base64') };
@@ -256,7 +273,11 @@ export async function serveDirectory(dir: string): Promise<LookasideServer> {
       () => res.writeHead(404).end(),
     );
   });
-  return Object.assign(server, { base: server.url('/').href.replace(/\/$/, ''), requests, forceStatus: (status: number | undefined) => void (forced = status) });
+  return Object.assign(server, {
+    base: server.url('/').href.replace(/\/$/, ''),
+    requests,
+    forceStatus: (status: number | undefined) => void (forced = status),
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -271,7 +292,12 @@ export function skopeo(args: readonly string[], env: Record<string, string | und
 
 /** `openssl dgst -sha256 -verify`: true for "Verified OK", false for "Verification failure". */
 export async function opensslVerifies(publicKeyFile: string, signatureFile: string, dataFile: string): Promise<boolean> {
-  const result = await runTool('openssl', ['dgst', '-sha256', '-verify', publicKeyFile, '-signature', signatureFile, dataFile], {}, 'openssl is not installed: the cosign fixture tests need it (apt-get install openssl)');
+  const result = await runTool(
+    'openssl',
+    ['dgst', '-sha256', '-verify', publicKeyFile, '-signature', signatureFile, dataFile],
+    {},
+    'openssl is not installed: the cosign fixture tests need it (apt-get install openssl)',
+  );
   if (result.status === 0 && result.stdout === 'Verified OK\n') return true;
   if (result.status === 1 && result.stdout === 'Verification failure\n') return false;
   throw new Error(`openssl dgst failed (${result.status}): ${result.stdout}${result.stderr}`);

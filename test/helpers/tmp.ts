@@ -55,15 +55,27 @@ export async function assertNothingRecorded(root: string, before: StoreSnapshot)
   const after = await storeSnapshot(root);
   assert.equal(after.index, before.index, 'no image was recorded');
   assert.deepEqual(after.tmp, before.tmp, 'nothing half-written is left in tmp/');
-  assert.ok(before.blobs.every((d) => after.blobs.includes(d)), 'no blob went missing');
-  await assertBlobsHashToTheirNames(root, after.blobs.filter((d) => !before.blobs.includes(d)));
+  assert.ok(
+    before.blobs.every((d) => after.blobs.includes(d)),
+    'no blob went missing',
+  );
+  await assertBlobsHashToTheirNames(
+    root,
+    after.blobs.filter((d) => !before.blobs.includes(d)),
+  );
 }
 
 /** Asserts each of `digests` (`alg:hex`, as storeSnapshot lists them) is stored whole: its bytes hash to its name. */
 export async function assertBlobsHashToTheirNames(root: string, digests: readonly string[]): Promise<void> {
   for (const digest of digests) {
     const [algorithm, hex] = digest.split(':') as [string, string];
-    assert.equal(createHash(algorithm).update(await readFile(join(root, 'blobs', algorithm, hex))).digest('hex'), hex, `blob ${digest} is what its name says`);
+    assert.equal(
+      createHash(algorithm)
+        .update(await readFile(join(root, 'blobs', algorithm, hex)))
+        .digest('hex'),
+      hex,
+      `blob ${digest} is what its name says`,
+    );
   }
 }
 

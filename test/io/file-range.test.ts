@@ -108,11 +108,17 @@ test('a file shorter than the range fails with INVALID_SOURCE "was cut short", a
 
 test('a range starting past the end of the file is cut short at byte 0', () =>
   withFile(10, async (path) => {
-    await assert.rejects(pumpFile(path, { start: 20, length: 5 }, () => undefined, 'the blob'), /the blob was cut short at byte 0 of 5/);
+    await assert.rejects(
+      pumpFile(path, { start: 20, length: 5 }, () => undefined, 'the blob'),
+      /the blob was cut short at byte 0 of 5/,
+    );
   }));
 
 test('a missing file is an error', async () => {
-  await assert.rejects(pumpFile('/nonexistent/hoist/blob', { start: 0, length: 1 }, () => undefined, 'the blob'), { code: 'ENOENT' });
+  await assert.rejects(
+    pumpFile('/nonexistent/hoist/blob', { start: 0, length: 1 }, () => undefined, 'the blob'),
+    { code: 'ENOENT' },
+  );
 });
 
 test('a sink that throws stops the pump at once: the error propagates and the file is closed', () =>

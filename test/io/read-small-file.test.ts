@@ -8,7 +8,9 @@ import { withTempDir } from '../helpers/tmp.js';
 
 /** Each failure worded as its reason (and kind or size), so the test reads which one came. */
 const word = (failure: FileFailure) =>
-  new Error(failure.reason === 'not-regular' ? `not-regular ${failure.kind}` : failure.reason === 'too-large' ? `too-large ${failure.size ?? 'grew'}` : failure.reason);
+  new Error(
+    failure.reason === 'not-regular' ? `not-regular ${failure.kind}` : failure.reason === 'too-large' ? `too-large ${failure.size ?? 'grew'}` : failure.reason,
+  );
 
 test('readSmallFile reads a small regular file whole', () =>
   withTempDir(async (dir) => {

@@ -15,7 +15,10 @@ test('runLimited runs every task, never more than the limit at once', async () =
   });
   await runLimited(tasks, 3);
   assert.equal(peak, 3);
-  assert.deepEqual(done.sort((a, b) => a - b), [...Array(10).keys()]);
+  assert.deepEqual(
+    done.sort((a, b) => a - b),
+    [...Array(10).keys()],
+  );
 });
 
 test('runLimited: the first failure aborts the running tasks, starts no more, and is thrown', async () => {

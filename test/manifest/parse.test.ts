@@ -17,7 +17,10 @@ test('parseManifest reads an OCI manifest', () => {
   assert.equal(m.mediaType, OCI_MANIFEST);
   assert.ok(m.kind === 'manifest');
   assert.equal(m.config.digest, image.config.digest);
-  assert.deepEqual(m.layers.map((l) => [l.digest, l.size]), image.layers.map((l) => [l.digest, l.size]));
+  assert.deepEqual(
+    m.layers.map((l) => [l.digest, l.size]),
+    image.layers.map((l) => [l.digest, l.size]),
+  );
 });
 
 test('parseManifest reads Docker v2s2 manifests and lists, OCI indexes', () => {
@@ -41,30 +44,93 @@ const rejected: Array<[what: string, bytes: Buffer, contentType: string | undefi
   ['not JSON', Buffer.from('{"schemaVersion": 2,'), OCI_MANIFEST, 'INVALID_MANIFEST', /^where: manifest is not valid JSON: /],
   ['a JSON array', json([1]), OCI_MANIFEST, 'INVALID_MANIFEST', /^where: manifest is not a JSON object$/],
   ['schemaVersion 1', json({ schemaVersion: 1, name: 'x', fsLayers: [] }), '', 'UNSUPPORTED_MANIFEST', /^where: schema 1 images are not supported$/],
-  ['a schema 1 content type', image.manifest.data, 'application/vnd.docker.distribution.manifest.v1+prettyjws', 'UNSUPPORTED_MANIFEST', /^where: schema 1 images are not supported$/],
+  [
+    'a schema 1 content type',
+    image.manifest.data,
+    'application/vnd.docker.distribution.manifest.v1+prettyjws',
+    'UNSUPPORTED_MANIFEST',
+    /^where: schema 1 images are not supported$/,
+  ],
   ['schemaVersion 3', json({ ...manifestDoc, schemaVersion: 3 }), OCI_MANIFEST, 'INVALID_MANIFEST', /^where: unsupported manifest schemaVersion 3$/],
-  ['both index and manifest', json({ ...manifestDoc, manifests: [] }), '', 'INVALID_MANIFEST', /^where: ambiguous document has both "manifests" and "config"\/"layers"$/],
-  ['a Content-Type contradicting mediaType', image.manifest.data, OCI_INDEX, 'INVALID_MANIFEST', exactly(`where: content type ${OCI_INDEX} does not match the document's mediaType ${OCI_MANIFEST}`)],
-  ['an index type without a manifests list', json({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: 'x' }), '', 'INVALID_MANIFEST', /has no "manifests" list/],
-  ['a manifest without layers', json({ schemaVersion: 2, mediaType: OCI_MANIFEST, config: manifestDoc.config }), '', 'INVALID_MANIFEST', /needs "config" and "layers"/],
-  ['an unknown media type', json({ ...manifestDoc, mediaType: 'application/x-nope' }), '', 'UNSUPPORTED_MANIFEST', /^where: unsupported manifest media type application\/x-nope$/],
-  ['a digest with an unknown algorithm', withLayer({ digest: `md5:${'0'.repeat(32)}` }), '', 'INVALID_MANIFEST', /^where: layers\[0\]: invalid digest .*unsupported digest algorithm "md5"/],
-  ['a digest with a short hex', withLayer({ digest: `sha256:${'0'.repeat(63)}` }), '', 'INVALID_MANIFEST', /^where: layers\[0\]: .*must have 64 hex characters/],
-  ['a descriptor without digest', json({ ...manifestDoc, config: { mediaType: 'x', size: 1 } }), '', 'INVALID_MANIFEST', /^where: config: descriptor has no digest$/],
+  [
+    'both index and manifest',
+    json({ ...manifestDoc, manifests: [] }),
+    '',
+    'INVALID_MANIFEST',
+    /^where: ambiguous document has both "manifests" and "config"\/"layers"$/,
+  ],
+  [
+    'a Content-Type contradicting mediaType',
+    image.manifest.data,
+    OCI_INDEX,
+    'INVALID_MANIFEST',
+    exactly(`where: content type ${OCI_INDEX} does not match the document's mediaType ${OCI_MANIFEST}`),
+  ],
+  [
+    'an index type without a manifests list',
+    json({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: 'x' }),
+    '',
+    'INVALID_MANIFEST',
+    /has no "manifests" list/,
+  ],
+  [
+    'a manifest without layers',
+    json({ schemaVersion: 2, mediaType: OCI_MANIFEST, config: manifestDoc.config }),
+    '',
+    'INVALID_MANIFEST',
+    /needs "config" and "layers"/,
+  ],
+  [
+    'an unknown media type',
+    json({ ...manifestDoc, mediaType: 'application/x-nope' }),
+    '',
+    'UNSUPPORTED_MANIFEST',
+    /^where: unsupported manifest media type application\/x-nope$/,
+  ],
+  [
+    'a digest with an unknown algorithm',
+    withLayer({ digest: `md5:${'0'.repeat(32)}` }),
+    '',
+    'INVALID_MANIFEST',
+    /^where: layers\[0\]: invalid digest .*unsupported digest algorithm "md5"/,
+  ],
+  [
+    'a digest with a short hex',
+    withLayer({ digest: `sha256:${'0'.repeat(63)}` }),
+    '',
+    'INVALID_MANIFEST',
+    /^where: layers\[0\]: .*must have 64 hex characters/,
+  ],
+  [
+    'a descriptor without digest',
+    json({ ...manifestDoc, config: { mediaType: 'x', size: 1 } }),
+    '',
+    'INVALID_MANIFEST',
+    /^where: config: descriptor has no digest$/,
+  ],
   ['a negative size', withLayer({ size: -1 }), '', 'INVALID_MANIFEST', /^where: layers\[0\]: descriptor sha256:[0-9a-f]{64} has an invalid size$/],
   ['a non-integer size', withLayer({ size: 1.5 }), '', 'INVALID_MANIFEST', /layers\[0\]: .* has an invalid size$/],
   ['a size given as a string', withLayer({ size: '10' }), '', 'INVALID_MANIFEST', /layers\[0\]: .* has an invalid size$/],
-  ['an index entry with a bad digest', json({ schemaVersion: 2, manifests: [{ mediaType: OCI_MANIFEST, digest: 'sha256:xyz', size: 1 }] }), '', 'INVALID_MANIFEST', /^where: manifests\[0\]: invalid digest/],
+  [
+    'an index entry with a bad digest',
+    json({ schemaVersion: 2, manifests: [{ mediaType: OCI_MANIFEST, digest: 'sha256:xyz', size: 1 }] }),
+    '',
+    'INVALID_MANIFEST',
+    /^where: manifests\[0\]: invalid digest/,
+  ],
 ];
 
 for (const [what, bytes, contentType, code, message] of rejected) {
   test(`parseManifest refuses ${what}`, () => {
-    assert.throws(() => parseManifest(bytes, contentType, 'where'), (err: unknown) => {
-      assert.ok(err instanceof HoistError);
-      assert.equal(err.code, code);
-      assert.match(err.message, message);
-      return true;
-    });
+    assert.throws(
+      () => parseManifest(bytes, contentType, 'where'),
+      (err: unknown) => {
+        assert.ok(err instanceof HoistError);
+        assert.equal(err.code, code);
+        assert.match(err.message, message);
+        return true;
+      },
+    );
   });
 }
 
@@ -88,9 +154,16 @@ test('parseImageConfig refuses what is not a JSON object', () => {
 });
 
 test('parseImageConfig refuses platform fields that are not strings, which platform matching would crash on', () => {
-  for (const [field, value] of [['os', 1], ['architecture', { amd64: true }], ['variant', ['v8']]] as const) {
+  for (const [field, value] of [
+    ['os', 1],
+    ['architecture', { amd64: true }],
+    ['variant', ['v8']],
+  ] as const) {
     const doc = { ...(JSON.parse(image.config.data.toString()) as Record<string, unknown>), [field]: value };
-    assert.throws(() => parseImageConfig(Buffer.from(JSON.stringify(doc)), 'c'), { code: 'INVALID_MANIFEST', message: `c: image config field "${field}" is not a string` });
+    assert.throws(() => parseImageConfig(Buffer.from(JSON.stringify(doc)), 'c'), {
+      code: 'INVALID_MANIFEST',
+      message: `c: image config field "${field}" is not a string`,
+    });
   }
 });
 
@@ -122,6 +195,11 @@ test('an index entry with annotations, urls or platform fields of the wrong type
   for (const [bad, message] of cases) {
     assert.throws(() => parseManifest(Buffer.from(JSON.stringify({ ...base, manifests: [bad] })), OCI_INDEX, 'idx'), { code: 'INVALID_MANIFEST', message });
   }
-  const good = { ...entry, annotations: { a: 'b' }, urls: ['https://example.com/l'], platform: { ...platform, 'os.version': '10.0', 'os.features': ['win32k'] } };
+  const good = {
+    ...entry,
+    annotations: { a: 'b' },
+    urls: ['https://example.com/l'],
+    platform: { ...platform, 'os.version': '10.0', 'os.features': ['win32k'] },
+  };
   assert.equal(parseManifest(Buffer.from(JSON.stringify({ ...base, manifests: [good] })), OCI_INDEX, 'idx').kind, 'index');
 });

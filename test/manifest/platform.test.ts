@@ -6,7 +6,12 @@ import { chooseInstance, hostPlatform, samePlatform, wantedPlatform, type Descri
 let n = 0;
 function entry(platform?: Platform): Descriptor {
   n++;
-  return { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${String(n).padStart(64, '0')}`, size: 100, ...(platform ? { platform } : {}) };
+  return {
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    digest: `sha256:${String(n).padStart(64, '0')}`,
+    size: 100,
+    ...(platform ? { platform } : {}),
+  };
 }
 const p = (os: string, architecture: string, variant?: string): Platform => ({ os, architecture, ...(variant ? { variant } : {}) });
 
@@ -38,13 +43,16 @@ for (const [what, list, want, expected] of chosen) {
 }
 
 test('chooseInstance: no match is an error naming the wanted platform and listing the offered ones', () => {
-  assert.throws(() => chooseInstance([amd64, arm64v8, attestation, noPlatform], { os: 'linux', architecture: 's390x' }, 'oci:x'), (err: unknown) => {
-    assert.ok(err instanceof HoistError);
-    assert.equal(err.code, 'NO_MATCHING_PLATFORM');
-    assert.equal(err.message, 'oci:x: no image found in image index for architecture "linux/s390x"');
-    assert.equal(err.hint, 'the index offers: linux/amd64, linux/arm64/v8; choose one with --platform');
-    return true;
-  });
+  assert.throws(
+    () => chooseInstance([amd64, arm64v8, attestation, noPlatform], { os: 'linux', architecture: 's390x' }, 'oci:x'),
+    (err: unknown) => {
+      assert.ok(err instanceof HoistError);
+      assert.equal(err.code, 'NO_MATCHING_PLATFORM');
+      assert.equal(err.message, 'oci:x: no image found in image index for architecture "linux/s390x"');
+      assert.equal(err.hint, 'the index offers: linux/amd64, linux/arm64/v8; choose one with --platform');
+      return true;
+    },
+  );
 });
 
 test('chooseInstance never picks a newer variant than asked, nor another OS', () => {
@@ -74,7 +82,10 @@ test('wantedPlatform combines --platform / --os / --arch / --variant with the ho
 });
 
 test('wantedPlatform: --platform with --arch or --os is an error', () => {
-  for (const flags of [{ platform: 'linux/amd64', arch: 'arm64' }, { platform: 'linux/amd64', os: 'linux' }]) {
+  for (const flags of [
+    { platform: 'linux/amd64', arch: 'arm64' },
+    { platform: 'linux/amd64', os: 'linux' },
+  ]) {
     assert.throws(() => wantedPlatform(flags), { code: 'INVALID_ARGUMENT', message: '--platform option can not be specified with --arch or --os' });
   }
 });

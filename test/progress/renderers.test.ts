@@ -38,7 +38,10 @@ test("plainRenderer writes Podman's lines, one per step and per blob", () => {
 test('jsonLinesRenderer writes every event as JSON, thinning progress ticks but keeping the last', () => {
   const lines: string[] = [];
   let now = 1_000;
-  const render = jsonLinesRenderer((l) => lines.push(l), () => now);
+  const render = jsonLinesRenderer(
+    (l) => lines.push(l),
+    () => now,
+  );
   const tick = (bytes: number): CopyEvent => ({ type: 'blob-progress', kind: 'layer', digest: layer, bytes, size: 100 });
   render(tick(10));
   render(tick(20)); // same instant: dropped
@@ -47,7 +50,10 @@ test('jsonLinesRenderer writes every event as JSON, thinning progress ticks but 
   render(tick(100)); // complete: always written
   render({ type: 'manifest-write' });
   const events = lines.map((l) => JSON.parse(l) as { type: string; bytes?: number; time: string });
-  assert.deepEqual(events.map((e) => e.bytes ?? e.type), [10, 30, 100, 'manifest-write']);
+  assert.deepEqual(
+    events.map((e) => e.bytes ?? e.type),
+    [10, 30, 100, 'manifest-write'],
+  );
   assert.ok(events.every((e) => !Number.isNaN(Date.parse(e.time))));
 });
 
@@ -63,7 +69,10 @@ test('TtyRenderer draws one bar per blob and leaves their final state on the ter
   let out = '';
   const tty = new TtyRenderer({ columns: 120, write: (s: string) => ((out += s), true) } as unknown as NodeJS.WriteStream);
   pull.forEach(tty.handle); // copy-done finishes: the bars are drawn at once, no timer left behind
-  const screen = out.replace(/\x1b\[\d+A\x1b\[0J/g, '\u0000').split('\u0000').at(-1)!;
+  const screen = out
+    .replace(/\x1b\[\d+A\x1b\[0J/g, '\u0000')
+    .split('\u0000')
+    .at(-1)!;
   assert.match(out, /^Trying to pull docker\.io\/library\/fedora:latest\.\.\.\nGetting image source signatures\n/);
   assert.match(screen, /^Copying config cccccccccccc \[=+\] 10B \/ 10B \| done$/m);
   assert.match(screen, /^Copying blob 222222222222 skipped: already exists$/m);

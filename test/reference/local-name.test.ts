@@ -41,6 +41,7 @@ for (const [input, reason] of refused) {
 test('a refused name is quoted with its control characters escaped', () => {
   assert.throws(
     () => localImageName('foo\x1b[31m\nError: forged\u009b'),
-    (err: unknown) => isHoistError(err, 'INVALID_REFERENCE') && err.message === 'invalid reference "foo\\u001b[31m\\nError: forged\\u009b": repository name must be lowercase',
+    (err: unknown) =>
+      isHoistError(err, 'INVALID_REFERENCE') && err.message === 'invalid reference "foo\\u001b[31m\\nError: forged\\u009b": repository name must be lowercase',
   );
 });

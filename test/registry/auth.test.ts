@@ -90,7 +90,10 @@ describe('htpasswd (Basic) registry', () => {
       const atStorage = proxy.requests.filter((r) => r.origin === 'storage');
       assert.equal(atStorage.length, 3, 'config and two layers came from the storage origin');
       assert.ok(atRegistry.every((r) => r.authorization && r.status === 307));
-      assert.ok(atStorage.every((r) => !r.authorization && r.status === 200), 'Authorization must not reach another origin');
+      assert.ok(
+        atStorage.every((r) => !r.authorization && r.status === 200),
+        'Authorization must not reach another origin',
+      );
     } finally {
       await proxy.stop();
     }
@@ -117,7 +120,10 @@ describe('token (Bearer) registry', () => {
   test('uses an identity token from the auth file with the OAuth2 refresh-token form', async () => {
     issuer().requests.length = 0;
     const authFile = join(scratch.dir, 'token-auth.json');
-    await writeFile(authFile, JSON.stringify({ auths: { [registry.host]: { auth: Buffer.from('<token>:').toString('base64'), identitytoken: issuer().identityToken } } }));
+    await writeFile(
+      authFile,
+      JSON.stringify({ auths: { [registry.host]: { auth: Buffer.from('<token>:').toString('base64'), identitytoken: issuer().identityToken } } }),
+    );
     const { image: pulled } = await pull(scratch, `${registry.host}/tok/app:v1`, scratch.options({ insecure: true, authFile }));
     assert.equal(pulled.id, image.id);
     assert.deepEqual(issuer().requests, [{ method: 'POST', scopes: ['repository:tok/app:pull'], via: 'refresh_token' }]);
@@ -174,7 +180,9 @@ describe('token (Bearer) registry', () => {
     const bin = join(scratch.dir, 'bin');
     await mkdir(bin, { recursive: true });
     const helper = join(bin, 'docker-credential-hoisttest');
-    await writeFile(helper, `#!/bin/sh\nread server\necho '{"ServerURL":"'"$server"'","Username":"${registry.username}","Secret":"${registry.password}"}'\n`, { mode: 0o755 });
+    await writeFile(helper, `#!/bin/sh\nread server\necho '{"ServerURL":"'"$server"'","Username":"${registry.username}","Secret":"${registry.password}"}'\n`, {
+      mode: 0o755,
+    });
     const authFile = join(scratch.dir, 'helper-auth.json');
     await writeFile(authFile, JSON.stringify({ credHelpers: { [registry.host]: 'hoisttest' } }));
     const env = { ...scratch.env, PATH: `${bin}:${scratch.env.PATH}` };

@@ -39,7 +39,10 @@ function feed(decoder: BodyDecoder, pieces: Buffer[]): Fed {
 }
 
 const decode = (framing: BodyFraming, ...pieces: (string | Buffer)[]) =>
-  feed(new BodyDecoder(framing, WHERE), pieces.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : p)));
+  feed(
+    new BodyDecoder(framing, WHERE),
+    pieces.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : p)),
+  );
 
 const CHUNKED: BodyFraming = { kind: 'chunked' };
 
@@ -76,8 +79,7 @@ function randomSplit(random: Random, bytes: Buffer): Buffer[] {
 
 /** `body` in the chunked coding, with random chunk sizes, hex case, extensions and trailer fields. */
 function chunkedEncoding(random: Random, body: Buffer): Buffer {
-  const extension = () =>
-    random.pick(['', '', ';a', ';name=value', ';q="quoted ; value"', ' ;x=1', '\t;y', ';a=1;b=2']);
+  const extension = () => random.pick(['', '', ';a', ';name=value', ';q="quoted ; value"', ' ;x=1', '\t;y', ';a=1;b=2']);
   const hex = (n: number) => (random.next() < 0.5 ? n.toString(16) : n.toString(16).toUpperCase());
   const parts: Buffer[] = [];
   for (let at = 0; at < body.length; ) {
@@ -160,7 +162,10 @@ describe('BodyDecoder with the chunked coding', () => {
   test('decodes the classic example, whole or one byte at a time', () => {
     assert.equal(decode(CHUNKED, wikipedia).body.toString(), 'Wikipedia in\r\n\r\nchunks.');
     const bytes = Buffer.from(wikipedia);
-    const oneByOne = feed(new BodyDecoder(CHUNKED, WHERE), Array.from(bytes, (_, i) => bytes.subarray(i, i + 1)));
+    const oneByOne = feed(
+      new BodyDecoder(CHUNKED, WHERE),
+      Array.from(bytes, (_, i) => bytes.subarray(i, i + 1)),
+    );
     assert.equal(oneByOne.body.toString(), 'Wikipedia in\r\n\r\nchunks.');
     assert.equal(oneByOne.done, true);
   });

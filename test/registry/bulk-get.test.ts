@@ -103,7 +103,9 @@ describe('bodies arrive byte for byte', () => {
 
   test('a body delimited by the connection closing', async () => {
     const body = LARGE.subarray(0, 3 * MiB);
-    const server = await using(startRawServer((socket) => void socket.end(Buffer.concat([Buffer.from(rawHead('200 OK', ['Content-Type: application/octet-stream'])), body]))));
+    const server = await using(
+      startRawServer((socket) => void socket.end(Buffer.concat([Buffer.from(rawHead('200 OK', ['Content-Type: application/octet-stream'])), body]))),
+    );
     const response = await bulkGet(server.url(), PLAIN);
     assert.equal(sha256(await readAll(response)), sha256(body));
   });
@@ -116,7 +118,11 @@ describe('bodies arrive byte for byte', () => {
   });
 
   test('204 and an empty Content-Length body complete without calling the sink', async () => {
-    const server = await using(startRawServer((socket, request) => void socket.write(request.startsWith('GET /204') ? rawHead('204 No Content', []) : rawHead('200 OK', ['Content-Length: 0']))));
+    const server = await using(
+      startRawServer(
+        (socket, request) => void socket.write(request.startsWith('GET /204') ? rawHead('204 No Content', []) : rawHead('200 OK', ['Content-Length: 0'])),
+      ),
+    );
     for (const path of ['/204', '/empty']) {
       const response = await bulkGet(server.url(path), PLAIN);
       let calls = 0;
@@ -240,7 +246,9 @@ describe('failures', () => {
   });
 
   test('a chunked body without its last chunk rejects with ECONNRESET', async () => {
-    const server = await using(startRawServer((socket) => void socket.end(Buffer.concat([Buffer.from(rawHead('200 OK', ['Transfer-Encoding: chunked'])), chunk('partial')]))));
+    const server = await using(
+      startRawServer((socket) => void socket.end(Buffer.concat([Buffer.from(rawHead('200 OK', ['Transfer-Encoding: chunked'])), chunk('partial')]))),
+    );
     const response = await bulkGet(server.url(), PLAIN);
     await assert.rejects(readAll(response), hasCode('ECONNRESET'));
   });
@@ -267,7 +275,10 @@ describe('failures', () => {
   ] as const) {
     test(`${name} rejects with REGISTRY_ERROR naming the server`, async () => {
       const server = await using(startRawServer((socket) => void socket.write(response)));
-      await assert.rejects(bulkGet(server.url(), PLAIN), isHoistError('REGISTRY_ERROR', new RegExp(`^127\\.0\\.0\\.1:${server.port} sent a malformed HTTP response: .*${message.source}`)));
+      await assert.rejects(
+        bulkGet(server.url(), PLAIN),
+        isHoistError('REGISTRY_ERROR', new RegExp(`^127\\.0\\.0\\.1:${server.port} sent a malformed HTTP response: .*${message.source}`)),
+      );
       await closed(server.sockets[0]!);
     });
   }
@@ -280,11 +291,23 @@ describe('failures', () => {
   });
 
   for (const [name, sink] of [
-    ['throws', () => { throw new Error('disk full'); }],
-    ['returns a rejected promise', async () => { throw new Error('disk full'); }],
+    [
+      'throws',
+      () => {
+        throw new Error('disk full');
+      },
+    ],
+    [
+      'returns a rejected promise',
+      async () => {
+        throw new Error('disk full');
+      },
+    ],
   ] as const) {
     test(`a sink that ${name} rejects pipeTo with its error and closes the connection`, async () => {
-      const server = await using(startRawServer((socket) => void socket.write(Buffer.concat([Buffer.from(rawHead('200 OK', [`Content-Length: ${64 * MiB}`])), LARGE.subarray(0, MiB)]))));
+      const server = await using(
+        startRawServer((socket) => void socket.write(Buffer.concat([Buffer.from(rawHead('200 OK', [`Content-Length: ${64 * MiB}`])), LARGE.subarray(0, MiB)]))),
+      );
       const response = await bulkGet(server.url(), PLAIN);
       await assert.rejects(response.body.pipeTo(sink), /disk full/);
       await closed(server.sockets[0]!);
@@ -301,7 +324,8 @@ describe('failures', () => {
 
 describe('aborting', () => {
   /** A server that sends the head and the first MiB of a much larger body, then nothing more. */
-  const stalling = () => startRawServer((socket) => void socket.write(Buffer.concat([Buffer.from(rawHead('200 OK', [`Content-Length: ${64 * MiB}`])), LARGE.subarray(0, MiB)])));
+  const stalling = () =>
+    startRawServer((socket) => void socket.write(Buffer.concat([Buffer.from(rawHead('200 OK', [`Content-Length: ${64 * MiB}`])), LARGE.subarray(0, MiB)])));
 
   test('mid-body: pipeTo rejects with the abort reason and the server sees the connection closed', async () => {
     const server = await using(stalling());
@@ -331,7 +355,9 @@ describe('aborting', () => {
 
   test('an abort from inside the sink stops delivery at once', async () => {
     const pieces = Array.from({ length: 20 }, (_, i) => chunk(`piece ${i}`));
-    const server = await using(startRawServer((socket) => void socket.write(Buffer.concat([Buffer.from(rawHead('200 OK', ['Transfer-Encoding: chunked'])), ...pieces]))));
+    const server = await using(
+      startRawServer((socket) => void socket.write(Buffer.concat([Buffer.from(rawHead('200 OK', ['Transfer-Encoding: chunked'])), ...pieces]))),
+    );
     const controller = new AbortController();
     const response = await bulkGet(server.url(), { ...PLAIN, signal: controller.signal });
     let calls = 0;
@@ -360,7 +386,11 @@ describe('aborting', () => {
 
 describe('discarding and collecting', () => {
   test('dump() closes the connection without reading the body, and the body cannot be read after', async () => {
-    const server = await using(startRawServer((socket) => void socket.write(Buffer.concat([Buffer.from(rawHead('404 Not Found', [`Content-Length: ${64 * MiB}`])), LARGE.subarray(0, MiB)]))));
+    const server = await using(
+      startRawServer(
+        (socket) => void socket.write(Buffer.concat([Buffer.from(rawHead('404 Not Found', [`Content-Length: ${64 * MiB}`])), LARGE.subarray(0, MiB)])),
+      ),
+    );
     const response = await bulkGet(server.url(), PLAIN);
     await response.body.dump();
     await closed(server.sockets[0]!);
@@ -385,7 +415,11 @@ describe('discarding and collecting', () => {
 
   test('async iteration of a body far larger than 64 KiB yields every byte, in order', async () => {
     const body = LARGE.subarray(0, 4 * MiB);
-    const server = await using(startRawServer((socket) => void socket.write(Buffer.concat([Buffer.from(rawHead('500 Internal Server Error', [`Content-Length: ${body.length}`])), body]))));
+    const server = await using(
+      startRawServer(
+        (socket) => void socket.write(Buffer.concat([Buffer.from(rawHead('500 Internal Server Error', [`Content-Length: ${body.length}`])), body])),
+      ),
+    );
     const collected = await iterate(await bulkGet(server.url(), PLAIN));
     assert.equal(collected.length, body.length);
     assert.ok(collected.equals(body));
@@ -393,7 +427,11 @@ describe('discarding and collecting', () => {
 
   test('async iteration of a body cut short past 64 KiB throws, after the bytes that came', async () => {
     const body = LARGE.subarray(0, MiB);
-    const server = await using(startRawServer((socket) => void socket.end(Buffer.concat([Buffer.from(rawHead('500 Internal Server Error', [`Content-Length: ${2 * body.length}`])), body]))));
+    const server = await using(
+      startRawServer(
+        (socket) => void socket.end(Buffer.concat([Buffer.from(rawHead('500 Internal Server Error', [`Content-Length: ${2 * body.length}`])), body])),
+      ),
+    );
     const chunks: Buffer[] = [];
     await assert.rejects(async () => {
       for await (const chunk of (await bulkGet(server.url(), PLAIN)).body) chunks.push(chunk);
@@ -402,7 +440,12 @@ describe('discarding and collecting', () => {
   });
 
   test('leaving an async iteration early closes the connection', async () => {
-    const server = await using(startRawServer((socket) => void socket.write(Buffer.concat([Buffer.from(rawHead('500 Internal Server Error', [`Content-Length: ${64 * MiB}`])), LARGE.subarray(0, 4 * MiB)]))));
+    const server = await using(
+      startRawServer(
+        (socket) =>
+          void socket.write(Buffer.concat([Buffer.from(rawHead('500 Internal Server Error', [`Content-Length: ${64 * MiB}`])), LARGE.subarray(0, 4 * MiB)])),
+      ),
+    );
     for await (const chunk of (await bulkGet(server.url(), PLAIN)).body) {
       assert.ok(chunk.length > 0);
       break;
@@ -422,10 +465,13 @@ describe('HTTPS', () => {
     const cert = pki.pem(pki.serverCert);
     server = await using(startHttpServer((_, res) => res.end(body), { key, cert }));
     mtls = await using(
-      startHttpServer(
-        (req, res) => res.end((req.socket as TLSSocket).getPeerCertificate().subject.CN),
-        { key, cert, ca: [ca], requestCert: true, rejectUnauthorized: true },
-      ),
+      startHttpServer((req, res) => res.end((req.socket as TLSSocket).getPeerCertificate().subject.CN), {
+        key,
+        cert,
+        ca: [ca],
+        requestCert: true,
+        rejectUnauthorized: true,
+      }),
     );
   });
 
@@ -441,7 +487,10 @@ describe('HTTPS', () => {
 
   test('a certificate for another name is refused even from a trusted CA', async () => {
     const other = await using(startHttpServer((_, res) => res.end('x'), { key: pki.pem(pki.tokenKey), cert: pki.pem(pki.tokenCert) }));
-    await assert.rejects(bulkGet(other.url(), { headers: {}, tls: { insecure: false, certs: { ca: [ca, pki.pem(pki.tokenCert)], clientCerts: [] } } }), hasCode('ERR_TLS_CERT_ALTNAME_INVALID'));
+    await assert.rejects(
+      bulkGet(other.url(), { headers: {}, tls: { insecure: false, certs: { ca: [ca, pki.pem(pki.tokenCert)], clientCerts: [] } } }),
+      hasCode('ERR_TLS_CERT_ALTNAME_INVALID'),
+    );
   });
 
   test('insecure accepts a certificate nothing vouches for', async () => {

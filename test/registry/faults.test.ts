@@ -56,7 +56,10 @@ test('a truncated body (short Content-Length) resumes exactly where it stopped',
   const { image: pulled } = await pull(scratch, name(), options());
   assert.equal(pulled.id, image.id);
   const gets = proxy.matching('GET', bigPath);
-  assert.deepEqual(gets.map((g) => g.range), [undefined, 'bytes=1000-']);
+  assert.deepEqual(
+    gets.map((g) => g.range),
+    [undefined, 'bytes=1000-'],
+  );
   assert.equal(sent(gets), big.size);
 });
 
@@ -66,7 +69,13 @@ test('a server that ignores Range: the download starts over and the stream stays
   const { image: pulled } = await pull(scratch, name(), options());
   assert.equal(pulled.id, image.id);
   const gets = proxy.matching('GET', bigPath);
-  assert.deepEqual(gets.map((g) => [g.range, g.status]), [[undefined, 200], ['bytes=5000-', 200]]);
+  assert.deepEqual(
+    gets.map((g) => [g.range, g.status]),
+    [
+      [undefined, 200],
+      ['bytes=5000-', 200],
+    ],
+  );
 });
 
 test('503 with Retry-After is retried after the time the server asked for', async () => {
@@ -75,7 +84,10 @@ test('503 with Retry-After is retried after the time the server asked for', asyn
   const { image: pulled } = await pull(scratch, name(), options());
   assert.equal(pulled.id, image.id);
   assert.ok(Date.now() - started >= 900, 'Retry-After: 1 outweighs the 10 ms retry delay');
-  assert.deepEqual(proxy.matching('GET', /\/manifests\/v1$/).map((r) => r.status), [503, 200]);
+  assert.deepEqual(
+    proxy.matching('GET', /\/manifests\/v1$/).map((r) => r.status),
+    [503, 200],
+  );
 });
 
 test('a blob that keeps failing fails after --retry tries with the last error', async () => {
@@ -110,9 +122,15 @@ test('401 and 403 are told apart: a 403 is a refusal of access, not a request fo
   const manifests = /\/manifests\/v1$/;
   const before = proxy.matching('GET', manifests).length;
   proxy.inject({ method: 'GET', path: manifests, fault: { kind: 'status', status: 401 }, times: 1 });
-  const unauthorized = await pull(scratch, name(), options()).then(() => undefined, (err: unknown) => err);
+  const unauthorized = await pull(scratch, name(), options()).then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   proxy.inject({ method: 'GET', path: manifests, fault: { kind: 'status', status: 403 }, times: 1 });
-  const denied = await pull(scratch, name(), options()).then(() => undefined, (err: unknown) => err);
+  const denied = await pull(scratch, name(), options()).then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   assert.ok(isHoistError(unauthorized, 'UNAUTHORIZED'), String(unauthorized));
   assert.ok(isHoistError(denied, 'DENIED'), String(denied));
   assert.match(unauthorized.message, /^unauthorized: authentication required for /);
@@ -124,7 +142,10 @@ test('401 and 403 are told apart: a 403 is a refusal of access, not a request fo
 
 test('a registry error carries its facts as fields: registry, image, status, the codes the registry sent, the URL', async () => {
   proxy.inject({ method: 'GET', path: /\/manifests\/v1$/, fault: { kind: 'status', status: 403 }, times: 1 });
-  const denied = await pull(scratch, name(), options()).then(() => undefined, (err: unknown) => err);
+  const denied = await pull(scratch, name(), options()).then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   assert.ok(isHoistError(denied, 'DENIED'), String(denied));
   assert.deepEqual(denied.details, {
     registry: proxy.host,
@@ -139,7 +160,10 @@ test('a wrong digest carries the expected and the actual digest as fields', asyn
   proxy.inject({ method: 'GET', path: bigPath, fault: { kind: 'corrupt' } });
   const store = await Store.open(join(scratch.dir, 'details-store'));
   const source = await registryEndpoint(parseReference(name()), options()).open();
-  const err = await copyImage(source, store, { platform: { os: 'linux', architecture: 'amd64' }, names: [] }).then(() => undefined, (e: unknown) => e);
+  const err = await copyImage(source, store, { platform: { os: 'linux', architecture: 'amd64' }, names: [] }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   assert.ok(isHoistError(err, 'DIGEST_MISMATCH'), String(err));
   assert.equal(err.details.expected, big.digest);
   assert.match(String(err.details.actual), /^sha256:[0-9a-f]{64}$/);

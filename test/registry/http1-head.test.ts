@@ -32,7 +32,10 @@ describe('parseResponseHead', () => {
   });
 
   test('a repeated header becomes an array in arrival order, whatever the case of its name', () => {
-    const parsed = parseResponseHead('HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm="a"\r\nwww-authenticate: Bearer realm="b"\r\nWww-Authenticate: Other', WHERE);
+    const parsed = parseResponseHead(
+      'HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm="a"\r\nwww-authenticate: Bearer realm="b"\r\nWww-Authenticate: Other',
+      WHERE,
+    );
     assert.deepEqual(parsed.headers['www-authenticate'], ['Basic realm="a"', 'Bearer realm="b"', 'Other']);
   });
 

@@ -17,6 +17,9 @@ test('nothing src/http1/ loads reaches undici, type imports included', () => {
       else if (/^undici(\/|$)/.test(edge.specifier)) undici.push(`${edge.file}:${edge.line} imports ${edge.specifier}`);
     }
   }
-  assert.ok([...reached].some((f) => f.startsWith('io/')), 'the walk follows imports out of http1/');
+  assert.ok(
+    [...reached].some((f) => f.startsWith('io/')),
+    'the walk follows imports out of http1/',
+  );
   assert.deepEqual(undici, []);
 });

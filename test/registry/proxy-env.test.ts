@@ -113,7 +113,7 @@ describe('NO_PROXY and the loopback exemption (Go httpproxy TestUseProxy)', () =
     assert.equal(route({ HTTPS_PROXY: 'proxy:3128' }, 'https://registry.localhost/'), 'proxy:3128');
   });
 
-  test('a port in NO_PROXY is compared with the URL\'s, the default one included', () => {
+  test("a port in NO_PROXY is compared with the URL's, the default one included", () => {
     const env = { HTTPS_PROXY: 'proxy:3128', HTTP_PROXY: 'proxy:3128', NO_PROXY: 'example.com:443' };
     assert.equal(route(env, 'https://example.com/'), 'direct');
     assert.equal(route(env, 'https://example.com:443/'), 'direct');
@@ -138,9 +138,19 @@ describe('the proxy URL', () => {
 
   test('a proxy hoist cannot use fails the request that would use it, naming the variable and never its value', () => {
     const rules = proxyRules({ HTTPS_PROXY: 'socks5://user:secret@proxy:1080', HTTP_PROXY: 'http://user:secret@[::1', NO_PROXY: 'exempt.example' });
-    assert.throws(() => rules.forUrl(new URL('https://registry.example/')), (err) => refuses(/^HTTPS_PROXY names a socks5:\/\/ proxy at proxy:1080; hoist reaches proxies over plain HTTP only$/)(err) && !String(err).includes('secret'));
-    assert.throws(() => rules.forUrl(new URL('http://registry.example/')), (err) => refuses(/^HTTP_PROXY does not hold a proxy URL$/)(err) && !String(err).includes('secret'));
-    assert.throws(() => proxyRules({ https_proxy: 'https://proxy:3128' }).forUrl(new URL('https://registry.example/')), refuses(/^https_proxy names a https:\/\/ proxy/));
+    assert.throws(
+      () => rules.forUrl(new URL('https://registry.example/')),
+      (err) =>
+        refuses(/^HTTPS_PROXY names a socks5:\/\/ proxy at proxy:1080; hoist reaches proxies over plain HTTP only$/)(err) && !String(err).includes('secret'),
+    );
+    assert.throws(
+      () => rules.forUrl(new URL('http://registry.example/')),
+      (err) => refuses(/^HTTP_PROXY does not hold a proxy URL$/)(err) && !String(err).includes('secret'),
+    );
+    assert.throws(
+      () => proxyRules({ https_proxy: 'https://proxy:3128' }).forUrl(new URL('https://registry.example/')),
+      refuses(/^https_proxy names a https:\/\/ proxy/),
+    );
     // A request that goes direct anyway is not failed by a variable it does not use.
     assert.equal(rules.forUrl(new URL('https://exempt.example/')), undefined);
     assert.equal(rules.forUrl(new URL('https://127.0.0.1:5000/')), undefined);

@@ -19,7 +19,10 @@ const index = buildIndex([amd64, arm64]);
 
 /** An image whose only layer is typed zstd: stored as received, never recompressed. */
 const zstdLayer = blobOf(Buffer.from('28b52ffd0058610000', 'hex'), OCI_LAYER_ZSTD);
-const zstdConfig = blobOf(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [sha256('tar')] } }), 'application/vnd.oci.image.config.v1+json');
+const zstdConfig = blobOf(
+  JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [sha256('tar')] } }),
+  'application/vnd.oci.image.config.v1+json',
+);
 const zstdManifest = blobOf(
   JSON.stringify({
     schemaVersion: 2,
@@ -106,7 +109,12 @@ describe('by digest', () => {
   });
 
   test('bytes that do not hash to the requested digest are refused', async () => {
-    proxy.inject({ method: 'GET', path: new RegExp(`/manifests/${oci.manifest.digest}`), fault: { kind: 'replace', body: docker.manifest.data.toString(), contentType: docker.manifest.mediaType }, times: 1 });
+    proxy.inject({
+      method: 'GET',
+      path: new RegExp(`/manifests/${oci.manifest.digest}`),
+      fault: { kind: 'replace', body: docker.manifest.data.toString(), contentType: docker.manifest.mediaType },
+      times: 1,
+    });
     await assert.rejects(pull(scratch, `${proxy.host}/fmt/oci@${oci.manifest.digest}`, options()), (err: unknown) => {
       assert.ok(isHoistError(err, 'DIGEST_MISMATCH'), String(err));
       assert.match(err.message, new RegExp(`expected ${oci.manifest.digest}.*got ${docker.manifest.digest}`));
@@ -116,20 +124,31 @@ describe('by digest', () => {
 
   test('by tag, bytes that contradict Docker-Content-Digest are refused', async () => {
     proxy.inject({ method: 'GET', path: /\/fmt\/oci\/manifests\/v1$/, fault: { kind: 'corrupt' }, times: 1 });
-    await assert.rejects(pull(scratch, `${proxy.host}/fmt/oci:v1`, options()), (err: unknown) => isHoistError(err, 'DIGEST_MISMATCH') && /Docker-Content-Digest/.test(err.message));
+    await assert.rejects(
+      pull(scratch, `${proxy.host}/fmt/oci:v1`, options()),
+      (err: unknown) => isHoistError(err, 'DIGEST_MISMATCH') && /Docker-Content-Digest/.test(err.message),
+    );
   });
 });
 
 describe('refusals and error messages', () => {
   test('a schema 1 manifest gets a clear error', async () => {
     const schema1 = JSON.stringify({ schemaVersion: 1, name: 'fmt/old', tag: 'v1', fsLayers: [], history: [] });
-    proxy.inject({ method: 'GET', path: /\/fmt\/old\/manifests\/v1$/, fault: { kind: 'replace', body: schema1, contentType: 'application/vnd.docker.distribution.manifest.v1+prettyjws' }, times: 1 });
+    proxy.inject({
+      method: 'GET',
+      path: /\/fmt\/old\/manifests\/v1$/,
+      fault: { kind: 'replace', body: schema1, contentType: 'application/vnd.docker.distribution.manifest.v1+prettyjws' },
+      times: 1,
+    });
     await assert.rejects(pull(scratch, `${proxy.host}/fmt/old:v1`, options()), /schema 1 images are not supported/);
   });
 
   test('a Content-Type that contradicts the document is refused', async () => {
     proxy.inject({ method: 'GET', path: /\/fmt\/multi\/manifests\/v1$/, fault: { kind: 'content-type', value: OCI_MANIFEST }, times: 1 });
-    await assert.rejects(pull(scratch, `${proxy.host}/fmt/multi:v1`, options()), (err: unknown) => isHoistError(err, 'INVALID_MANIFEST') && /content type/.test(err.message));
+    await assert.rejects(
+      pull(scratch, `${proxy.host}/fmt/multi:v1`, options()),
+      (err: unknown) => isHoistError(err, 'INVALID_MANIFEST') && /content type/.test(err.message),
+    );
   });
 
   test('unknown tag: manifest unknown, naming the reference', async () => {
@@ -151,7 +170,10 @@ describe('refusals and error messages', () => {
   test('a missing blob: blob unknown, naming the digest', async () => {
     const source = await registryEndpoint(parseReference(ref('fmt/oci:v1')), options()).open();
     const digest = sha256('not there');
-    await assert.rejects(source.readBlob({ mediaType: 'x', digest, size: 1 }, () => undefined), (err: unknown) => isHoistError(err, 'BLOB_UNKNOWN') && err.message.includes(digest));
+    await assert.rejects(
+      source.readBlob({ mediaType: 'x', digest, size: 1 }, () => undefined),
+      (err: unknown) => isHoistError(err, 'BLOB_UNKNOWN') && err.message.includes(digest),
+    );
   });
 
   test('connection refused names host and port', async () => {
@@ -163,7 +185,10 @@ describe('refusals and error messages', () => {
   });
 
   test('DNS failure names the host', async () => {
-    await assert.rejects(registryEndpoint(parseReference('registry.hoist-test.invalid/a/b:v1'), scratch.options({ retry: 0 })).open(), /cannot connect to registry\.hoist-test\.invalid:443: DNS lookup/);
+    await assert.rejects(
+      registryEndpoint(parseReference('registry.hoist-test.invalid/a/b:v1'), scratch.options({ retry: 0 })).open(),
+      /cannot connect to registry\.hoist-test\.invalid:443: DNS lookup/,
+    );
   });
 });
 
@@ -172,7 +197,10 @@ describe('HEAD and tags', () => {
     const before = proxy.requests.length;
     assert.equal(await registryEndpoint(parseReference(`${proxy.host}/fmt/multi:v1`), options()).manifestDigest(), index.index.digest);
     const made = proxy.requests.slice(before).filter((r) => r.path.includes('/manifests/'));
-    assert.deepEqual(made.map((r) => r.method), ['HEAD']);
+    assert.deepEqual(
+      made.map((r) => r.method),
+      ['HEAD'],
+    );
   });
 
   test('tags returns every tag', async () => {
@@ -184,7 +212,10 @@ describe('HEAD and tags', () => {
     const tags = await registryEndpoint(parseReference(`${proxy.host}/tags/app`), options()).tags(2);
     assert.deepEqual(tags, ['a', 'b', 'c', 'd', 'e']);
     assert.deepEqual(
-      proxy.matching('GET', /\/tags\/list/).slice(-3).map((r) => r.path),
+      proxy
+        .matching('GET', /\/tags\/list/)
+        .slice(-3)
+        .map((r) => r.path),
       ['/v2/tags/app/tags/list?n=2', '/v2/tags/app/tags/list?n=2&last=b', '/v2/tags/app/tags/list?n=2&last=d'],
     );
   });

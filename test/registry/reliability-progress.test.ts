@@ -50,7 +50,11 @@ test('a layer reset every 1.5 MiB, more times than --retry allows, resumes each 
     gets.map((_, i) => i * 1.5 * MiB),
     'each try resumes exactly where the last one stopped',
   );
-  assert.equal(gets.reduce((n, g) => n + g.bytes, 0), big.size, 'every byte was sent once');
+  assert.equal(
+    gets.reduce((n, g) => n + g.bytes, 0),
+    big.size,
+    'every byte was sent once',
+  );
 });
 
 test('a layer reset before any body byte still fails after --retry tries', async () => {
@@ -63,5 +67,8 @@ test('tries that bring less than 1 MiB each do not renew the budget: a dribbling
   proxy.inject({ method: 'GET', path: bigPath, fault: { kind: 'reset', afterBytes: 64 * 1024 } });
   await assert.rejects(pull(scratch, name(), options()), (err: unknown) => isHoistError(err, 'CONNECTION_FAILED'));
   const gets = proxy.matching('GET', bigPath);
-  assert.deepEqual(gets.map((g) => resumedAt(g.range)), [0, 64 * 1024, 128 * 1024]);
+  assert.deepEqual(
+    gets.map((g) => resumedAt(g.range)),
+    [0, 64 * 1024, 128 * 1024],
+  );
 });

@@ -102,10 +102,13 @@ describe('a silent HTTPS endpoint', { concurrency: true }, () => {
     const silent = await startRawServer(() => undefined);
     try {
       const started = Date.now();
-      await assert.rejects(bulkGet(new URL(`https://127.0.0.1:${silent.port}/v2/silent/app/blobs/x`), { headers: {}, tls: { insecure: true } }), (err: unknown) => {
-        assert.equal((err as { code?: unknown }).code, 'ERR_TLS_HANDSHAKE_TIMEOUT', String(err));
-        return true;
-      });
+      await assert.rejects(
+        bulkGet(new URL(`https://127.0.0.1:${silent.port}/v2/silent/app/blobs/x`), { headers: {}, tls: { insecure: true } }),
+        (err: unknown) => {
+          assert.equal((err as { code?: unknown }).code, 'ERR_TLS_HANDSHAKE_TIMEOUT', String(err));
+          return true;
+        },
+      );
       assert.ok(Date.now() - started < WITHIN_MS, 'before the 60 s idle timeout');
     } finally {
       await silent.close();

@@ -45,7 +45,10 @@ test('a next link that always names a new page stops after MAX_TAG_PAGES pages, 
 
 test('pages that add up to more than MAX_TAGS tags stop at the page that crosses it', { timeout: 60_000 }, async () => {
   const perPage = 60_000;
-  const { host, pages } = await tagServer((n) => ({ tags: Array.from({ length: perPage }, (_, i) => `p${n}-${i}`), next: `/v2/hostile/app/tags/list?page=${n + 1}` }));
+  const { host, pages } = await tagServer((n) => ({
+    tags: Array.from({ length: perPage }, (_, i) => `p${n}-${i}`),
+    next: `/v2/hostile/app/tags/list?page=${n + 1}`,
+  }));
   await assert.rejects(list(host), (err: unknown) => {
     assert.ok(isHoistError(err, 'REGISTRY_ERROR'), String(err));
     assert.equal(err.message, `the tag list of ${host}/hostile/app runs to more than ${MAX_TAGS} tags; hoist stops there`);

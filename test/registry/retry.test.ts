@@ -13,7 +13,12 @@ test('Retry-After in seconds or as an HTTP date', () => {
 });
 
 test('exponential backoff from 1 s with jitter, capped', () => {
-  for (const [failures, low, high] of [[0, 500, 1000], [1, 1000, 2000], [2, 2000, 4000], [10, 15_000, 30_000]] as const) {
+  for (const [failures, low, high] of [
+    [0, 500, 1000],
+    [1, 1000, 2000],
+    [2, 2000, 4000],
+    [10, 15_000, 30_000],
+  ] as const) {
     const delay = retryDelay({ retries: 3 }, failures, transient);
     assert.ok(delay >= low && delay <= high, `failure ${failures}: ${delay}`);
   }

@@ -36,7 +36,10 @@ const attachmentTag = (d: string) => `${d.replace(':', '-')}.sig`;
 /** A cosign simple-signing payload for `d` (the bytes a cosign signature covers). */
 const cosignPayload = (d: string, n: number) =>
   blobOf(
-    JSON.stringify({ critical: { identity: { 'docker-reference': 'example/app' }, image: { 'docker-manifest-digest': d }, type: 'cosign container image signature' }, optional: { n } }),
+    JSON.stringify({
+      critical: { identity: { 'docker-reference': 'example/app' }, image: { 'docker-manifest-digest': d }, type: 'cosign container image signature' },
+      optional: { n },
+    }),
     SIGSTORE_SIGNATURE_MEDIA_TYPE,
   );
 
@@ -52,7 +55,13 @@ function attachmentManifest(layers: { blob: Blob; annotations: Record<string, st
   return { config, manifest: blobOf(JSON.stringify(doc), mediaType) };
 }
 
-async function pushAttachments(registry: RegistryHandle, repository: string, forDigest: string, layers: { blob: Blob; annotations: Record<string, string> }[], mediaType?: string) {
+async function pushAttachments(
+  registry: RegistryHandle,
+  repository: string,
+  forDigest: string,
+  layers: { blob: Blob; annotations: Record<string, string> }[],
+  mediaType?: string,
+) {
   const { config, manifest } = attachmentManifest(layers, mediaType);
   for (const blob of [config, ...layers.map((l) => l.blob)]) await pushBlob(registry, repository, blob);
   await pushManifest(registry, repository, attachmentTag(forDigest), manifest);
@@ -69,7 +78,10 @@ interface Lookaside extends TestServer {
   requests: { path: string; authorization: string | undefined }[];
 }
 
-async function startLookaside(handle: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>, tls?: { key: string; cert: string }): Promise<Lookaside> {
+async function startLookaside(
+  handle: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>,
+  tls?: { key: string; cert: string },
+): Promise<Lookaside> {
   const requests: Lookaside['requests'] = [];
   const server = await startHttpServer((req, res) => {
     requests.push({ path: req.url!, authorization: req.headers.authorization });
@@ -109,7 +121,8 @@ before(async () => {
 after(async () => removeDir(dir));
 
 /** A client for `host` (plain HTTP, so `insecure`), with no file of this machine read and fast retries. */
-const openClient = (host: string, path: string, options: RegistrySourceOptions = {}) => RegistryClient.open(host, path, { insecure: true, env, retryDelayMs: 1, ...options });
+const openClient = (host: string, path: string, options: RegistrySourceOptions = {}) =>
+  RegistryClient.open(host, path, { insecure: true, env, retryDelayMs: 1, ...options });
 
 describe('sigstore attachments on the real registry', () => {
   let registry: RegistryHandle;
@@ -122,12 +135,18 @@ describe('sigstore attachments on the real registry', () => {
     await pushAttachments(registry, 'sig/app', digest, [
       { blob: sig1, annotations: { 'dev.cosignproject.cosign/signature': 'c2lnbmF0dXJlLTE=', 'dev.sigstore.cosign/bundle': '{"SignedEntryTimestamp":"x"}' } },
       { blob: sig2, annotations: { 'dev.cosignproject.cosign/signature': 'c2lnbmF0dXJlLTI=' } },
-      { blob: attestation, annotations: { 'predicateType': 'https://slsa.dev/provenance/v1' } },
+      { blob: attestation, annotations: { predicateType: 'https://slsa.dev/provenance/v1' } },
     ]);
     await pushImage(registry, 'sig/none', unsigned, 'v1');
     // The attachment of `unsigned` in sig/wrong is a Docker schema 2 manifest: not what cosign writes.
     await pushImage(registry, 'sig/wrong', unsigned, 'v1');
-    await pushAttachments(registry, 'sig/wrong', unsigned.manifest.digest, [{ blob: cosignPayload(unsigned.manifest.digest, 1), annotations: {} }], DOCKER_MANIFEST);
+    await pushAttachments(
+      registry,
+      'sig/wrong',
+      unsigned.manifest.digest,
+      [{ blob: cosignPayload(unsigned.manifest.digest, 1), annotations: {} }],
+      DOCKER_MANIFEST,
+    );
   });
   after(async () => registry.stop());
 
@@ -135,8 +154,18 @@ describe('sigstore attachments on the real registry', () => {
     const client = await openClient(registry.host, 'sig/app');
     const signatures = await fetchSignatures(client, digest, storage({ useSigstoreAttachments: true }));
     assert.deepEqual(signatures, [
-      { format: 'sigstore', mimeType: SIGSTORE_SIGNATURE_MEDIA_TYPE, payload: sig1.data, annotations: { 'dev.cosignproject.cosign/signature': 'c2lnbmF0dXJlLTE=', 'dev.sigstore.cosign/bundle': '{"SignedEntryTimestamp":"x"}' } },
-      { format: 'sigstore', mimeType: SIGSTORE_SIGNATURE_MEDIA_TYPE, payload: sig2.data, annotations: { 'dev.cosignproject.cosign/signature': 'c2lnbmF0dXJlLTI=' } },
+      {
+        format: 'sigstore',
+        mimeType: SIGSTORE_SIGNATURE_MEDIA_TYPE,
+        payload: sig1.data,
+        annotations: { 'dev.cosignproject.cosign/signature': 'c2lnbmF0dXJlLTE=', 'dev.sigstore.cosign/bundle': '{"SignedEntryTimestamp":"x"}' },
+      },
+      {
+        format: 'sigstore',
+        mimeType: SIGSTORE_SIGNATURE_MEDIA_TYPE,
+        payload: sig2.data,
+        annotations: { 'dev.cosignproject.cosign/signature': 'c2lnbmF0dXJlLTI=' },
+      },
       { format: 'sigstore', mimeType: attestation.mediaType, payload: attestation.data, annotations: { predicateType: 'https://slsa.dev/provenance/v1' } },
     ]);
   });
@@ -155,7 +184,10 @@ describe('sigstore attachments on the real registry', () => {
     const client = await openClient(registry.host, 'sig/wrong');
     await assert.rejects(fetchSignatures(client, unsigned.manifest.digest, storage({ useSigstoreAttachments: true })), (err: unknown) => {
       assert.ok(isHoistError(err, 'INVALID_SIGNATURE'), String(err));
-      assert.equal(err.message, `unexpected MIME type for sigstore attachment manifest ${registry.host}/sig/wrong:${attachmentTag(unsigned.manifest.digest)}: "${DOCKER_MANIFEST}"`);
+      assert.equal(
+        err.message,
+        `unexpected MIME type for sigstore attachment manifest ${registry.host}/sig/wrong:${attachmentTag(unsigned.manifest.digest)}: "${DOCKER_MANIFEST}"`,
+      );
       return true;
     });
   });
@@ -175,7 +207,9 @@ describe('sigstore attachments on the real registry', () => {
 
   test('a malformed manifest digest is refused before any URL is built', async () => {
     const client = await openClient(registry.host, 'sig/app');
-    await assert.rejects(fetchSignatures(client, 'sha256:../../../v2/x', storage({ useSigstoreAttachments: true })), (err: unknown) => isHoistError(err, 'INVALID_DIGEST'));
+    await assert.rejects(fetchSignatures(client, 'sha256:../../../v2/x', storage({ useSigstoreAttachments: true })), (err: unknown) =>
+      isHoistError(err, 'INVALID_DIGEST'),
+    );
   });
 
   test('the lookaside and then the attachments, through the registry source', async () => {
@@ -241,13 +275,16 @@ describe('lookaside', () => {
     });
   });
 
-  test('a 500 is an error naming the URL (without its query), after the client\'s retries', async () => {
+  test("a 500 is an error naming the URL (without its query), after the client's retries", async () => {
     const lookaside = await startLookaside((_req, res) => void res.writeHead(500).end('boom'));
     try {
       const base = lookaside.url('/sigs?token=secret-query');
       await assert.rejects(readLookasideSignatures(base, 'sig/app', digest, { retry: { retries: 2, fixedDelayMs: 1 } }), (err: unknown) => {
         assert.ok(isHoistError(err, 'REGISTRY_ERROR'), String(err));
-        assert.equal(err.message, `reading signature from http://127.0.0.1:${lookaside.port}/sigs/sig/app@sha256=${hex}/signature-1: status 500 (Internal Server Error)`);
+        assert.equal(
+          err.message,
+          `reading signature from http://127.0.0.1:${lookaside.port}/sigs/sig/app@sha256=${hex}/signature-1: status 500 (Internal Server Error)`,
+        );
         return true;
       });
       assert.equal(lookaside.requests.length, 3);
@@ -273,7 +310,10 @@ describe('lookaside', () => {
       for (const path of ['/announced', '/chunked']) {
         await assert.rejects(readLookasideSignatures(lookaside.url(path), 'sig/app', digest), (err: unknown) => {
           assert.ok(isHoistError(err, 'INVALID_SIGNATURE'), String(err));
-          assert.equal(err.message, `signature http://127.0.0.1:${lookaside.port}${path}/sig/app@sha256=${hex}/signature-1 is larger than ${MAX_SIGNATURE_BYTES} bytes`);
+          assert.equal(
+            err.message,
+            `signature http://127.0.0.1:${lookaside.port}${path}/sig/app@sha256=${hex}/signature-1 is larger than ${MAX_SIGNATURE_BYTES} bytes`,
+          );
           return true;
         });
       }
@@ -321,7 +361,9 @@ describe('lookaside', () => {
       const warnings: string[] = [];
       const read = await readLookasideSignatures(lookaside.url('/l'), 'sig/app', digest, { onWarning: (w) => warnings.push(`${w.code}: ${w.message}`) });
       assert.deepEqual(read, [{ format: 'simple-signing', blob: simpleBlob }]);
-      assert.deepEqual(warnings, [`SIGNATURE_SOURCE: signature http://127.0.0.1:${lookaside.port}/l/sig/app@sha256=${hex}/signature-1 has Content-Type "text/html; charset=\\u009b31m", unexpected for a signature`]);
+      assert.deepEqual(warnings, [
+        `SIGNATURE_SOURCE: signature http://127.0.0.1:${lookaside.port}/l/sig/app@sha256=${hex}/signature-1 has Content-Type "text/html; charset=\\u009b31m", unexpected for a signature`,
+      ]);
     } finally {
       await lookaside.close();
     }
@@ -335,7 +377,10 @@ describe('lookaside', () => {
         readLookasideSignatures(silent.url('/l'), 'sig/app', digest, { timeoutMs: 200, retry: { retries: 1, fixedDelayMs: 1 } }),
         (err: unknown) => {
           assert.ok(isHoistError(err, 'CONNECTION_FAILED'), String(err));
-          assert.equal(err.message, `reading signature from http://127.0.0.1:${silent.port}/l/sig/app@sha256=${hex}/signature-1: no complete answer within 200 ms`);
+          assert.equal(
+            err.message,
+            `reading signature from http://127.0.0.1:${silent.port}/l/sig/app@sha256=${hex}/signature-1: no complete answer within 200 ms`,
+          );
           return true;
         },
       );
@@ -454,7 +499,9 @@ describe('the registry signature extension API', () => {
     registry = await startLookaside((req, res) => {
       const headers = { 'x-registry-supports-signatures': '1', 'docker-distribution-api-version': 'registry/2.0' };
       if (req.headers.authorization !== basic) {
-        res.writeHead(401, { ...headers, 'www-authenticate': 'Basic realm="ext"', 'content-type': 'application/json' }).end('{"errors":[{"code":"UNAUTHORIZED"}]}');
+        res
+          .writeHead(401, { ...headers, 'www-authenticate': 'Basic realm="ext"', 'content-type': 'application/json' })
+          .end('{"errors":[{"code":"UNAUTHORIZED"}]}');
       } else if (req.url === '/v2/') {
         res.writeHead(200, headers).end('{}');
       } else if (req.url === `/extensions/v2/ext/app/signatures/${digest}`) {
@@ -470,7 +517,13 @@ describe('the registry signature extension API', () => {
     await lookaside.close();
   });
 
-  const entry = (content: Buffer, extra: Record<string, unknown> = {}) => ({ schemaVersion: 2, type: 'atomic', name: `${digest}@${content.length}`, content: content.toString('base64'), ...extra });
+  const entry = (content: Buffer, extra: Record<string, unknown> = {}) => ({
+    schemaVersion: 2,
+    type: 'atomic',
+    name: `${digest}@${content.length}`,
+    content: content.toString('base64'),
+    ...extra,
+  });
 
   test('the ping announces it (on a 401); the list comes with the registry credentials; only schema 2 "atomic" entries count; the lookaside is not asked', async () => {
     const one = Buffer.from([0xa3, 1, 2, 3]);
@@ -501,7 +554,10 @@ describe('the registry signature extension API', () => {
       return true;
     });
     list = { signatures: [{ schemaVersion: 2, type: 'atomic', content: 'not base64!' }] };
-    await assert.rejects(fetchSignatures(client, digest, storage({})), (err: unknown) => isHoistError(err, 'REGISTRY_ERROR') && /entry 0 has no base64 content/.test(err.message));
+    await assert.rejects(
+      fetchSignatures(client, digest, storage({})),
+      (err: unknown) => isHoistError(err, 'REGISTRY_ERROR') && /entry 0 has no base64 content/.test(err.message),
+    );
   });
 
   test('a list over 4 MiB is refused', async () => {

@@ -65,7 +65,10 @@ after(async () => {
 test('a 200 MiB layer streams through with bounded memory', async () => {
   const layer = await pushStreamedBlob(registry, 'big/app', generatedLayer());
   assert.equal(layer.size, LAYER_BYTES);
-  const config = blobOf(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [layer.digest] } }), 'application/vnd.oci.image.config.v1+json');
+  const config = blobOf(
+    JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [layer.digest] } }),
+    'application/vnd.oci.image.config.v1+json',
+  );
   await pushBlob(registry, 'big/app', config);
   const manifest = blobOf(
     JSON.stringify({
@@ -82,7 +85,19 @@ test('a 200 MiB layer streams through with bounded memory', async () => {
   const { stdout } = await promisify(execFile)(
     process.execPath,
     // --liftoff-only as the CLI sets it: V8's background recompile of undici's parser would add ~30 MiB.
-    ['--max-old-space-size=64', '--liftoff-only', '--input-type=module', '-e', CHILD, module('copy/index.js'), module('store/index.js'), module('transports/docker.js'), module('reference/index.js'), join(scratch.dir, 'store'), `${registry.host}/big/app:v1`],
+    [
+      '--max-old-space-size=64',
+      '--liftoff-only',
+      '--input-type=module',
+      '-e',
+      CHILD,
+      module('copy/index.js'),
+      module('store/index.js'),
+      module('transports/docker.js'),
+      module('reference/index.js'),
+      join(scratch.dir, 'store'),
+      `${registry.host}/big/app:v1`,
+    ],
     { cwd: fileURLToPath(new URL('.', import.meta.url)) },
   );
   const result = JSON.parse(stdout) as { id: string; growth: number };

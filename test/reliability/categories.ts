@@ -8,4 +8,16 @@ import { specialFiles } from './special-files.js';
 import type { Category } from './trial.js';
 
 /** Every category, in the order the table lists them. */
-export const categories: Category[] = [kill9, concurrency, faults, hostileRegistry, fuzzNames, fuzzConfigs, fuzzArchives, fuzzLayouts, fuzzCli, specialFiles, diskFull];
+export const categories: Category[] = [
+  kill9,
+  concurrency,
+  faults,
+  hostileRegistry,
+  fuzzNames,
+  fuzzConfigs,
+  fuzzArchives,
+  fuzzLayouts,
+  fuzzCli,
+  specialFiles,
+  diskFull,
+];

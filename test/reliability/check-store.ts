@@ -87,7 +87,12 @@ export async function readStoreFiles(root: string): Promise<StoreFiles> {
     const name = annotations[CONTAINERD_NAME] ?? annotations[REF_NAME];
     const config = annotations[CONFIG_DIGEST];
     if (typeof name === 'string') {
-      names.push({ name, manifestDigest: d.digest, mediaType: d.mediaType, id: typeof config === 'string' ? config.slice(config.indexOf(':') + 1) : undefined });
+      names.push({
+        name,
+        manifestDigest: d.digest,
+        mediaType: d.mediaType,
+        id: typeof config === 'string' ? config.slice(config.indexOf(':') + 1) : undefined,
+      });
     }
   }
   return { blobs, names, tmp, problems };
@@ -210,7 +215,8 @@ export async function checkStore(world: World, root: string, options: StoreCheck
     for (const image of files.names.filter((n) => n.mediaType === OCI_MANIFEST)) {
       const skopeo = await run('skopeo', ['inspect', `oci:${root}:${image.name}`], { timeoutMs: 60_000 });
       const digest = skopeo.status === 0 ? (JSON.parse(skopeo.stdout) as { Digest?: string }).Digest : undefined;
-      if (digest !== image.manifestDigest) problems.push(`skopeo cannot read oci:${root}:${image.name} (${skopeo.status === 0 ? `digest ${digest}` : skopeo.stderr.trim()})`);
+      if (digest !== image.manifestDigest)
+        problems.push(`skopeo cannot read oci:${root}:${image.name} (${skopeo.status === 0 ? `digest ${digest}` : skopeo.stderr.trim()})`);
     }
   }
   if (problems.length > 0) fail(`store ${root}: ${problems.join('; ')}`, evidence === undefined ? {} : { command: evidence.command, stderr: evidence.stderr });

@@ -16,7 +16,15 @@ import type { Ran } from './world.js';
 // The suite's own checks, on outcomes and stores made to pass or fail them: a check that could
 // not fail would let every trial "survive".
 
-const ran = (fields: Partial<Ran>): Ran => ({ command: 'hoist pull x', ms: 10, status: 125, signal: null, stdout: '', stderr: 'Error: x: image not known\n', ...fields });
+const ran = (fields: Partial<Ran>): Ran => ({
+  command: 'hoist pull x',
+  ms: 10,
+  status: 125,
+  signal: null,
+  stdout: '',
+  stderr: 'Error: x: image not known\n',
+  ...fields,
+});
 
 test('a clean failure passes; crashes, stack traces, raw controls, hangs and extra Error lines do not', () => {
   assert.deepEqual(cleanFailureProblems(ran({})), []);
@@ -67,10 +75,22 @@ test('fetched only what was missing: a partial blob must be resumed, a stored on
   const blob = { digest: `sha256:${'ab'.repeat(32)}`, size: 1000 };
   const stored = { digest: `sha256:${'cd'.repeat(32)}`, size: 50 };
   const files = { blobs: new Map([[stored.digest, 50]]), names: [], tmp: new Map([[`blob-${'ab'.repeat(8)}-4242-0a0b0c0d0e0f`, 400]]), problems: [] };
-  const get = (digest: string, bytes: number, range?: string): RecordedRequest => ({ origin: 'proxy', method: 'GET', path: `/v2/r/blobs/${digest}`, authorization: false, status: range ? 206 : 200, bytes, at: 0, ...(range ? { range } : {}) });
+  const get = (digest: string, bytes: number, range?: string): RecordedRequest => ({
+    origin: 'proxy',
+    method: 'GET',
+    path: `/v2/r/blobs/${digest}`,
+    authorization: false,
+    status: range ? 206 : 200,
+    bytes,
+    at: 0,
+    ...(range ? { range } : {}),
+  });
   assert.doesNotThrow(() => expectFetchedOnlyMissing([get(blob.digest, 600, 'bytes=400-')], files, [blob, stored]));
   assert.throws(() => expectFetchedOnlyMissing([get(blob.digest, 1000)], files, [blob, stored]), /1000 bytes served .* but 600 were missing/);
-  assert.throws(() => expectFetchedOnlyMissing([get(blob.digest, 600, 'bytes=400-'), get(stored.digest, 50)], files, [blob, stored]), /50 bytes served .* but 0 were missing/);
+  assert.throws(
+    () => expectFetchedOnlyMissing([get(blob.digest, 600, 'bytes=400-'), get(stored.digest, 50)], files, [blob, stored]),
+    /50 bytes served .* but 0 were missing/,
+  );
 });
 
 test('a trial meets the same randomness whenever it runs, and another trial other randomness', () => {

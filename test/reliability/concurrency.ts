@@ -17,7 +17,8 @@ import type { Ran, World } from './world.js';
  */
 export const concurrency: Category = {
   name: 'concurrency',
-  checked: '4 or 8 concurrent cold pulls of one image into one store: all succeed, each blob fetched exactly once (GETs counted at the proxy); a pull racing rmi of the same name, and a pull of a second name racing rmi of the image\'s last name: both commands succeed, no blob fetched twice, the store check holds',
+  checked:
+    "4 or 8 concurrent cold pulls of one image into one store: all succeed, each blob fetched exactly once (GETs counted at the proxy); a pull racing rmi of the same name, and a pull of a second name racing rmi of the image's last name: both commands succeed, no blob fetched twice, the store check holds",
   count: (profile) => profile.trials.concurrency!,
   async run(ctx) {
     const world = await ctx.world();
@@ -67,7 +68,10 @@ const coldPulls: Scenario = async (world, setup, rng, label) => {
       const twice = downloadedBlobs(setup.image)
         .map((blob) => ({ blob, traffic: blobTraffic(requests, blob.digest) }))
         .filter(({ blob, traffic }) => traffic.gets.length !== 1 || traffic.bytes !== blob.size);
-      if (twice.length > 0) fail(`blobs not fetched exactly once: ${twice.map(({ blob, traffic }) => `${blob.digest.slice(0, 19)}… ${traffic.gets.length} GETs, ${traffic.bytes} bytes`).join('; ')}`);
+      if (twice.length > 0)
+        fail(
+          `blobs not fetched exactly once: ${twice.map(({ blob, traffic }) => `${blob.digest.slice(0, 19)}… ${traffic.gets.length} GETs, ${traffic.bytes} bytes`).join('; ')}`,
+        );
     },
     () => checkStore(world, root, { noDeadTempFiles: true }),
   );
@@ -100,7 +104,15 @@ async function addOrphanBlobs(root: string, rng: Rng, count: number): Promise<vo
   }
 }
 
-async function expectRaceOutcome(world: World, setup: Setup, root: string, mark: number, pulled: Ran, removed: Ran, pulledName: string | undefined): Promise<void> {
+async function expectRaceOutcome(
+  world: World,
+  setup: Setup,
+  root: string,
+  mark: number,
+  pulled: Ran,
+  removed: Ran,
+  pulledName: string | undefined,
+): Promise<void> {
   const requests = world.proxy.requests.slice(mark);
   await checkAll(
     () => expectPulled(pulled, 'the pull racing rmi', setup.image.id),
@@ -112,7 +124,11 @@ async function expectRaceOutcome(world: World, setup: Setup, root: string, mark:
     async () => {
       const files = await checkStore(world, root, { noDeadTempFiles: true });
       // The rmi of the other name never removes this one: a successful pull must have left it.
-      if (pulledName !== undefined && pulled.status === 0) check(files.names.some((n) => n.name === pulledName), `${pulledName} is not in the store though its pull succeeded`);
+      if (pulledName !== undefined && pulled.status === 0)
+        check(
+          files.names.some((n) => n.name === pulledName),
+          `${pulledName} is not in the store though its pull succeeded`,
+        );
     },
   );
 }
@@ -123,9 +139,15 @@ const raceSameName: Scenario = async (world, setup, rng, label) => {
   expectPulled(await pull(world, root, name), 'the first pull', setup.image.id);
   await addOrphanBlobs(root, rng, ORPHANS);
   const offset = raceOffset(rng, setup);
-  label(`pull of a stored name racing its rmi in a store with ${ORPHANS} orphan blobs (rmi ${offset >= 0 ? `${offset} ms after` : `${-offset} ms before`} the pull)`);
+  label(
+    `pull of a stored name racing its rmi in a store with ${ORPHANS} orphan blobs (rmi ${offset >= 0 ? `${offset} ms after` : `${-offset} ms before`} the pull)`,
+  );
   const mark = world.proxy.requests.length;
-  const { pulled, removed } = await race(() => pull(world, root, name), () => world.hoist(root, ['rmi', name]), offset);
+  const { pulled, removed } = await race(
+    () => pull(world, root, name),
+    () => world.hoist(root, ['rmi', name]),
+    offset,
+  );
   // Either order is right here: the name may be gone (rmi last) or present (pull last).
   await expectRaceOutcome(world, setup, root, mark, pulled, removed, undefined);
 };
@@ -136,8 +158,14 @@ const raceOtherName: Scenario = async (world, setup, rng, label) => {
   expectPulled(await pull(world, root, stored), 'the first pull', setup.image.id);
   await addOrphanBlobs(root, rng, ORPHANS);
   const offset = raceOffset(rng, setup);
-  label(`pull of a second name racing rmi of the image's last name in a store with ${ORPHANS} orphan blobs (rmi ${offset >= 0 ? `${offset} ms after` : `${-offset} ms before`} the pull)`);
+  label(
+    `pull of a second name racing rmi of the image's last name in a store with ${ORPHANS} orphan blobs (rmi ${offset >= 0 ? `${offset} ms after` : `${-offset} ms before`} the pull)`,
+  );
   const mark = world.proxy.requests.length;
-  const { pulled, removed } = await race(() => pull(world, root, other), () => world.hoist(root, ['rmi', stored]), offset);
+  const { pulled, removed } = await race(
+    () => pull(world, root, other),
+    () => world.hoist(root, ['rmi', stored]),
+    offset,
+  );
   await expectRaceOutcome(world, setup, root, mark, pulled, removed, other);
 };

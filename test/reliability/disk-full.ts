@@ -118,5 +118,6 @@ function expectDiskFullError(ran: Ran, root: string): void {
   const error = ran.stderr.split('\n').find((l) => l.startsWith('Error: ')) ?? '';
   if (!error.includes(root)) problems.push('the Error: line does not name the store');
   if (!/^Hint: /m.test(ran.stderr)) problems.push('no Hint: line');
-  if (problems.length > 0) throw new TrialFailure(`the pull that ran out of space did not fail cleanly: ${problems.join('; ')}`, evidenceOf(ran), crashKind(ran));
+  if (problems.length > 0)
+    throw new TrialFailure(`the pull that ran out of space did not fail cleanly: ${problems.join('; ')}`, evidenceOf(ran), crashKind(ran));
 }

@@ -19,7 +19,8 @@ import type { Ran, World } from './world.js';
  */
 export const faults: Category = {
   name: 'faults',
-  checked: 'through the fault proxy: resets (once; after progress, more often than --retry; always), 5xx, 429 + Retry-After (waited for), truncation, flipped bytes, stalls (full profile: each waits out the 60 s idle timeout), cross-origin redirects (no Authorization at the storage origin); transient: pulled, resumed where it stopped, store check; persistent: exit 125, one Error: line, no stack trace, --retry honoured, nothing in the store',
+  checked:
+    'through the fault proxy: resets (once; after progress, more often than --retry; always), 5xx, 429 + Retry-After (waited for), truncation, flipped bytes, stalls (full profile: each waits out the 60 s idle timeout), cross-origin redirects (no Authorization at the storage origin); transient: pulled, resumed where it stopped, store check; persistent: exit 125, one Error: line, no stack trace, --retry honoured, nothing in the store',
   count: (profile) => profile.trials.faults!,
   async run(ctx) {
     const world = await ctx.world();
@@ -32,19 +33,27 @@ export const faults: Category = {
     try {
       const runTrial = async (trial: number) => {
         const scenario = scenarioOf(scenarios, trial);
-        results.push(await ctx.trial(trial, async (rng, label) => {
-          label(scenario.name);
-          const target = scenario.auth ? await auth.get() : { proxy: world.proxy, registry: world.registry, conf: world.conf };
-          await pushImage(target.registry, `rel/fault-${trial}`, image, '1');
-          await scenario.run({ world, image, rng, label, trial, ...target });
-        }));
+        results.push(
+          await ctx.trial(trial, async (rng, label) => {
+            label(scenario.name);
+            const target = scenario.auth ? await auth.get() : { proxy: world.proxy, registry: world.registry, conf: world.conf };
+            await pushImage(target.registry, `rel/fault-${trial}`, image, '1');
+            await scenario.run({ world, image, rng, label, trial, ...target });
+          }),
+        );
       };
       const trials = ctx.trials(ctx.profile.trials.faults!);
       // Each trial has a repository of its own, so trials can share the proxy. The slow ones
       // (stalls) mostly wait for hoist's idle timeout: they all run at once, beside the others.
       const slow = trials.filter((t) => scenarioOf(scenarios, t).slow === true);
       const fast = trials.filter((t) => scenarioOf(scenarios, t).slow !== true);
-      await Promise.all([...slow.map(runTrial), runLimited(fast.map((t) => () => runTrial(t)), 2)]);
+      await Promise.all([
+        ...slow.map(runTrial),
+        runLimited(
+          fast.map((t) => () => runTrial(t)),
+          2,
+        ),
+      ]);
     } finally {
       await auth.stop();
     }
@@ -108,7 +117,8 @@ async function pullThrough(run: Run, flags: string[]): Promise<{ ran: Ran; root:
   return { ran, root };
 }
 
-const requestsOf = (run: Run, path: RegExp): RecordedRequest[] => run.proxy.requests.filter((r) => r.origin === 'proxy' && r.method === 'GET' && path.test(r.path));
+const requestsOf = (run: Run, path: RegExp): RecordedRequest[] =>
+  run.proxy.requests.filter((r) => r.origin === 'proxy' && r.method === 'GET' && path.test(r.path));
 
 /** Injects `fault` `times` times, pulls with `retry` retries: the pull must succeed and the store hold. */
 async function survives(run: Run, path: RegExp, fault: Fault, times: number, retry = 3): Promise<RecordedRequest[]> {

@@ -38,10 +38,12 @@ export const hostileRegistry: Category = {
       await runLimited(
         ctx.trials(ctx.profile.trials['hostile-registry']!).map((trial) => async () => {
           const hostile = cases[trial % cases.length]!;
-          results.push(await ctx.trial(trial, (rng, label) => {
-            label(hostile.name);
-            return runCase(world, { sandbox: world.sandbox, registry, conf, repository: `h/${trial}`, rng, trial }, hostile);
-          }));
+          results.push(
+            await ctx.trial(trial, (rng, label) => {
+              label(hostile.name);
+              return runCase(world, { sandbox: world.sandbox, registry, conf, repository: `h/${trial}`, rng, trial }, hostile);
+            }),
+          );
         }),
         2,
       );
@@ -84,7 +86,10 @@ async function runCase(world: World, ctx: CaseContext, hostile: HostileCase): Pr
   const pull = await hostile.setup(ctx);
   try {
     const root = world.sandbox.root();
-    const ran = await world.hoist(root, ['pull', '--retry', '0', ...(pull.flags ?? []), pull.name], { registriesConf: pull.conf ?? ctx.conf, timeoutMs: TIME_BOUND_MS });
+    const ran = await world.hoist(root, ['pull', '--retry', '0', ...(pull.flags ?? []), pull.name], {
+      registriesConf: pull.conf ?? ctx.conf,
+      timeoutMs: TIME_BOUND_MS,
+    });
     await checkAll(
       () => {
         if (hostile.outcome !== 'any' || ran.status !== 0) return expectCleanFailure(ran, 'the pull');
@@ -106,7 +111,11 @@ async function runCase(world: World, ctx: CaseContext, hostile: HostileCase): Pr
 // ---- answers ----
 
 function send(res: ServerResponse, status: number, body: string | Buffer, contentType?: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { ...(contentType !== undefined ? { 'content-type': contentType } : {}), 'content-length': String(Buffer.byteLength(body)), ...headers });
+  res.writeHead(status, {
+    ...(contentType !== undefined ? { 'content-type': contentType } : {}),
+    'content-length': String(Buffer.byteLength(body)),
+    ...headers,
+  });
   res.end(body);
 }
 
@@ -139,7 +148,8 @@ async function sendEndless(res: ServerResponse, status: number, contentType: str
   }
 }
 
-const errorJson = (code: string, message: string, detail?: string) => JSON.stringify({ errors: [{ code, message, ...(detail !== undefined ? { detail } : {}) }] });
+const errorJson = (code: string, message: string, detail?: string) =>
+  JSON.stringify({ errors: [{ code, message, ...(detail !== undefined ? { detail } : {}) }] });
 
 /** Answers manifests and blobs of `image` (its manifest under any tag), and whatever `override` takes first. */
 function serving(image: FixtureImage, override?: (route: Route, res: ServerResponse) => boolean | Promise<boolean>): Script {
@@ -178,21 +188,28 @@ function scripted(ctx: CaseContext, script: Script, flags?: string[]): Pull {
 }
 
 const manifestOnly = (ctx: CaseContext, answer: (res: ServerResponse, route: Route) => void | Promise<void>) =>
-  scripted(ctx, serving(small, async (route, res) => {
-    if (route.kind !== 'manifests') return false;
-    await answer(res, route);
-    return true;
-  }));
+  scripted(
+    ctx,
+    serving(small, async (route, res) => {
+      if (route.kind !== 'manifests') return false;
+      await answer(res, route);
+      return true;
+    }),
+  );
 
-const oversizedManifest = () => Buffer.from(manifestOver({ digest: small.config.digest, size: small.config.size }, [], { annotations: { pad: 'p'.repeat(8 * MiB) } }));
+const oversizedManifest = () =>
+  Buffer.from(manifestOver({ digest: small.config.digest, size: small.config.size }, [], { annotations: { pad: 'p'.repeat(8 * MiB) } }));
 
 /** A tag list answer for `--all-tags`, the rest of the image served normally. */
 const tagList = (ctx: CaseContext, answer: (res: ServerResponse, route: Route) => void | Promise<void>) => {
-  ctx.registry.script(ctx.repository, serving(small, async (route, res) => {
-    if (route.kind !== 'tags') return false;
-    await answer(res, route);
-    return true;
-  }));
+  ctx.registry.script(
+    ctx.repository,
+    serving(small, async (route, res) => {
+      if (route.kind !== 'tags') return false;
+      await answer(res, route);
+      return true;
+    }),
+  );
   return { name: `${ctx.registry.host}/${ctx.repository}`, flags: ['--all-tags'] };
 };
 
@@ -204,9 +221,22 @@ const cases: HostileCase[] = [
   {
     name: 'config of 8 MiB (valid JSON, true digest)',
     setup: (ctx) => {
-      const config = blobOf(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Labels: { pad: 'p'.repeat(8 * MiB) } }, rootfs: { type: 'layers', diff_ids: [] } }), 'application/vnd.oci.image.config.v1+json');
+      const config = blobOf(
+        JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Labels: { pad: 'p'.repeat(8 * MiB) } }, rootfs: { type: 'layers', diff_ids: [] } }),
+        'application/vnd.oci.image.config.v1+json',
+      );
       const manifest = blobOf(manifestOver(config), OCI_MANIFEST);
-      return scripted(ctx, serving({ ...small, manifest, blobs: new Map([[config.digest, config], [manifest.digest, manifest]]) }));
+      return scripted(
+        ctx,
+        serving({
+          ...small,
+          manifest,
+          blobs: new Map([
+            [config.digest, config],
+            [manifest.digest, manifest],
+          ]),
+        }),
+      );
     },
   },
   {
@@ -214,11 +244,14 @@ const cases: HostileCase[] = [
     setup: (ctx) => {
       const config = { digest: `sha256:${'c'.repeat(64)}`, size: 1024 };
       const manifest = blobOf(manifestOver(config), OCI_MANIFEST);
-      return scripted(ctx, serving({ ...small, manifest }, async (route, res) => {
-        if (route.kind !== 'blobs') return false;
-        await sendEndless(res, 200, 'application/octet-stream', '{"os":"linux","pad":"', 'p');
-        return true;
-      }));
+      return scripted(
+        ctx,
+        serving({ ...small, manifest }, async (route, res) => {
+          if (route.kind !== 'blobs') return false;
+          await sendEndless(res, 200, 'application/octet-stream', '{"os":"linux","pad":"', 'p');
+          return true;
+        }),
+      );
     },
   },
   {
@@ -226,99 +259,214 @@ const cases: HostileCase[] = [
     setup: (ctx) => {
       const layer = { digest: `sha256:${'e'.repeat(64)}`, size: 64 * 1024 };
       const manifest = blobOf(manifestOver(small.config, [layer]), OCI_MANIFEST);
-      return scripted(ctx, serving({ ...small, manifest }, async (route, res) => {
-        if (route.reference !== layer.digest) return false;
-        await sendEndless(res, 200, 'application/octet-stream', '', '\u0000');
-        return true;
-      }));
+      return scripted(
+        ctx,
+        serving({ ...small, manifest }, async (route, res) => {
+          if (route.reference !== layer.digest) return false;
+          await sendEndless(res, 200, 'application/octet-stream', '', '\u0000');
+          return true;
+        }),
+      );
     },
   },
-  { name: 'error answer with an endless body', setup: (ctx) => manifestOnly(ctx, (res) => sendEndless(res, 500, 'application/json', '{"errors":[{"code":"UNKNOWN","message":"', 'm')) },
+  {
+    name: 'error answer with an endless body',
+    setup: (ctx) => manifestOnly(ctx, (res) => sendEndless(res, 500, 'application/json', '{"errors":[{"code":"UNKNOWN","message":"', 'm')),
+  },
   // Self-reference.
   {
     name: 'index whose instance is answered with the index itself',
     setup: (ctx) => {
-      const index = blobOf(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [{ mediaType: OCI_MANIFEST, digest: small.manifest.digest, size: small.manifest.size, platform: { os: 'linux', architecture: 'amd64' } }] }), OCI_INDEX);
+      const index = blobOf(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: OCI_INDEX,
+          manifests: [{ mediaType: OCI_MANIFEST, digest: small.manifest.digest, size: small.manifest.size, platform: { os: 'linux', architecture: 'amd64' } }],
+        }),
+        OCI_INDEX,
+      );
       return manifestOnly(ctx, (res) => send(res, 200, index.data, OCI_INDEX));
     },
   },
   {
     name: 'index whose instance is another index',
     setup: (ctx) => {
-      const inner = blobOf(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [{ mediaType: OCI_MANIFEST, digest: small.manifest.digest, size: small.manifest.size, platform: { os: 'linux', architecture: 'amd64' } }] }), OCI_INDEX);
-      const outer = blobOf(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [{ mediaType: OCI_MANIFEST, digest: inner.digest, size: inner.size, platform: { os: 'linux', architecture: 'amd64' } }] }), OCI_INDEX);
-      return manifestOnly(ctx, (res, route) => (route.reference === inner.digest ? send(res, 200, inner.data, OCI_INDEX) : send(res, 200, outer.data, OCI_INDEX)));
+      const inner = blobOf(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: OCI_INDEX,
+          manifests: [{ mediaType: OCI_MANIFEST, digest: small.manifest.digest, size: small.manifest.size, platform: { os: 'linux', architecture: 'amd64' } }],
+        }),
+        OCI_INDEX,
+      );
+      const outer = blobOf(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: OCI_INDEX,
+          manifests: [{ mediaType: OCI_MANIFEST, digest: inner.digest, size: inner.size, platform: { os: 'linux', architecture: 'amd64' } }],
+        }),
+        OCI_INDEX,
+      );
+      return manifestOnly(ctx, (res, route) =>
+        route.reference === inner.digest ? send(res, 200, inner.data, OCI_INDEX) : send(res, 200, outer.data, OCI_INDEX),
+      );
     },
   },
   {
     name: 'blob redirect loop',
-    setup: (ctx) => scripted(ctx, serving(small, (route, res) => {
-      if (route.kind !== 'blobs') return false;
-      send(res, 307, '', undefined, { location: route.url.pathname });
-      return true;
-    })),
+    setup: (ctx) =>
+      scripted(
+        ctx,
+        serving(small, (route, res) => {
+          if (route.kind !== 'blobs') return false;
+          send(res, 307, '', undefined, { location: route.url.pathname });
+          return true;
+        }),
+      ),
   },
   // Mislabelled.
   { name: 'Content-Type of an index, body a manifest', setup: (ctx) => manifestOnly(ctx, (res) => send(res, 200, small.manifest.data, OCI_INDEX)) },
   {
     name: 'Content-Type of a manifest, body an index without mediaType',
-    setup: (ctx) => manifestOnly(ctx, (res) => send(res, 200, JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: OCI_MANIFEST, digest: small.manifest.digest, size: small.manifest.size }] }), OCI_MANIFEST)),
+    setup: (ctx) =>
+      manifestOnly(ctx, (res) =>
+        send(
+          res,
+          200,
+          JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: OCI_MANIFEST, digest: small.manifest.digest, size: small.manifest.size }] }),
+          OCI_MANIFEST,
+        ),
+      ),
   },
-  { name: 'Content-Type text/html, an HTML body', setup: (ctx) => manifestOnly(ctx, (res) => send(res, 200, '<html><body><h1>Welcome to nginx!</h1></body></html>', 'text/html')) },
-  { name: 'schema 1 Content-Type', setup: (ctx) => manifestOnly(ctx, (res) => send(res, 200, small.manifest.data, 'application/vnd.docker.distribution.manifest.v1+prettyjws')) },
-  { name: 'U+009B and DEL in the Content-Type header', setup: (ctx) => manifestOnly(ctx, (res) => send(res, 200, small.manifest.data, `application/vnd.oci.image.index.v1+json\u009b2J\u007f`)) },
+  {
+    name: 'Content-Type text/html, an HTML body',
+    setup: (ctx) => manifestOnly(ctx, (res) => send(res, 200, '<html><body><h1>Welcome to nginx!</h1></body></html>', 'text/html')),
+  },
+  {
+    name: 'schema 1 Content-Type',
+    setup: (ctx) => manifestOnly(ctx, (res) => send(res, 200, small.manifest.data, 'application/vnd.docker.distribution.manifest.v1+prettyjws')),
+  },
+  {
+    name: 'U+009B and DEL in the Content-Type header',
+    setup: (ctx) => manifestOnly(ctx, (res) => send(res, 200, small.manifest.data, `application/vnd.oci.image.index.v1+json\u009b2J\u007f`)),
+  },
   // Escapes.
   {
     name: 'escapes in the manifest mediaType (JSON-escaped)',
-    setup: (ctx) => manifestOnly(ctx, (res) => send(res, 200, JSON.stringify({ schemaVersion: 2, mediaType: `application/x${escapeLaden(ctx.rng)}`, config: { mediaType: 'x', digest: small.config.digest, size: small.config.size }, layers: [] }), 'application/json')),
+    setup: (ctx) =>
+      manifestOnly(ctx, (res) =>
+        send(
+          res,
+          200,
+          JSON.stringify({
+            schemaVersion: 2,
+            mediaType: `application/x${escapeLaden(ctx.rng)}`,
+            config: { mediaType: 'x', digest: small.config.digest, size: small.config.size },
+            layers: [],
+          }),
+          'application/json',
+        ),
+      ),
   },
   {
     name: 'raw control bytes in invalid JSON',
     setup: (ctx) => manifestOnly(ctx, (res) => send(res, 200, Buffer.from(`{"schemaVersion":2,"mediaType":"${escapeLaden(ctx.rng)}"}`), OCI_MANIFEST)),
   },
-  { name: 'escapes in a registry error message', setup: (ctx) => manifestOnly(ctx, (res) => send(res, 404, errorJson('MANIFEST_UNKNOWN', escapeLaden(ctx.rng), escapeLaden(ctx.rng)), 'application/json')) },
-  { name: 'an error body of invalid JSON with raw control bytes', setup: (ctx) => manifestOnly(ctx, (res) => send(res, 500, Buffer.from(`{"errors":[{"code":"${escapeLaden(ctx.rng)}`), 'application/json')) },
+  {
+    name: 'escapes in a registry error message',
+    setup: (ctx) => manifestOnly(ctx, (res) => send(res, 404, errorJson('MANIFEST_UNKNOWN', escapeLaden(ctx.rng), escapeLaden(ctx.rng)), 'application/json')),
+  },
+  {
+    name: 'an error body of invalid JSON with raw control bytes',
+    setup: (ctx) => manifestOnly(ctx, (res) => send(res, 500, Buffer.from(`{"errors":[{"code":"${escapeLaden(ctx.rng)}`), 'application/json')),
+  },
   {
     name: 'escapes in a 401 challenge',
-    setup: (ctx) => manifestOnly(ctx, (res) =>
-      send(res, 401, errorJson('UNAUTHORIZED', 'authentication required'), 'application/json', {
-        'www-authenticate': `Bearer realm="http://127.0.0.1:1/token\u009b2J",service="s\u009b",error="insufficient_scope\u007f",error_description="\u00c2\u009b31m"`,
-      })),
+    setup: (ctx) =>
+      manifestOnly(ctx, (res) =>
+        send(res, 401, errorJson('UNAUTHORIZED', 'authentication required'), 'application/json', {
+          'www-authenticate': `Bearer realm="http://127.0.0.1:1/token\u009b2J",service="s\u009b",error="insufficient_scope\u007f",error_description="\u00c2\u009b31m"`,
+        }),
+      ),
   },
   {
     name: 'escapes in tag names (--all-tags)',
     outcome: 'any',
-    setup: (ctx) => tagList(ctx, (res) => send(res, 200, JSON.stringify({ name: ctx.repository, tags: ['1', escapeLaden(ctx.rng), 'a\r\nb', '\u009b2J'] }), 'application/json')),
+    setup: (ctx) =>
+      tagList(ctx, (res) =>
+        send(res, 200, JSON.stringify({ name: ctx.repository, tags: ['1', escapeLaden(ctx.rng), 'a\r\nb', '\u009b2J'] }), 'application/json'),
+      ),
   },
   {
     name: 'escapes in the config (os, architecture, labels)',
     outcome: 'any',
     setup: (ctx) => {
-      const config = blobOf(JSON.stringify({ architecture: `amd64${escapeLaden(ctx.rng)}`, os: `linux${escapeLaden(ctx.rng)}`, config: { Labels: { [escapeLaden(ctx.rng)]: escapeLaden(ctx.rng) } }, rootfs: { type: 'layers', diff_ids: [] } }), 'application/vnd.oci.image.config.v1+json');
+      const config = blobOf(
+        JSON.stringify({
+          architecture: `amd64${escapeLaden(ctx.rng)}`,
+          os: `linux${escapeLaden(ctx.rng)}`,
+          config: { Labels: { [escapeLaden(ctx.rng)]: escapeLaden(ctx.rng) } },
+          rootfs: { type: 'layers', diff_ids: [] },
+        }),
+        'application/vnd.oci.image.config.v1+json',
+      );
       const manifest = blobOf(manifestOver(config), OCI_MANIFEST);
-      return scripted(ctx, serving({ ...small, manifest, blobs: new Map([[config.digest, config], [manifest.digest, manifest]]) }));
+      return scripted(
+        ctx,
+        serving({
+          ...small,
+          manifest,
+          blobs: new Map([
+            [config.digest, config],
+            [manifest.digest, manifest],
+          ]),
+        }),
+      );
     },
   },
   // Tag lists.
-  { name: 'tag list of 20 MiB (--all-tags)', setup: (ctx) => tagList(ctx, (res) => send(res, 200, JSON.stringify({ name: ctx.repository, tags: Array.from({ length: (20 * MiB) / 16 }, (_, i) => `t${String(i).padStart(12, '0')}`) }), 'application/json')) },
-  { name: 'endless tag list (--all-tags)', setup: (ctx) => tagList(ctx, (res) => sendEndless(res, 200, 'application/json', `{"name":"${ctx.repository}","tags":["1"`, ',"t"')) },
+  {
+    name: 'tag list of 20 MiB (--all-tags)',
+    setup: (ctx) =>
+      tagList(ctx, (res) =>
+        send(
+          res,
+          200,
+          JSON.stringify({ name: ctx.repository, tags: Array.from({ length: (20 * MiB) / 16 }, (_, i) => `t${String(i).padStart(12, '0')}`) }),
+          'application/json',
+        ),
+      ),
+  },
+  {
+    name: 'endless tag list (--all-tags)',
+    setup: (ctx) => tagList(ctx, (res) => sendEndless(res, 200, 'application/json', `{"name":"${ctx.repository}","tags":["1"`, ',"t"')),
+  },
   {
     name: 'endless tag pagination: every page links a new one (--all-tags)',
-    setup: (ctx) => tagList(ctx, (res, route) => {
-      const page = Number(route.url.searchParams.get('last')?.slice(1) ?? 0) + 1;
-      send(res, 200, JSON.stringify({ name: ctx.repository, tags: [`t${page}`] }), 'application/json', { link: `</v2/${ctx.repository}/tags/list?n=1&last=t${page}>; rel="next"` });
-    }),
+    setup: (ctx) =>
+      tagList(ctx, (res, route) => {
+        const page = Number(route.url.searchParams.get('last')?.slice(1) ?? 0) + 1;
+        send(res, 200, JSON.stringify({ name: ctx.repository, tags: [`t${page}`] }), 'application/json', {
+          link: `</v2/${ctx.repository}/tags/list?n=1&last=t${page}>; rel="next"`,
+        });
+      }),
   },
   {
     name: 'tag pagination that links to itself (--all-tags)',
-    setup: (ctx) => tagList(ctx, (res) => send(res, 200, JSON.stringify({ name: ctx.repository, tags: ['1'] }), 'application/json', { link: `</v2/${ctx.repository}/tags/list>; rel="next"` })),
+    setup: (ctx) =>
+      tagList(ctx, (res) =>
+        send(res, 200, JSON.stringify({ name: ctx.repository, tags: ['1'] }), 'application/json', { link: `</v2/${ctx.repository}/tags/list>; rel="next"` }),
+      ),
   },
   // Authentication.
   {
     name: 'endless token answer',
     setup: async (ctx) => {
       const own = await startScriptedRegistry({
-        ping: (_req, res) => send(res, 401, errorJson('UNAUTHORIZED', 'authentication required'), 'application/json', { 'www-authenticate': `Bearer realm="http://${own.host}/token",service="hostile"` }),
+        ping: (_req, res) =>
+          send(res, 401, errorJson('UNAUTHORIZED', 'authentication required'), 'application/json', {
+            'www-authenticate': `Bearer realm="http://${own.host}/token",service="hostile"`,
+          }),
       });
       own.scriptPath('/token', (_req, res) => sendEndless(res, 200, 'application/json', '{"token":"', 't'));
       return { name: `${own.host}/h/token:1`, conf: await ctx.sandbox.conf(`hostile-${ctx.trial}.conf`, insecure(own.host)), stop: own.stop };
@@ -335,7 +483,9 @@ const cases: HostileCase[] = [
         tls: { cert: pki.pem(pki.serverCert), key: pki.pem(pki.serverKey) },
         ping: (req, res) => {
           if (req.headers.authorization === 'Bearer anonymous') return send(res, 200, '{}', 'application/json');
-          send(res, 401, errorJson('UNAUTHORIZED', 'authentication required'), 'application/json', { 'www-authenticate': `Bearer realm="http://${realm.host}/token",service="hostile"` });
+          send(res, 401, errorJson('UNAUTHORIZED', 'authentication required'), 'application/json', {
+            'www-authenticate': `Bearer realm="http://${realm.host}/token",service="hostile"`,
+          });
         },
       });
       tls.script('h/realm', serving(small));

@@ -17,7 +17,8 @@ import type { HoistRun, Ran, World } from './world.js';
  */
 export const kill9: Category = {
   name: 'kill-9',
-  checked: 'SIGKILL at a random moment of pull, pull beside a sibling, rmi, docker-archive: and oci-archive: pulls; store check after the kill; the next pull succeeds, fetches only the missing bytes (counted at the proxy; partial blobs resumed) and leaves no temp file of the dead process',
+  checked:
+    'SIGKILL at a random moment of pull, pull beside a sibling, rmi, docker-archive: and oci-archive: pulls; store check after the kill; the next pull succeeds, fetches only the missing bytes (counted at the proxy; partial blobs resumed) and leaves no temp file of the dead process',
   count: (profile) => profile.trials['kill-9']!,
   async run(ctx) {
     const world = await ctx.world();
@@ -27,9 +28,11 @@ export const kill9: Category = {
     let midRun = 0;
     for (const trial of ctx.trials(ctx.profile.trials['kill-9']!)) {
       const scenario = scenarios[trial % scenarios.length]!;
-      results.push(await ctx.trial(trial, async (rng, label) => {
-        if (await scenario(world, setup, rng, label)) midRun++;
-      }));
+      results.push(
+        await ctx.trial(trial, async (rng, label) => {
+          if (await scenario(world, setup, rng, label)) midRun++;
+        }),
+      );
     }
     ctx.log(`${midRun} of ${results.length} kills landed while the command ran`);
     return results;
@@ -61,7 +64,10 @@ async function prepare(world: World, rng: Rng, log: (line: string) => void): Pro
   };
   await writeDockerArchive(archives['docker-archive'].path, boxed, 'rel/boxed:1');
   await writeOciArchive(archives['oci-archive'].path, main, 'localhost/rel/oci-archived:1');
-  const setup = { main, sibling, mainName: `${world.proxy.host}/rel/kill:main`, siblingName: `${world.proxy.host}/rel/kill:sibling`, archives } as Omit<Setup, 'durations'>;
+  const setup = { main, sibling, mainName: `${world.proxy.host}/rel/kill:main`, siblingName: `${world.proxy.host}/rel/kill:sibling`, archives } as Omit<
+    Setup,
+    'durations'
+  >;
   /** The median of three uninterrupted runs: one run alone may meet a busy moment of the machine. */
   const timed = async (run: () => Promise<Ran>, what: string, id?: string) => {
     const times: number[] = [];
@@ -81,10 +87,22 @@ async function prepare(world: World, rng: Rng, log: (line: string) => void): Pro
   const durations = {
     pull: await timed(() => world.hoist(world.sandbox.root(), ['pull', '--retry', '0', setup.mainName]), 'an uninterrupted pull', main.id),
     rmi: await timed(async () => world.hoist(await pulledRoot(), ['rmi', setup.mainName]), 'an uninterrupted rmi'),
-    'docker-archive': await timed(() => world.hoist(world.sandbox.root(), ['pull', `docker-archive:${archives['docker-archive'].path}`]), 'an uninterrupted docker-archive pull', boxed.id),
-    'oci-archive': await timed(() => world.hoist(world.sandbox.root(), ['pull', `oci-archive:${archives['oci-archive'].path}`]), 'an uninterrupted oci-archive pull', main.id),
+    'docker-archive': await timed(
+      () => world.hoist(world.sandbox.root(), ['pull', `docker-archive:${archives['docker-archive'].path}`]),
+      'an uninterrupted docker-archive pull',
+      boxed.id,
+    ),
+    'oci-archive': await timed(
+      () => world.hoist(world.sandbox.root(), ['pull', `oci-archive:${archives['oci-archive'].path}`]),
+      'an uninterrupted oci-archive pull',
+      main.id,
+    ),
   };
-  log(`uninterrupted: ${Object.entries(durations).map(([op, ms]) => `${op} ${ms} ms`).join(', ')}`);
+  log(
+    `uninterrupted: ${Object.entries(durations)
+      .map(([op, ms]) => `${op} ${ms} ms`)
+      .join(', ')}`,
+  );
   return { ...setup, durations };
 }
 
@@ -117,7 +135,10 @@ async function pullMainAgain(world: World, setup: Setup, root: string): Promise<
 /** The full store check after the next command, which must also have found `name` in it. */
 async function expectNamed(world: World, root: string, name: string): Promise<void> {
   const after = await checkStore(world, root, { noDeadTempFiles: true });
-  check(after.names.some((n) => n.name === name), `${name} is not in the store after the next pull`);
+  check(
+    after.names.some((n) => n.name === name),
+    `${name} is not in the store after the next pull`,
+  );
 }
 
 const pullCold: Scenario = async (world, setup, rng, label) => {
@@ -143,12 +164,18 @@ const pullBesideSibling: Scenario = async (world, setup, rng, label) => {
 
 async function expectSiblingIntact(world: World, setup: Setup, root: string): Promise<void> {
   const files = await checkStore(world, root);
-  check(files.names.some((n) => n.name === setup.siblingName), `${setup.siblingName} lost its name`);
+  check(
+    files.names.some((n) => n.name === setup.siblingName),
+    `${setup.siblingName} lost its name`,
+  );
 }
 
 const rmi: Scenario = async (world, setup, rng, label) => {
   const root = world.sandbox.root();
-  for (const [name, image] of [[setup.mainName, setup.main], [setup.siblingName, setup.sibling]] as const) {
+  for (const [name, image] of [
+    [setup.mainName, setup.main],
+    [setup.siblingName, setup.sibling],
+  ] as const) {
     expectPulled(await world.hoist(root, ['pull', '--retry', '0', name]), `pulling ${name}`, image.id);
   }
   const delay = rng.next() * 1.1 * setup.durations.rmi;

@@ -11,7 +11,8 @@ import type { Ran } from './world.js';
 const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 const STACK_LINE = /^\s+at\s/m;
 /** A JavaScript error's name or one of V8's messages: an error hoist did not expect reached the user. */
-const ENGINE_ERROR = /\b(TypeError|RangeError|ReferenceError|SyntaxError|EvalError|URIError|AggregateError)\b|Cannot read properties of|is not a function|is not iterable|Maximum call stack size exceeded|Invalid (array|string) length|Cannot destructure|out of memory/;
+const ENGINE_ERROR =
+  /\b(TypeError|RangeError|ReferenceError|SyntaxError|EvalError|URIError|AggregateError)\b|Cannot read properties of|is not a function|is not iterable|Maximum call stack size exceeded|Invalid (array|string) length|Cannot destructure|out of memory/;
 /** A system call's error passed on unwrapped (`Error: ENOENT: …`): nothing says which of hoist's files it was about. */
 const UNTYPED_SYSTEM_ERROR = /^Error: E[A-Z0-9]+: /m;
 

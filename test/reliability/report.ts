@@ -3,12 +3,7 @@ import type { CategoryReport } from './runner.js';
 
 /** The table the README's Reliability section shows, then each failure with what reproduces it. */
 export function formatReport(reports: readonly CategoryReport[], seed: number, profile: string): string {
-  const lines = [
-    `Reliability, profile ${profile}, seed ${seed}:`,
-    '',
-    '| category | trials | survived | failed | what was checked |',
-    '|---|---|---|---|---|',
-  ];
+  const lines = [`Reliability, profile ${profile}, seed ${seed}:`, '', '| category | trials | survived | failed | what was checked |', '|---|---|---|---|---|'];
   for (const r of reports) {
     const failed = r.results.filter((t) => t.failure !== undefined).length;
     if (r.notRun !== undefined) lines.push(`| ${r.name} | not run: ${r.notRun} | | | ${r.checked} |`);

@@ -62,9 +62,10 @@ async function runCategory(category: Category, settings: SuiteSettings, world: (
         await run(trialRng(settings.seed, category.name, trial), (text) => (label = text));
         return { trial, label };
       } catch (err) {
-        const failure = err instanceof TrialFailure
-          ? { message: err.message, evidence: err.evidence, ...(err.kind !== undefined ? { kind: err.kind } : {}) }
-          : { message: `the trial itself broke: ${(err as Error).stack ?? String(err)}`, evidence: {} };
+        const failure =
+          err instanceof TrialFailure
+            ? { message: err.message, evidence: err.evidence, ...(err.kind !== undefined ? { kind: err.kind } : {}) }
+            : { message: `the trial itself broke: ${(err as Error).stack ?? String(err)}`, evidence: {} };
         settings.log(`${category.name}: trial ${trial} (${label}) FAILED: ${failure.message.slice(0, 300)}`);
         return { trial, label, failure };
       }
@@ -72,7 +73,9 @@ async function runCategory(category: Category, settings: SuiteSettings, world: (
   };
   try {
     const results = await category.run(ctx);
-    settings.log(`${category.name}: ${results.filter((r) => r.failure === undefined).length}/${results.length} survived (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    settings.log(
+      `${category.name}: ${results.filter((r) => r.failure === undefined).length}/${results.length} survived (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+    );
     return { ...base, results, ms: Date.now() - started };
   } catch (err) {
     const error = (err as Error).stack ?? String(err);

@@ -27,12 +27,14 @@ export const specialFiles: Category = {
     await runLimited(
       ctx.trials(ctx.profile.trials['special files']!).map((trial) => async () => {
         const special = cases[trial % cases.length]!;
-        results.push(await ctx.trial(trial, async (_rng, label) => {
-          label(special.name);
-          const dir = join(world.sandbox.dir, `special-${trial}`);
-          await mkdir(dir, { recursive: true });
-          await pullRefused(world, await special.make(dir));
-        }));
+        results.push(
+          await ctx.trial(trial, async (_rng, label) => {
+            label(special.name);
+            const dir = join(world.sandbox.dir, `special-${trial}`);
+            await mkdir(dir, { recursive: true });
+            await pullRefused(world, await special.make(dir));
+          }),
+        );
       }),
       4,
     );

@@ -42,7 +42,9 @@ export function expectFetchedOnlyMissing(requests: readonly RecordedRequest[], b
     summary.push(`${blob.digest.slice(7, 15)}: ${bytes}/${missing}`);
     if (bytes !== missing) {
       const ranges = gets.map((g) => g.range ?? 'whole').join(', ');
-      problems.push(`${blob.digest.slice(0, 19)}…: ${bytes} bytes served (${gets.length} GETs: ${ranges || 'none'}), but ${missing} were missing (${held} of ${blob.size} held)`);
+      problems.push(
+        `${blob.digest.slice(0, 19)}…: ${bytes} bytes served (${gets.length} GETs: ${ranges || 'none'}), but ${missing} were missing (${held} of ${blob.size} held)`,
+      );
     }
   }
   if (problems.length > 0) fail(`the next pull did not fetch only what was missing: ${problems.join('; ')}`);

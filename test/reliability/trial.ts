@@ -79,5 +79,6 @@ export async function checkAll(...checks: (() => unknown)[]): Promise<void> {
     }
   }
   if (failures.length === 1) throw failures[0]!;
-  if (failures.length > 1) throw new TrialFailure(failures.map((f) => f.message).join(' AND '), failures.find((f) => f.evidence.command !== undefined)?.evidence);
+  if (failures.length > 1)
+    throw new TrialFailure(failures.map((f) => f.message).join(' AND '), failures.find((f) => f.evidence.command !== undefined)?.evidence);
 }

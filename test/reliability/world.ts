@@ -50,7 +50,12 @@ export async function startWorld(): Promise<World> {
   const proxy = await startFaultProxy(registry);
   const conf = await sandbox.conf('registries.conf', insecure(proxy.host, registry.host));
   const start = (root: string, args: readonly string[], options: HoistOptions = {}): HoistRun =>
-    startHoistIn(sandbox, root, args[0] === 'pull' ? ['pull', '--registries-conf', options.registriesConf ?? conf, '--alias-cache', sandbox.aliasCache(), ...args.slice(1)] : args, options);
+    startHoistIn(
+      sandbox,
+      root,
+      args[0] === 'pull' ? ['pull', '--registries-conf', options.registriesConf ?? conf, '--alias-cache', sandbox.aliasCache(), ...args.slice(1)] : args,
+      options,
+    );
   return {
     sandbox,
     registry,

@@ -22,7 +22,11 @@ describe('aliasCachePath', () => {
     ['--alias-cache wins', { file: '/flag.conf', env: { HOIST_ALIAS_CACHE: '/env.conf' }, uid: 0 }, '/flag.conf'],
     ['then HOIST_ALIAS_CACHE', { env: { HOIST_ALIAS_CACHE: '/env.conf', HOME: '/home/u' }, uid: 0 }, '/env.conf'],
     ['root: /var/cache', { env: { HOME: '/root', XDG_CACHE_HOME: '/x' }, uid: 0 }, '/var/cache/containers/short-name-aliases.conf'],
-    ['user: $XDG_CACHE_HOME', { env: { HOME: '/home/u', XDG_CACHE_HOME: '/home/u/.xdg-cache' }, uid: 1000 }, '/home/u/.xdg-cache/containers/short-name-aliases.conf'],
+    [
+      'user: $XDG_CACHE_HOME',
+      { env: { HOME: '/home/u', XDG_CACHE_HOME: '/home/u/.xdg-cache' }, uid: 1000 },
+      '/home/u/.xdg-cache/containers/short-name-aliases.conf',
+    ],
     ['user: ~/.cache', { env: { HOME: '/home/u' }, uid: 1000 }, '/home/u/.cache/containers/short-name-aliases.conf'],
   ];
   for (const [name, opts, expected] of cases) {
@@ -54,7 +58,8 @@ describe('readAliasCache', () => {
     await writeFile(file, '[aliases]\n"fedora:39" = "registry.fedoraproject.org/fedora"\n');
     await assert.rejects(
       readAliasCache(file),
-      (err: unknown) => isHoistError(err, 'INVALID_CONFIG') && err.message === `${file}:2:1: aliases."fedora:39": invalid short name "fedora:39": must not contain tag`,
+      (err: unknown) =>
+        isHoistError(err, 'INVALID_CONFIG') && err.message === `${file}:2:1: aliases."fedora:39": invalid short name "fedora:39": must not contain tag`,
     );
   });
 });
@@ -100,7 +105,10 @@ describe('recordAlias', () => {
     const warnings = await Promise.all(names.map((name) => recordAlias(file, name, `quay.io/team/${name}`)));
     writing = false;
     assert.ok((await reader) > 0);
-    assert.deepEqual(warnings, names.map(() => undefined));
+    assert.deepEqual(
+      warnings,
+      names.map(() => undefined),
+    );
     const aliases = await readAliasCache(file);
     for (const name of names) assert.equal(aliases.get(name)?.value, `quay.io/team/${name}`);
     assert.deepEqual(await readdir(dir), ['short-name-aliases.conf']);

@@ -13,8 +13,7 @@ function conf(text: string) {
   return parseRegistriesConfText(text, CONF_FILE);
 }
 
-const twoRegistries = (mode: string) =>
-  conf(`unqualified-search-registries = ["registry.fedoraproject.org", "quay.io"]\nshort-name-mode = "${mode}"\n`);
+const twoRegistries = (mode: string) => conf(`unqualified-search-registries = ["registry.fedoraproject.org", "quay.io"]\nshort-name-mode = "${mode}"\n`);
 
 function options(overrides: Partial<ResolveOptions> = {}): ResolveOptions {
   return { conf: twoRegistries('enforcing'), aliasCache: new Map(), isTTY: false, ...overrides };
@@ -112,7 +111,8 @@ describe('resolveShortName: unqualified-search registries and modes', () => {
     const empty = { ...conf(''), unqualifiedSearchRegistriesFile: undefined };
     await assert.rejects(
       resolveShortName('fedora', options({ conf: empty })),
-      (err: unknown) => isHoistError(err, 'SHORT_NAME') && err.message === 'short-name "fedora" did not resolve to an alias and no containers-registries.conf(5) was found',
+      (err: unknown) =>
+        isHoistError(err, 'SHORT_NAME') && err.message === 'short-name "fedora" did not resolve to an alias and no containers-registries.conf(5) was found',
     );
   });
 

@@ -90,7 +90,14 @@ test('a source failing at once, or after some bytes, leaves no temp file behind'
   withTempDir(async (dir) => {
     const store = await openStore(dir);
     const unreadable = new HoistError('INVALID_SOURCE', 'unreadable');
-    await assertFailsClean(store.root, store.writeBlob({ digest, size: data.length }, async () => { throw unreadable; }), 'INVALID_SOURCE', 'unreadable');
+    await assertFailsClean(
+      store.root,
+      store.writeBlob({ digest, size: data.length }, async () => {
+        throw unreadable;
+      }),
+      'INVALID_SOURCE',
+      'unreadable',
+    );
     const midway = async (sink: ChunkSink) => {
       await sink(data.subarray(0, 1000));
       throw unreadable;
@@ -116,7 +123,9 @@ test('a signal aborted before the write starts fails it at once, leaving nothing
   withTempDir(async (dir) => {
     const store = await openStore(dir);
     let reads = 0;
-    const write = store.writeBlob({ digest, size: data.length }, (sink) => (reads++, deliver([data])(sink)), { signal: AbortSignal.abort(new HoistError('ABORTED', 'too late')) });
+    const write = store.writeBlob({ digest, size: data.length }, (sink) => (reads++, deliver([data])(sink)), {
+      signal: AbortSignal.abort(new HoistError('ABORTED', 'too late')),
+    });
     await assertFailsClean(store.root, write, 'ABORTED', 'too late');
     assert.equal(reads, 0);
   }));

@@ -80,7 +80,13 @@ async function waitForFile(file: string, child: Child): Promise<void> {
     if (!done) throw new Error(`child exited (${r.code ?? r.signal}) before ${file} appeared: ${r.stderr}`);
   });
   const appeared = (async () => {
-    while (!(await access(file).then(() => true, () => false))) await sleep(10);
+    while (
+      !(await access(file).then(
+        () => true,
+        () => false,
+      ))
+    )
+      await sleep(10);
   })();
   await Promise.race([appeared, died]);
   done = true;
@@ -103,7 +109,9 @@ test('processes committing into one store at once lose no name', () =>
   withTempDir(async (work) => {
     const store = await openStore(work);
     const count = 8;
-    const images = await Promise.all(['p0', 'p1', 'p2', 'p3'].map(async (prefix) => ({ prefix, image: await addImageBlobs(store, buildImage({ layers: [{ [prefix]: prefix }] })) })));
+    const images = await Promise.all(
+      ['p0', 'p1', 'p2', 'p3'].map(async (prefix) => ({ prefix, image: await addImageBlobs(store, buildImage({ layers: [{ [prefix]: prefix }] })) })),
+    );
     const children = await Promise.all(images.map((arg) => startChild(work, commitScript, [store.root, work, JSON.stringify({ ...arg, count })])));
     await Promise.all(images.map(({ prefix }, i) => waitForFile(join(work, `ready-${prefix}`), children[i]!)));
     await writeFile(join(work, 'go'), '');
@@ -126,7 +134,14 @@ test('a process killed while holding the store lock does not block the next one 
     assert.ok((await stat(store.paths.lock)).isDirectory(), 'the killed process left its lock behind');
     const record = await within(30_000, 'a commit after the lock holder was killed', store.commitImage(image, ['localhost/after-kill:1']));
     assert.deepEqual(record.names, ['localhost/after-kill:1']);
-    assert.equal(await access(store.paths.lock).then(() => true, () => false), false, 'the lock is released');
+    assert.equal(
+      await access(store.paths.lock).then(
+        () => true,
+        () => false,
+      ),
+      false,
+      'the lock is released',
+    );
   }));
 
 const blob = Buffer.alloc(256 * 1024, 'layer bytes ');
@@ -162,7 +177,11 @@ test('the claim of a writer killed mid-download is broken and the blob downloade
     first.process.kill('SIGKILL');
     await first.exited;
     let opens = 0;
-    const result = await within(30_000, 'a write after the claim holder was killed', store.writeBlob(expected, (sink) => (opens++, deliver([blob])(sink))));
+    const result = await within(
+      30_000,
+      'a write after the claim holder was killed',
+      store.writeBlob(expected, (sink) => (opens++, deliver([blob])(sink))),
+    );
     assert.equal(result, 'written');
     assert.equal(opens, 1);
     assert.deepEqual(await readFile(store.paths.blob(expected.digest)), blob);

@@ -48,19 +48,27 @@ test('a blob larger than the free space fails with STORE_FULL naming the store, 
   withSmallFileSystem('1m', async (root) => {
     const store = await Store.open(root);
     const blob = randomBytes(2 * 1024 * 1024);
-    await assert.rejects(store.writeBlob({ digest: sha256(blob), size: blob.length }, async (sink) => sink(blob)), expectStoreFull(root));
+    await assert.rejects(
+      store.writeBlob({ digest: sha256(blob), size: blob.length }, async (sink) => sink(blob)),
+      expectStoreFull(root),
+    );
     const after = await storeSnapshot(root);
     assert.deepEqual(after.tmp, []);
     assert.deepEqual(after.blobs, []);
-  }));
+  }),
+);
 
 test('marking a pull in flight on a full disk fails with STORE_FULL and leaves no empty marker', { skip: mountSkip }, () =>
   withSmallFileSystem('1m', async (root) => {
     const store = await Store.open(root);
     await fill(join(root, 'blobs'));
     await assert.rejects(store.markInFlight([sha256('a'), sha256('b')]), expectStoreFull(root));
-    assert.deepEqual((await readdir(store.paths.tmp)).filter((n) => n.startsWith('inflight-')), []);
-  }));
+    assert.deepEqual(
+      (await readdir(store.paths.tmp)).filter((n) => n.startsWith('inflight-')),
+      [],
+    );
+  }),
+);
 
 test('a pull into a full store fails with STORE_FULL, records nothing, and works once there is room', { skip: mountSkip }, () =>
   withSmallFileSystem('1m', async (root, dir) => {
@@ -74,4 +82,5 @@ test('a pull into a full store fails with STORE_FULL, records nothing, and works
     const elsewhere = join(dir, 'roomy');
     const [pulled] = await pull(`dir:${source}`, { root: elsewhere });
     assert.equal(pulled!.id, image.id);
-  }));
+  }),
+);

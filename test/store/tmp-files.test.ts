@@ -29,7 +29,12 @@ test('reclaimTmp removes what dead processes left and keeps what live ones own',
     const store = await openStore(dir);
     const dead = deadPid();
     const tmp = store.paths.tmp;
-    const left = [`inflight-${dead}-0123456789ab.json`, `index-${dead}-0123456789ab`, `archive-${dead}-0123456789ab.tar`, `blob-0123456789abcdef-${dead}-0123456789ab`];
+    const left = [
+      `inflight-${dead}-0123456789ab.json`,
+      `index-${dead}-0123456789ab`,
+      `archive-${dead}-0123456789ab.tar`,
+      `blob-0123456789abcdef-${dead}-0123456789ab`,
+    ];
     const live = [`inflight-${process.pid}-0123456789ab.json`, `archive-${process.pid}-0123456789ab.tar`];
     for (const name of [...left, ...live]) await writeFile(join(tmp, name), 'x');
     await writeFile(store.paths.claim(digest), String(dead));
@@ -55,7 +60,11 @@ test("partial blobs: 'stale' keeps young ones for resuming, 'unclaimed' removes 
     const names = async () => (await readdir(store.paths.tmp)).sort();
     assert.deepEqual(await names(), [`claim-sha256-${claimed.slice(7)}`, `ingest-sha256-${claimed.slice(7)}`, `ingest-sha256-${young.slice(7)}`].sort());
     await reclaimTmp(store.paths, { partialBlobs: 'unclaimed' });
-    assert.deepEqual(await names(), [`claim-sha256-${claimed.slice(7)}`, `ingest-sha256-${claimed.slice(7)}`].sort(), 'a blob someone is writing is never touched');
+    assert.deepEqual(
+      await names(),
+      [`claim-sha256-${claimed.slice(7)}`, `ingest-sha256-${claimed.slice(7)}`].sort(),
+      'a blob someone is writing is never touched',
+    );
   }));
 
 test('every pull that copies (markInFlight) and every rmi reclaims what dead processes left', () =>

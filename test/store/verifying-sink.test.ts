@@ -101,8 +101,14 @@ test('a large chunk goes down in write(2) calls of at most 32 KiB, in order', as
     sink.verify();
   });
   assert.ok(content.equals(data));
-  assert.equal(lengths.reduce((a, b) => a + b, 0), data.length);
-  assert.ok(lengths.every((n) => n <= 32 * KiB), String(lengths));
+  assert.equal(
+    lengths.reduce((a, b) => a + b, 0),
+    data.length,
+  );
+  assert.ok(
+    lengths.every((n) => n <= 32 * KiB),
+    String(lengths),
+  );
 });
 
 test('a short write(2) is continued where it stopped', async () => {
@@ -168,7 +174,8 @@ test('verify: fewer bytes than declared is a retryable SIZE_MISMATCH "only N"', 
     sink.end();
     assert.throws(
       () => sink.verify(),
-      (err: unknown) => isError('SIZE_MISMATCH', `size mismatch for blob ${sha256(data)}: expected 10 bytes, received only 4`)(err) && (err as HoistError).retryable,
+      (err: unknown) =>
+        isError('SIZE_MISMATCH', `size mismatch for blob ${sha256(data)}: expected 10 bytes, received only 4`)(err) && (err as HoistError).retryable,
     );
   });
 });
@@ -201,7 +208,11 @@ test('an empty blob verifies without any write', async () => {
   const content = await withBlobFile((file) => {
     let writes = 0;
     const sink = new VerifyingFileSink(file.fd, { digest: sha256(Buffer.alloc(0)), size: 0 });
-    interceptWrites(file.fd, () => ++writes, () => sink.write(Buffer.alloc(0)));
+    interceptWrites(
+      file.fd,
+      () => ++writes,
+      () => sink.write(Buffer.alloc(0)),
+    );
     sink.end();
     sink.verify();
     assert.equal(writes, 0);

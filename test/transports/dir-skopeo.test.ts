@@ -9,7 +9,10 @@ import { withTempDir } from '../helpers/tmp.js';
 
 // Interop with a real peer. These tests fail (never skip) when skopeo is missing: see runSkopeo.
 
-for (const [format, manifestType] of [['oci', OCI_MANIFEST], ['v2s2', DOCKER_MANIFEST]] as const) {
+for (const [format, manifestType] of [
+  ['oci', OCI_MANIFEST],
+  ['v2s2', DOCKER_MANIFEST],
+] as const) {
   test(`an image written by skopeo copy --format ${format} oci: → dir: is pulled with the same ID`, () =>
     withTempDir(async (dir) => {
       const image = buildImage({ layers: [{ 'etc/dir': `${format} via skopeo\n` }] });

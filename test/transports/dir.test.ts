@@ -63,9 +63,24 @@ test('dir: a directory without a version file is read; an unknown version is ref
 const broken: Array<[what: string, breakIt: (path: string) => Promise<unknown>, code: string, message: (path: string) => string | RegExp]> = [
   ['a missing path', (path) => rm(path, { recursive: true }), 'SOURCE_NOT_FOUND', (p) => `${p}/manifest.json: no such file or directory`],
   ['a missing manifest.json', (path) => rm(join(path, 'manifest.json')), 'SOURCE_NOT_FOUND', (p) => `${p}/manifest.json: no such file or directory`],
-  ['a malformed manifest.json', (path) => writeFile(join(path, 'manifest.json'), '{'), 'INVALID_MANIFEST', (p) => new RegExp(`^dir:${p}: manifest is not valid JSON`)],
-  ['a missing blob', (path) => rm(join(path, image.layers[0]!.digest.slice(7))), 'SOURCE_NOT_FOUND', (p) => `${p}/${image.layers[0]!.digest.slice(7)}: no such file or directory`],
-  ['a corrupted blob', (path) => writeFile(join(path, image.layers[1]!.digest.slice(7)), Buffer.from(image.layers[1]!.data).fill(7, 20, 24)), 'DIGEST_MISMATCH', () => new RegExp(`^digest mismatch for blob: expected ${image.layers[1]!.digest}, got sha256:`)],
+  [
+    'a malformed manifest.json',
+    (path) => writeFile(join(path, 'manifest.json'), '{'),
+    'INVALID_MANIFEST',
+    (p) => new RegExp(`^dir:${p}: manifest is not valid JSON`),
+  ],
+  [
+    'a missing blob',
+    (path) => rm(join(path, image.layers[0]!.digest.slice(7))),
+    'SOURCE_NOT_FOUND',
+    (p) => `${p}/${image.layers[0]!.digest.slice(7)}: no such file or directory`,
+  ],
+  [
+    'a corrupted blob',
+    (path) => writeFile(join(path, image.layers[1]!.digest.slice(7)), Buffer.from(image.layers[1]!.data).fill(7, 20, 24)),
+    'DIGEST_MISMATCH',
+    () => new RegExp(`^digest mismatch for blob: expected ${image.layers[1]!.digest}, got sha256:`),
+  ],
 ];
 
 for (const [what, breakIt, code, message] of broken) {
@@ -88,7 +103,10 @@ for (const [what, breakIt, code, message] of broken) {
 test('reading a file of a directory stops at an abort, before or midway', () =>
   withDir(async (_store, path) => {
     const files = new DirectoryFiles(path);
-    await assert.rejects(files.read('manifest.json', () => undefined, AbortSignal.abort()), { code: 'ABORTED' });
+    await assert.rejects(
+      files.read('manifest.json', () => undefined, AbortSignal.abort()),
+      { code: 'ABORTED' },
+    );
     await writeFile(join(path, 'large'), Buffer.alloc(5 << 20, 1));
     const controller = new AbortController();
     let chunks = 0;

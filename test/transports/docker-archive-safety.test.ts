@@ -59,7 +59,9 @@ test('entry names that are absolute or climb out are refused', async () => {
 });
 
 test('manifest.json pointing outside the archive is refused', async () => {
-  const layers = await writeArchive(entriesWith(replaceEntry('manifest.json', manifestJson([{ Config: configName, Layers: ['../../etc/shadow', layerName(1)] }]))));
+  const layers = await writeArchive(
+    entriesWith(replaceEntry('manifest.json', manifestJson([{ Config: configName, Layers: ['../../etc/shadow', layerName(1)] }]))),
+  );
   await refused(layers, `invalid archive ${layers}: manifest.json item @0: entry name "../../etc/shadow" has a ".." component`);
   const config = await writeArchive(entriesWith(replaceEntry('manifest.json', manifestJson([{ Config: '/etc/passwd', Layers: [] }]))));
   await refused(config, `invalid archive ${config}: manifest.json item @0: entry name "/etc/passwd" is an absolute path`);
@@ -80,7 +82,11 @@ test('links standing for manifest.json, the config or a Docker 25 blob are refus
   await refused(config, `invalid archive ${config}: "${configName}" is a symlink, not a regular file`);
   const blobPath = `blobs/sha256/${image.layers[0]!.digest.slice(7)}`;
   const blob = await writeArchive(
-    makeTar(dockerArchiveEntries([{ image, repoTags: ['app:1'] }], 'docker25').map((e) => (e.name === blobPath ? { name: blobPath, type: 'hardlink', linkname: 'oci-layout' } : e))),
+    makeTar(
+      dockerArchiveEntries([{ image, repoTags: ['app:1'] }], 'docker25').map((e) =>
+        e.name === blobPath ? { name: blobPath, type: 'hardlink', linkname: 'oci-layout' } : e,
+      ),
+    ),
   );
   await refused(blob, `invalid archive ${blob}: "${blobPath}" is a hardlink, not a regular file`);
 });
@@ -109,7 +115,10 @@ test('a truncated archive, a non-tar file, a directory and a missing file are ea
   const layer = (await TarArchive.open(await writeArchive(whole), { tmpDir: dir })).file(layerName(1));
   const cut = layer.offset + 100;
   const truncated = await writeArchive(whole.subarray(0, cut));
-  await refused(truncated, `invalid archive ${truncated}: truncated: entry "${layerName(1)}" needs ${layer.size} bytes at offset ${layer.offset}, but the file ends at ${cut}`);
+  await refused(
+    truncated,
+    `invalid archive ${truncated}: truncated: entry "${layerName(1)}" needs ${layer.size} bytes at offset ${layer.offset}, but the file ends at ${cut}`,
+  );
   const notTar = await writeArchive(Buffer.from('PK\x03\x04 this is a zip file, not a tar'.padEnd(2048, '.')));
   await refused(notTar, `invalid archive ${notTar}: not a tar archive`);
   await refused(dir, `invalid archive ${dir}: it is a directory, not an archive file`);

@@ -40,7 +40,10 @@ test('pulls what skopeo copy writes to docker-archive:, with the ID skopeo repor
   const store = await Store.open(root);
   const ours = await store.manifestOf((await store.lookup('example.com/app:1'))!);
   const theirs = await skopeoManifest(`docker-archive:${archive}`);
-  assert.deepEqual(ours.layers.map((l) => [l.digest, l.size]), theirs.layers.map((l) => [l.digest, l.size]));
+  assert.deepEqual(
+    ours.layers.map((l) => [l.digest, l.size]),
+    theirs.layers.map((l) => [l.digest, l.size]),
+  );
 });
 
 async function sameIdAsSkopeo(name: string, bytes: Buffer, selector = ''): Promise<void> {

@@ -41,7 +41,10 @@ test('pulls a docker save archive: the ID is the config digest, layers are store
   const manifest = await store.manifestOf(record);
   assert.equal(manifest.mediaType, DOCKER_MANIFEST);
   assert.deepEqual(manifest.config, { mediaType: 'application/vnd.docker.container.image.v1+json', size: image.config.size, digest: image.config.digest });
-  assert.deepEqual(manifest.layers, image.layers.map((l, i) => ({ mediaType: DOCKER_LAYER, size: l.size, digest: image.diffIds[i] })));
+  assert.deepEqual(
+    manifest.layers,
+    image.layers.map((l, i) => ({ mediaType: DOCKER_LAYER, size: l.size, digest: image.diffIds[i] })),
+  );
   for (const digest of [image.config.digest, ...image.diffIds]) assert.ok(await store.hasBlob(digest), digest);
 });
 
@@ -53,7 +56,10 @@ test('stores gzip layers compressed, under the digest of their compressed bytes'
   assert.equal(record.id, image.id);
   const manifest = await store.manifestOf(record);
   assert.equal(manifest.mediaType, DOCKER_MANIFEST);
-  assert.deepEqual(manifest.layers, image.layers.map((l) => ({ mediaType: DOCKER_LAYER_GZIP, size: l.size, digest: l.digest })));
+  assert.deepEqual(
+    manifest.layers,
+    image.layers.map((l) => ({ mediaType: DOCKER_LAYER_GZIP, size: l.size, digest: l.digest })),
+  );
 });
 
 test('a zstd layer makes the manifest OCI, since Docker v2s2 has no zstd layer type', async () => {
@@ -88,7 +94,10 @@ test('decompresses a gzip-compressed archive once, and removes the copy on close
   const record = await pull(path, store);
   assert.equal(record.id, image.id);
   assert.deepEqual(record.names, ['localhost/zipped:1']);
-  assert.deepEqual((await readdir(store.paths.tmp)).filter((f) => f.startsWith('archive-')), []);
+  assert.deepEqual(
+    (await readdir(store.paths.tmp)).filter((f) => f.startsWith('archive-')),
+    [],
+  );
 });
 
 test('an image without RepoTags stays unnamed', async () => {
@@ -103,13 +112,19 @@ test('a layer repeated in one image is read from its first entry and listed twic
   assert.equal(image.diffIds[0], image.diffIds[2]);
   const store = await freshStore();
   const record = await pull(await writeArchive(dockerArchive([{ image }])), store);
-  assert.deepEqual((await store.manifestOf(record)).layers.map((l) => l.digest), image.diffIds);
+  assert.deepEqual(
+    (await store.manifestOf(record)).layers.map((l) => l.digest),
+    image.diffIds,
+  );
 });
 
 test('follows the symlink docker save writes for a layer another image already holds', async () => {
   const base = plainImage([{ 'base.txt': 'base' }]);
   const derived = plainImage([{ 'top.txt': 'top' }, { 'base.txt': 'base' }]);
-  const entries = dockerArchiveEntries([{ image: base, repoTags: ['base:1'] }, { image: derived, repoTags: ['derived:1'] }]);
+  const entries = dockerArchiveEntries([
+    { image: base, repoTags: ['base:1'] },
+    { image: derived, repoTags: ['derived:1'] },
+  ]);
   const manifestJson = entries.find((e) => e.name === 'manifest.json')!;
   const items = JSON.parse(String(manifestJson.data)) as { Layers: string[] }[];
   items[1]!.Layers[1] = 'linked/layer.tar';
@@ -123,9 +138,7 @@ test('multi-image archives: the image must be chosen, by tag or position', async
   const a = plainImage(undefined, { image: 'a' });
   const b = plainImage(undefined, { image: 'b' });
   const c = plainImage(undefined, { image: 'c' });
-  const path = await writeArchive(
-    dockerArchive([{ image: a, repoTags: ['a:1', 'a:latest'] }, { image: b, repoTags: ['example.com/b:2'] }, { image: c }]),
-  );
+  const path = await writeArchive(dockerArchive([{ image: a, repoTags: ['a:1', 'a:latest'] }, { image: b, repoTags: ['example.com/b:2'] }, { image: c }]));
   await rejectsWith(
     pull(path),
     'INVALID_SOURCE',
@@ -163,7 +176,11 @@ test('manifest.json problems are clear errors', async () => {
     return writeArchive(makeTar([...entries, { name: 'manifest.json', data: typeof manifest === 'string' ? manifest : JSON.stringify(manifest) }]));
   };
   const notJson = await withManifest('{oops');
-  await rejectsWith(pull(notJson), 'INVALID_ARCHIVE', `invalid archive ${notJson}: manifest.json is not valid JSON: Expected property name or '}' in JSON at position 1`);
+  await rejectsWith(
+    pull(notJson),
+    'INVALID_ARCHIVE',
+    `invalid archive ${notJson}: manifest.json is not valid JSON: Expected property name or '}' in JSON at position 1`,
+  );
   const notList = await withManifest({ Config: 'x' });
   await rejectsWith(pull(notList), 'INVALID_ARCHIVE', `invalid archive ${notList}: manifest.json is not a list of images`);
   const noConfig = await withManifest([{ Layers: [] }]);
@@ -178,14 +195,27 @@ test('manifest.json problems are clear errors', async () => {
     'INVALID_ARCHIVE',
     `invalid archive ${oneFileTwoDiffIds}: layer "${layers[0]}" stands for two different diffIDs (${image.diffIds[0]} and ${image.diffIds[1]})`,
   );
-  const noManifest = await writeArchive(makeTar([{ name: 'index.json', data: '{}' }, { name: 'oci-layout', data: '{}' }]));
-  await rejectsWith(pull(noManifest), 'INVALID_ARCHIVE', `invalid archive ${noManifest}: the archive has no manifest.json`, 'it holds an OCI layout: use oci-archive: instead');
+  const noManifest = await writeArchive(
+    makeTar([
+      { name: 'index.json', data: '{}' },
+      { name: 'oci-layout', data: '{}' },
+    ]),
+  );
+  await rejectsWith(
+    pull(noManifest),
+    'INVALID_ARCHIVE',
+    `invalid archive ${noManifest}: the archive has no manifest.json`,
+    'it holds an OCI layout: use oci-archive: instead',
+  );
 });
 
 test('a config without rootfs.diff_ids is refused', async () => {
   const config = blobOf(JSON.stringify({ architecture: 'amd64', os: 'linux' }), 'application/vnd.docker.container.image.v1+json');
   const path = await writeArchive(
-    makeTar([{ name: 'c.json', data: config.data }, { name: 'manifest.json', data: JSON.stringify([{ Config: 'c.json', Layers: [] }]) }]),
+    makeTar([
+      { name: 'c.json', data: config.data },
+      { name: 'manifest.json', data: JSON.stringify([{ Config: 'c.json', Layers: [] }]) },
+    ]),
   );
   await rejectsWith(pull(path), 'INVALID_ARCHIVE', `invalid archive ${path}: config "c.json" has no valid rootfs.diff_ids`);
 });
@@ -201,7 +231,12 @@ test('a foreign layer the archive does not hold is named with its source', async
           Config: `${image.id}.json`,
           Layers: ['foreign/layer.tar'],
           LayerSources: {
-            [image.diffIds[0]!]: { mediaType: 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip', size: 10, digest: sha256('f'), urls: ['https://example.com/base.tar.gz'] },
+            [image.diffIds[0]!]: {
+              mediaType: 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip',
+              size: 10,
+              digest: sha256('f'),
+              urls: ['https://example.com/base.tar.gz'],
+            },
           },
         },
       ]),
@@ -222,7 +257,11 @@ test('the source serves only its own blobs and has no manifest lists', async () 
   try {
     const raw = await source.getManifest();
     assert.deepEqual(await source.getManifest(raw.digest), raw);
-    await rejectsWith(source.getManifest(sha256('other')), 'INVALID_SOURCE', `docker-archive:${path}: a docker archive holds no manifest lists (asked for ${sha256('other')})`);
+    await rejectsWith(
+      source.getManifest(sha256('other')),
+      'INVALID_SOURCE',
+      `docker-archive:${path}: a docker archive holds no manifest lists (asked for ${sha256('other')})`,
+    );
     await rejectsWith(
       source.readBlob({ mediaType: DOCKER_LAYER, digest: sha256('nope'), size: 4 }, () => undefined),
       'BLOB_UNKNOWN',

@@ -37,19 +37,24 @@ const rejected: Array<[input: string, code: string, message: string]> = [
   ['oci-archive:', 'INVALID_TRANSPORT', 'invalid image name "oci-archive:": oci-archive: needs a path'],
   ['docker-archive:', 'INVALID_TRANSPORT', 'invalid image name "docker-archive:": docker-archive: needs a path'],
   ['docker://', 'INVALID_TRANSPORT', 'invalid image name "docker://": docker:// needs an image name'],
-  ...['containers-storage', 'docker-daemon', 'ostree', 'sif', 'tarball', 'atomic'].map(
-    (t): [string, string, string] => [`${t}:x`, 'UNSUPPORTED_TRANSPORT', `unsupported transport "${t}" in "${t}:x": hoist pulls from ${supportedList}`],
-  ),
+  ...['containers-storage', 'docker-daemon', 'ostree', 'sif', 'tarball', 'atomic'].map((t): [string, string, string] => [
+    `${t}:x`,
+    'UNSUPPORTED_TRANSPORT',
+    `unsupported transport "${t}" in "${t}:x": hoist pulls from ${supportedList}`,
+  ]),
 ];
 
 for (const [input, code, message] of rejected) {
   test(`parseImageName(${JSON.stringify(input)}) is refused`, () => {
-    assert.throws(() => parseImageName(input), (err: unknown) => {
-      assert.ok(err instanceof HoistError);
-      assert.equal(err.code, code);
-      assert.equal(err.message, message);
-      return true;
-    });
+    assert.throws(
+      () => parseImageName(input),
+      (err: unknown) => {
+        assert.ok(err instanceof HoistError);
+        assert.equal(err.code, code);
+        assert.equal(err.message, message);
+        return true;
+      },
+    );
   });
 }
 

@@ -26,7 +26,11 @@ const pull = async (reference: string, store?: Store) => pullArchive(ociArchiveT
  */
 async function ociArchive(entries: LayoutEntry[], images: FixtureImage[], edit?: (layout: string) => Promise<void>, extra: TarEntry[] = []): Promise<string> {
   const layout = join(dir, `layout-${counter++}`);
-  await writeOciLayout(layout, entries, images.flatMap((i) => [...i.blobs.values()]));
+  await writeOciLayout(
+    layout,
+    entries,
+    images.flatMap((i) => [...i.blobs.values()]),
+  );
   await edit?.(layout);
   const path = `${layout}.tar`;
   await writeFile(path, makeTar([...(await directoryEntries(layout)), ...extra]));
@@ -37,7 +41,13 @@ const one = buildImage({ labels: { n: '1' } });
 const two = buildImage({ labels: { n: '2' } });
 
 test('selects by ref name and names the image by it', async () => {
-  const path = await ociArchive([{ top: one.manifest, refName: 'example.com/app:1' }, { top: two.manifest, refName: 'other:2' }], [one, two]);
+  const path = await ociArchive(
+    [
+      { top: one.manifest, refName: 'example.com/app:1' },
+      { top: two.manifest, refName: 'other:2' },
+    ],
+    [one, two],
+  );
   const first = await pull(`${path}:example.com/app:1`);
   assert.deepEqual([first.id, first.names], [one.id, ['example.com/app:1']]);
   const second = await pull(`${path}:other:2`);

@@ -36,7 +36,10 @@ test('skopeo reads an image hoist pulled: skopeo inspect oci:$ROOT:<full name>',
     await pull(`oci:${join(dir, 'hello')}:1.0`, { root });
     const inspected = JSON.parse((await runSkopeo(['inspect', `oci:${root}:localhost/hello:1.0`])).stdout) as Record<string, unknown>;
     assert.equal(inspected.Digest, image.manifest.digest);
-    assert.deepEqual(inspected.Layers, image.layers.map((l) => l.digest));
+    assert.deepEqual(
+      inspected.Layers,
+      image.layers.map((l) => l.digest),
+    );
     assert.deepEqual(inspected.Labels, { peer: 'skopeo' });
     assert.equal(inspected.Architecture, 'amd64');
     const config = JSON.parse((await runSkopeo(['inspect', '--config', `oci:${root}:localhost/hello:1.0`])).stdout) as unknown;

@@ -46,7 +46,11 @@ describe('oci: naming', () => {
   for (const [ref, name] of named) {
     test(`oci:PATH:${ref} names the image ${name}`, () =>
       withStore(async (store, dir) => {
-        const path = await layout(dir, named.map(([r]) => ({ top: hello.manifest, refName: r })), blobsOf(hello));
+        const path = await layout(
+          dir,
+          named.map(([r]) => ({ top: hello.manifest, refName: r })),
+          blobsOf(hello),
+        );
         const [pulled, ...more] = await pull(`oci:${path}:${ref}`, { store });
         assert.equal(more.length, 0);
         assert.deepEqual(pulled, { id: hello.id, names: [name], manifestDigest: hello.manifest.digest });
@@ -68,7 +72,14 @@ describe('oci: naming', () => {
 
   test('@N picks the N-th image, unnamed', () =>
     withStore(async (store, dir) => {
-      const path = await layout(dir, [{ top: hello.manifest, refName: 'a' }, { top: other.manifest, refName: 'b' }], blobsOf(hello, other));
+      const path = await layout(
+        dir,
+        [
+          { top: hello.manifest, refName: 'a' },
+          { top: other.manifest, refName: 'b' },
+        ],
+        blobsOf(hello, other),
+      );
       assert.deepEqual(await pull(`oci:${path}:@1`, { store }), [{ id: other.id, names: [], manifestDigest: other.manifest.digest }]);
       assert.equal((await pull(`oci:${path}:@0`, { store }))[0]!.id, hello.id);
     }));
@@ -140,45 +151,98 @@ describe('oci: bad sources fail with one clear error and record nothing', () => 
   /** prepare returns PATH[:REF]; message gets it too. */
   type Case = [what: string, prepare: (dir: string) => Promise<string>, code: string, message: (name: string) => string | RegExp];
   const cases: Case[] = [
-    ['a layout with several images and no REF', (dir) => layout(dir, [{ top: hello.manifest, refName: 'a' }, { top: other.manifest }], blobsOf(hello, other)), 'INVALID_SOURCE', (p) => `oci:${p}: the layout holds 2 images, choose one`],
-    ['a bad @N', async (dir) => `${await layout(dir, [{ top: hello.manifest }], blobsOf(hello))}:@x`, 'INVALID_REFERENCE', (p) => `oci:${p}: invalid image position "@x": expected @N with N a number`],
-    ['@N past the end', async (dir) => `${await layout(dir, [{ top: hello.manifest }], blobsOf(hello))}:@3`, 'INVALID_SOURCE', (p) => `oci:${p}: no image at position @3 (the layout holds 1)`],
-    ['an unknown REF', async (dir) => `${await layout(dir, [{ top: hello.manifest, refName: '1.0' }], blobsOf(hello))}:2.0`, 'IMAGE_NOT_KNOWN', (p) => `oci:${p}: no image named "2.0" in the layout`],
+    [
+      'a layout with several images and no REF',
+      (dir) => layout(dir, [{ top: hello.manifest, refName: 'a' }, { top: other.manifest }], blobsOf(hello, other)),
+      'INVALID_SOURCE',
+      (p) => `oci:${p}: the layout holds 2 images, choose one`,
+    ],
+    [
+      'a bad @N',
+      async (dir) => `${await layout(dir, [{ top: hello.manifest }], blobsOf(hello))}:@x`,
+      'INVALID_REFERENCE',
+      (p) => `oci:${p}: invalid image position "@x": expected @N with N a number`,
+    ],
+    [
+      '@N past the end',
+      async (dir) => `${await layout(dir, [{ top: hello.manifest }], blobsOf(hello))}:@3`,
+      'INVALID_SOURCE',
+      (p) => `oci:${p}: no image at position @3 (the layout holds 1)`,
+    ],
+    [
+      'an unknown REF',
+      async (dir) => `${await layout(dir, [{ top: hello.manifest, refName: '1.0' }], blobsOf(hello))}:2.0`,
+      'IMAGE_NOT_KNOWN',
+      (p) => `oci:${p}: no image named "2.0" in the layout`,
+    ],
     ['a missing path', async (dir) => join(dir, 'nothere'), 'SOURCE_NOT_FOUND', (p) => `${p}/index.json: no such file or directory`],
-    ['a malformed index.json', async (dir) => {
-      const path = await layout(dir, [{ top: hello.manifest }], blobsOf(hello));
-      await writeFile(join(path, 'index.json'), '{"schemaVersion": 2, "manifests": [');
-      return path;
-    }, 'INVALID_SOURCE', (p) => new RegExp(`^oci:${p}: index\\.json is not valid JSON: `)],
-    ['an index.json without manifests', async (dir) => {
-      const path = await layout(dir, [{ top: hello.manifest }], blobsOf(hello));
-      await writeFile(join(path, 'index.json'), '{"schemaVersion": 2}');
-      return path;
-    }, 'INVALID_SOURCE', (p) => `oci:${p}: index.json has no "manifests" list`],
-    ['a blob missing from the layout', async (dir) => {
-      const path = await layout(dir, [{ top: hello.manifest }], blobsOf(hello));
-      await rm(join(path, 'blobs', 'sha256', hello.layers[1]!.digest.slice(7)));
-      return path;
-    }, 'SOURCE_NOT_FOUND', (p) => `${p}/blobs/sha256/${hello.layers[1]!.digest.slice(7)}: no such file or directory`],
-    ['a corrupted layer', async (dir) => {
-      const path = await layout(dir, [{ top: hello.manifest }], blobsOf(hello));
-      const bad = Buffer.from(hello.layers[1]!.data);
-      bad[bad.length - 5] ^= 0xff;
-      await writeFile(join(path, 'blobs', 'sha256', hello.layers[1]!.digest.slice(7)), bad);
-      return path;
-    }, 'DIGEST_MISMATCH', () => new RegExp(`^digest mismatch for blob: expected ${hello.layers[1]!.digest}, got sha256:[0-9a-f]{64}$`)],
-    ['an index.json entry whose size is not the manifest\'s', async (dir) => {
-      const path = await layout(dir, [{ top: hello.manifest }], blobsOf(hello));
-      const index = JSON.parse(await readFile(join(path, 'index.json'), 'utf8')) as { manifests: { size: number }[] };
-      index.manifests[0]!.size += 7;
-      await writeFile(join(path, 'index.json'), JSON.stringify(index));
-      return path;
-    }, 'SIZE_MISMATCH', (p) => `oci:${p}: index.json's entry for ${hello.manifest.digest} declares ${hello.manifest.size + 7} bytes, the manifest has ${hello.manifest.size}`],
-    ['a corrupted manifest', async (dir) => {
-      const path = await layout(dir, [{ top: hello.manifest }], blobsOf(hello));
-      await writeFile(join(path, 'blobs', 'sha256', hello.manifest.digest.slice(7)), Buffer.from(hello.manifest.data.toString().replace('"layers"', '"layers" ')));
-      return path;
-    }, 'DIGEST_MISMATCH', (p) => new RegExp(`^digest mismatch for manifest in oci:${p}: expected ${hello.manifest.digest}, got sha256:`)],
+    [
+      'a malformed index.json',
+      async (dir) => {
+        const path = await layout(dir, [{ top: hello.manifest }], blobsOf(hello));
+        await writeFile(join(path, 'index.json'), '{"schemaVersion": 2, "manifests": [');
+        return path;
+      },
+      'INVALID_SOURCE',
+      (p) => new RegExp(`^oci:${p}: index\\.json is not valid JSON: `),
+    ],
+    [
+      'an index.json without manifests',
+      async (dir) => {
+        const path = await layout(dir, [{ top: hello.manifest }], blobsOf(hello));
+        await writeFile(join(path, 'index.json'), '{"schemaVersion": 2}');
+        return path;
+      },
+      'INVALID_SOURCE',
+      (p) => `oci:${p}: index.json has no "manifests" list`,
+    ],
+    [
+      'a blob missing from the layout',
+      async (dir) => {
+        const path = await layout(dir, [{ top: hello.manifest }], blobsOf(hello));
+        await rm(join(path, 'blobs', 'sha256', hello.layers[1]!.digest.slice(7)));
+        return path;
+      },
+      'SOURCE_NOT_FOUND',
+      (p) => `${p}/blobs/sha256/${hello.layers[1]!.digest.slice(7)}: no such file or directory`,
+    ],
+    [
+      'a corrupted layer',
+      async (dir) => {
+        const path = await layout(dir, [{ top: hello.manifest }], blobsOf(hello));
+        const bad = Buffer.from(hello.layers[1]!.data);
+        bad[bad.length - 5] ^= 0xff;
+        await writeFile(join(path, 'blobs', 'sha256', hello.layers[1]!.digest.slice(7)), bad);
+        return path;
+      },
+      'DIGEST_MISMATCH',
+      () => new RegExp(`^digest mismatch for blob: expected ${hello.layers[1]!.digest}, got sha256:[0-9a-f]{64}$`),
+    ],
+    [
+      "an index.json entry whose size is not the manifest's",
+      async (dir) => {
+        const path = await layout(dir, [{ top: hello.manifest }], blobsOf(hello));
+        const index = JSON.parse(await readFile(join(path, 'index.json'), 'utf8')) as { manifests: { size: number }[] };
+        index.manifests[0]!.size += 7;
+        await writeFile(join(path, 'index.json'), JSON.stringify(index));
+        return path;
+      },
+      'SIZE_MISMATCH',
+      (p) => `oci:${p}: index.json's entry for ${hello.manifest.digest} declares ${hello.manifest.size + 7} bytes, the manifest has ${hello.manifest.size}`,
+    ],
+    [
+      'a corrupted manifest',
+      async (dir) => {
+        const path = await layout(dir, [{ top: hello.manifest }], blobsOf(hello));
+        await writeFile(
+          join(path, 'blobs', 'sha256', hello.manifest.digest.slice(7)),
+          Buffer.from(hello.manifest.data.toString().replace('"layers"', '"layers" ')),
+        );
+        return path;
+      },
+      'DIGEST_MISMATCH',
+      (p) => new RegExp(`^digest mismatch for manifest in oci:${p}: expected ${hello.manifest.digest}, got sha256:`),
+    ],
   ];
   for (const [what, prepare, code, message] of cases) {
     test(what, () =>
@@ -195,7 +259,8 @@ describe('oci: bad sources fail with one clear error and record nothing', () => 
           return true;
         });
         await assertNothingRecorded(store.root, before);
-      }));
+      }),
+    );
   }
 
   test('the several-images error says how to choose and lists the images', () =>
@@ -212,7 +277,10 @@ describe('naming after a layout directory that is no valid image name', () => {
   test('names the directory and hints at a way out', () => {
     assert.throws(
       () => layoutRefName('1.0', '/tmp/MyApp'),
-      (err: unknown) => isHoistError(err, 'INVALID_REFERENCE') && err.message.startsWith('cannot name the image after the layout directory "MyApp": ') && /hoist tag/.test(err.hint ?? ''),
+      (err: unknown) =>
+        isHoistError(err, 'INVALID_REFERENCE') &&
+        err.message.startsWith('cannot name the image after the layout directory "MyApp": ') &&
+        /hoist tag/.test(err.hint ?? ''),
     );
     assert.equal(layoutRefName('1.0', '/tmp/my-app'), 'localhost/my-app:1.0');
   });

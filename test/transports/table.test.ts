@@ -14,14 +14,21 @@ test('every line of the table parses its own names, and only a registry line has
     assert.equal(named.transport, transport, transport.name);
     assert.equal(named.kind, transport.kind);
   }
-  assert.deepEqual(transports.filter((t) => t.kind === 'registry').map((t) => t.name), ['docker']);
+  assert.deepEqual(
+    transports.filter((t) => t.kind === 'registry').map((t) => t.name),
+    ['docker'],
+  );
 });
 
 test("the unsupported transports' message lists exactly the table's transports, in its order", () => {
   const listed = transports.map((t) => transportPrefix(t.name)).join(', ');
   for (const name of unsupportedTransports) {
     assert.ok(!transports.some((t) => t.name === name), `${name} is both in the table and unsupported`);
-    assert.throws(() => parseTransportName(`${name}:x`), (err: unknown) => isHoistError(err, 'UNSUPPORTED_TRANSPORT') && err.message === `unsupported transport "${name}" in "${name}:x": hoist pulls from ${listed}`);
+    assert.throws(
+      () => parseTransportName(`${name}:x`),
+      (err: unknown) =>
+        isHoistError(err, 'UNSUPPORTED_TRANSPORT') && err.message === `unsupported transport "${name}" in "${name}:x": hoist pulls from ${listed}`,
+    );
   }
 });
 
@@ -53,22 +60,44 @@ test('a malformed selector fails at parse, before the file is touched (a FIFO, w
       [`oci-archive:${fifo}:@-1`, 'INVALID_REFERENCE', `oci-archive:${fifo}:@-1: invalid image position "@-1": expected @N with N a number`],
       [`docker-archive:${fifo}:@-1`, 'INVALID_REFERENCE', `docker-archive:${fifo}:@-1: invalid image position "@-1": expected @N with N a number`],
       [`docker-archive:${fifo}:@`, 'INVALID_REFERENCE', `docker-archive:${fifo}:@: invalid image position "@": expected @N with N a number`],
-      [`oci:${fifo}:-v1`, 'INVALID_REFERENCE', `oci:${fifo}:-v1: invalid ref name "-v1": expected letters and digits, joined by . _ - : @ + or / (the OCI image-spec's ref.name grammar)`],
-      [`oci-archive:${fifo}:a//b`, 'INVALID_REFERENCE', `oci-archive:${fifo}:a//b: invalid ref name "a//b": expected letters and digits, joined by . _ - : @ + or / (the OCI image-spec's ref.name grammar)`],
-      [`oci:${fifo}:v 1`, 'INVALID_REFERENCE', `oci:${fifo}:v 1: invalid ref name "v 1": expected letters and digits, joined by . _ - : @ + or / (the OCI image-spec's ref.name grammar)`],
+      [
+        `oci:${fifo}:-v1`,
+        'INVALID_REFERENCE',
+        `oci:${fifo}:-v1: invalid ref name "-v1": expected letters and digits, joined by . _ - : @ + or / (the OCI image-spec's ref.name grammar)`,
+      ],
+      [
+        `oci-archive:${fifo}:a//b`,
+        'INVALID_REFERENCE',
+        `oci-archive:${fifo}:a//b: invalid ref name "a//b": expected letters and digits, joined by . _ - : @ + or / (the OCI image-spec's ref.name grammar)`,
+      ],
+      [
+        `oci:${fifo}:v 1`,
+        'INVALID_REFERENCE',
+        `oci:${fifo}:v 1: invalid ref name "v 1": expected letters and digits, joined by . _ - : @ + or / (the OCI image-spec's ref.name grammar)`,
+      ],
       [`docker-archive:${fifo}:a@${DIGEST}`, 'INVALID_REFERENCE', `docker-archive doesn't support digest references: a@${DIGEST}`],
       [`oci::v1`, 'INVALID_TRANSPORT', 'invalid image name ":v1": the path before ":" is empty'],
     ];
     for (const [name, code, message] of refused) {
       // parse is synchronous: it throws before any I/O could start.
-      assert.throws(() => parseTransportName(name), (err: unknown) => isHoistError(err, code as 'INVALID_REFERENCE') && err.message === message, name);
+      assert.throws(
+        () => parseTransportName(name),
+        (err: unknown) => isHoistError(err, code as 'INVALID_REFERENCE') && err.message === message,
+        name,
+      );
     }
-    assert.throws(() => parseTransportName(`docker-archive:${fifo}:Upper:1`), (err: unknown) => isHoistError(err, 'INVALID_REFERENCE') && /Upper:1/.test(err.message));
+    assert.throws(
+      () => parseTransportName(`docker-archive:${fifo}:Upper:1`),
+      (err: unknown) => isHoistError(err, 'INVALID_REFERENCE') && /Upper:1/.test(err.message),
+    );
   }));
 
 test('docker:// names are normalized for the pull at parse; bare names are kept for short-name resolution', () => {
   assert.deepEqual(parseTransportName('docker://fedora').parsed, { reference: 'fedora', pullName: 'docker.io/library/fedora' });
   assert.deepEqual(parseTransportName('docker:latest').parsed, { reference: 'docker:latest', pullName: 'docker:latest' });
   assert.deepEqual(parseTransportName('fedora:39').parsed, { reference: 'fedora:39', pullName: 'fedora:39' });
-  assert.throws(() => parseTransportName('docker://Fedora'), (err: unknown) => isHoistError(err, 'INVALID_REFERENCE'));
+  assert.throws(
+    () => parseTransportName('docker://Fedora'),
+    (err: unknown) => isHoistError(err, 'INVALID_REFERENCE'),
+  );
 });

@@ -1,12 +1,25 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { bitStringOf, booleanOf, DerError, integerOf, MAX_ELEMENTS, oidOf, readElement, readElements, readSingle, stringOf, TAG, timeOf } from '../../src/trust/der.js';
+import {
+  bitStringOf,
+  booleanOf,
+  DerError,
+  integerOf,
+  MAX_ELEMENTS,
+  oidOf,
+  readElement,
+  readElements,
+  readSingle,
+  stringOf,
+  TAG,
+  timeOf,
+} from '../../src/trust/der.js';
 
 const hex = (text: string) => Buffer.from(text.replace(/\s/g, ''), 'hex');
 const element = (text: string) => readSingle(hex(text));
 const refuses = (run: () => unknown, message: RegExp) => assert.throws(run, (err: unknown) => err instanceof DerError && message.test(err.message));
 
-describe('DER elements: definite lengths in their shortest form only (as Go\'s cryptobyte)', () => {
+describe("DER elements: definite lengths in their shortest form only (as Go's cryptobyte)", () => {
   test('short and long lengths', () => {
     const { element: short, rest } = readElement(hex('04 02 aabb cc'));
     assert.deepEqual([short.tag, short.content, short.raw, rest], [TAG.OCTET_STRING, hex('aabb'), hex('0402aabb'), hex('cc')]);
@@ -43,8 +56,15 @@ describe('DER values', () => {
     refuses(() => oidOf(element('06 00')), /invalid object identifier/);
   });
 
-  test('integers in two\'s complement, minimal', () => {
-    const cases: [string, bigint][] = [['020100', 0n], ['02017f', 127n], ['02020080', 128n], ['0201ff', -1n], ['020180', -128n], ['0202ff7f', -129n]];
+  test("integers in two's complement, minimal", () => {
+    const cases: [string, bigint][] = [
+      ['020100', 0n],
+      ['02017f', 127n],
+      ['02020080', 128n],
+      ['0201ff', -1n],
+      ['020180', -128n],
+      ['0202ff7f', -129n],
+    ];
     for (const [der, value] of cases) assert.equal(integerOf(element(der)), value, der);
     refuses(() => integerOf(element('02020001')), /non-minimal integer/);
     refuses(() => integerOf(element('0202ff80')), /non-minimal integer/);
@@ -74,7 +94,7 @@ describe('DER values', () => {
     refuses(() => time(TAG.OCTET_STRING, '491231235959Z'), /invalid time/);
   });
 
-  test('strings as Go\'s encoding/asn1 reads them into a Go string', () => {
+  test("strings as Go's encoding/asn1 reads them into a Go string", () => {
     assert.equal(stringOf(element(`0c 04 ${Buffer.from('h€').toString('hex')}`)).toString(), 'h€');
     refuses(() => stringOf(element('0c 01 ff')), /^invalid UTF-8 string$/);
     assert.equal(stringOf(element(`13 03 ${Buffer.from('a*&').toString('hex')}`)).toString(), 'a*&');

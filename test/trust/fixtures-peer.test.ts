@@ -110,7 +110,22 @@ const sigstoreSigned = (keyPath: string): Requirement => ({ type: 'sigstoreSigne
  */
 async function skopeoPull(policyFile: string, registriesD: string, reference: string, flags: string[] = []) {
   const out = join(await fresh(), 'out');
-  return skopeo(['--policy', policyFile, '--registries.d', registriesD, ...flags, 'copy', '--quiet', '--remove-signatures', '--src-tls-verify=false', `docker://${reference}`, `oci:${out}`], env);
+  return skopeo(
+    [
+      '--policy',
+      policyFile,
+      '--registries.d',
+      registriesD,
+      ...flags,
+      'copy',
+      '--quiet',
+      '--remove-signatures',
+      '--src-tls-verify=false',
+      `docker://${reference}`,
+      `oci:${out}`,
+    ],
+    env,
+  );
 }
 
 function assertAccepted(result: { status: number | null; stderr: string }): void {
@@ -139,12 +154,18 @@ describe('simple signing by skopeo copy --sign-by, verified by skopeo', { concur
   });
 
   test('signedBy rejects an unsigned image', async () => {
-    assertRejected(await skopeoPull(await policy(signedBy()), rdFile, `${registry.host}/sig/unsigned:1`), 'Source image rejected: A signature was required, but no signature exists');
+    assertRejected(
+      await skopeoPull(await policy(signedBy()), rdFile, `${registry.host}/sig/unsigned:1`),
+      'Source image rejected: A signature was required, but no signature exists',
+    );
   });
 
   test('a signature for another identity is rejected', async () => {
     assert.deepEqual(elsewhere.signedDigests, [single.manifest.digest]);
-    assertRejected(await skopeoPull(await policy(signedBy()), rdFile, elsewhere.reference), `Source image rejected: Signature for identity ${registry.host}/sig/another:1 is not accepted`);
+    assertRejected(
+      await skopeoPull(await policy(signedBy()), rdFile, elsewhere.reference),
+      `Source image rejected: Signature for identity ${registry.host}/sig/another:1 is not accepted`,
+    );
   });
 
   // One server whose request log and forced status the tests below read and set: one at a time.
@@ -169,7 +190,10 @@ describe('simple signing by skopeo copy --sign-by, verified by skopeo', { concur
       try {
         const result = await skopeoPull(await policy(signedBy()), registriesD, signed.reference);
         assert.equal(result.status, 1);
-        assert.match(result.stderr, /reading signature from http:\/\/127\.0\.0\.1:\d+\/sig\/signed@sha256=[0-9a-f]{64}\/signature-1: status 500 \(Internal Server Error\)/);
+        assert.match(
+          result.stderr,
+          /reading signature from http:\/\/127\.0\.0\.1:\d+\/sig\/signed@sha256=[0-9a-f]{64}\/signature-1: status 500 \(Internal Server Error\)/,
+        );
       } finally {
         server.forceStatus(undefined);
       }
@@ -208,13 +232,22 @@ describe('cosign attachments', { concurrency: true }, () => {
 
   test("skopeo finds the attachment's signature, and rejects it only because Debian compiled the verifier out", async () => {
     assertRejected(await skopeoPull(await keyPolicy(), rdSigstore, ref('cosign/signed')), `Source image rejected: ${DEBIAN}`);
-    assertRejected(await skopeoPull(await keyPolicy(), rdSigstore, ref('cosign/unsigned')), 'Source image rejected: A signature was required, but no signature exists');
+    assertRejected(
+      await skopeoPull(await keyPolicy(), rdSigstore, ref('cosign/unsigned')),
+      'Source image rejected: A signature was required, but no signature exists',
+    );
     // Attachments are read only where registries.d enables them.
-    assertRejected(await skopeoPull(await keyPolicy(), rdFile, ref('cosign/signed')), 'Source image rejected: A signature was required, but no signature exists');
+    assertRejected(
+      await skopeoPull(await keyPolicy(), rdFile, ref('cosign/signed')),
+      'Source image rejected: A signature was required, but no signature exists',
+    );
   });
 
   test('each layer of an attachment is one signature to skopeo', async () => {
-    assertRejected(await skopeoPull(await keyPolicy(), rdSigstore, ref('cosign/several')), `Source image rejected: None of the signatures were accepted, reasons: ${DEBIAN}; ${DEBIAN}`);
+    assertRejected(
+      await skopeoPull(await keyPolicy(), rdSigstore, ref('cosign/several')),
+      `Source image rejected: None of the signatures were accepted, reasons: ${DEBIAN}; ${DEBIAN}`,
+    );
   });
 
   // The cryptography skopeo cannot check here is checked by another peer, OpenSSL's CLI, on the
@@ -223,9 +256,15 @@ describe('cosign attachments', { concurrency: true }, () => {
   test('openssl verifies each signature over its layer blob with the signing key only', async () => {
     const out = join(await fresh(), 'attachment');
     await runSkopeo(['copy', '--quiet', '--src-tls-verify=false', `docker://${sigTag('cosign/several')}`, `dir:${out}`]);
-    const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')) as { mediaType: string; layers: { mediaType: string; digest: string; annotations: Record<string, string> }[] };
+    const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')) as {
+      mediaType: string;
+      layers: { mediaType: string; digest: string; annotations: Record<string, string> }[];
+    };
     assert.equal(manifest.mediaType, 'application/vnd.oci.image.manifest.v1+json');
-    assert.deepEqual(manifest.layers.map((l) => l.mediaType), [COSIGN_SIGNATURE_LAYER, COSIGN_SIGNATURE_LAYER]);
+    assert.deepEqual(
+      manifest.layers.map((l) => l.mediaType),
+      [COSIGN_SIGNATURE_LAYER, COSIGN_SIGNATURE_LAYER],
+    );
     const verdicts: boolean[][] = [];
     for (const [n, layer] of manifest.layers.entries()) {
       const signature = join(out, `sig-${n}`);

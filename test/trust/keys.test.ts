@@ -78,7 +78,10 @@ describe('loadKeyMaterial', () => {
   });
 
   test('a missing file names the policy, the JSON path and the file', async () => {
-    await rejectsWith([fromPath('/nonexistent/x.pub', 'transports.docker."quay.io"[0].keyPaths[1]')], `${POLICY}: transports.docker."quay.io"[0].keyPaths[1] "/nonexistent/x.pub": no such file`);
+    await rejectsWith(
+      [fromPath('/nonexistent/x.pub', 'transports.docker."quay.io"[0].keyPaths[1]')],
+      `${POLICY}: transports.docker."quay.io"[0].keyPaths[1] "/nonexistent/x.pub": no such file`,
+    );
   });
 
   test('a file under a non-directory is missing too', async () => {
@@ -112,7 +115,10 @@ describe('loadKeyMaterial', () => {
 
   test('the first bad source fails, even after good ones', async () => {
     const good = await file('good.pub', ecPublicPem());
-    await rejectsWith([fromPath(good), fromPath('/nonexistent/second.pub', 'default[0].keyPaths[1]')], `${POLICY}: default[0].keyPaths[1] "/nonexistent/second.pub": no such file`);
+    await rejectsWith(
+      [fromPath(good), fromPath('/nonexistent/second.pub', 'default[0].keyPaths[1]')],
+      `${POLICY}: default[0].keyPaths[1] "/nonexistent/second.pub": no such file`,
+    );
   });
 });
 
@@ -132,7 +138,11 @@ describe('a private key where a public key belongs (containers/image#1613)', () 
 
   test("cosign's older label, inline", async () => {
     const data = Buffer.from('-----BEGIN ENCRYPTED COSIGN PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED COSIGN PRIVATE KEY-----\n');
-    await rejectsWith([fromData(data)], `${POLICY}: default[0].keyData: is a private key (ENCRYPTED COSIGN PRIVATE KEY), not a public key`, /\.pub file of a cosign key pair/);
+    await rejectsWith(
+      [fromData(data)],
+      `${POLICY}: default[0].keyData: is a private key (ENCRYPTED COSIGN PRIVATE KEY), not a public key`,
+      /\.pub file of a cosign key pair/,
+    );
   });
 
   const pems: [string, () => string][] = [
@@ -155,7 +165,11 @@ describe('a private key where a public key belongs (containers/image#1613)', () 
 
   test('a GnuPG secret key, armored', async () => {
     const path = await file('secret.asc', await exportSecretKey(gpgKey, true));
-    await rejectsWith([fromPath(path)], `${POLICY}: default[0].keyPath "${path}": is a private key (PGP PRIVATE KEY BLOCK), not a public key`, /gpg --export KEY-ID/);
+    await rejectsWith(
+      [fromPath(path)],
+      `${POLICY}: default[0].keyPath "${path}": is a private key (PGP PRIVATE KEY BLOCK), not a public key`,
+      /gpg --export KEY-ID/,
+    );
   });
 
   test('a GnuPG secret key, binary (a secret-key packet first)', async () => {

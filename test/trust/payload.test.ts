@@ -51,11 +51,31 @@ describe('simple-signing payload', () => {
 
   const bad: [string, string, string][] = [
     ['a cosign type', payload(COSIGN), 'Unrecognized signature type cosign container image signature'],
-    ['an unknown critical field', payload(SIMPLE, { critical: { type: SIMPLE, image: { 'docker-manifest-digest': DIGEST }, identity: { 'docker-reference': REFERENCE }, extra: 1 } }), 'Unknown key "extra"'],
-    ['an unknown image field', payload(SIMPLE, { critical: { type: SIMPLE, image: { 'docker-manifest-digest': DIGEST, size: 1 }, identity: { 'docker-reference': REFERENCE } } }), 'Unknown key "size"'],
-    ['an unknown identity field', payload(SIMPLE, { critical: { type: SIMPLE, image: { 'docker-manifest-digest': DIGEST }, identity: { 'docker-reference': REFERENCE, tag: 'x' } } }), 'Unknown key "tag"'],
-    ['a missing critical field', payload(SIMPLE, { critical: { type: SIMPLE, image: { 'docker-manifest-digest': DIGEST } } }), 'Key "identity" missing in a JSON object'],
-    ['a missing digest', payload(SIMPLE, { critical: { type: SIMPLE, image: {}, identity: { 'docker-reference': REFERENCE } } }), 'Key "docker-manifest-digest" missing in a JSON object'],
+    [
+      'an unknown critical field',
+      payload(SIMPLE, { critical: { type: SIMPLE, image: { 'docker-manifest-digest': DIGEST }, identity: { 'docker-reference': REFERENCE }, extra: 1 } }),
+      'Unknown key "extra"',
+    ],
+    [
+      'an unknown image field',
+      payload(SIMPLE, { critical: { type: SIMPLE, image: { 'docker-manifest-digest': DIGEST, size: 1 }, identity: { 'docker-reference': REFERENCE } } }),
+      'Unknown key "size"',
+    ],
+    [
+      'an unknown identity field',
+      payload(SIMPLE, { critical: { type: SIMPLE, image: { 'docker-manifest-digest': DIGEST }, identity: { 'docker-reference': REFERENCE, tag: 'x' } } }),
+      'Unknown key "tag"',
+    ],
+    [
+      'a missing critical field',
+      payload(SIMPLE, { critical: { type: SIMPLE, image: { 'docker-manifest-digest': DIGEST } } }),
+      'Key "identity" missing in a JSON object',
+    ],
+    [
+      'a missing digest',
+      payload(SIMPLE, { critical: { type: SIMPLE, image: {}, identity: { 'docker-reference': REFERENCE } } }),
+      'Key "docker-manifest-digest" missing in a JSON object',
+    ],
     ['an unknown top-level field', JSON.stringify({ ...JSON.parse(payload(SIMPLE)), extra: true }), 'Unknown key "extra"'],
     ['no optional', payload(SIMPLE, { optional: undefined }), 'Key "optional" missing in a JSON object'],
     ['a null optional (only cosign may)', payload(SIMPLE, { optional: null }), 'JSON object expected, got null'],
@@ -64,11 +84,27 @@ describe('simple-signing payload', () => {
     ['a fractional timestamp', payload(SIMPLE, { optional: { timestamp: 1.5 } }), 'Field optional.timestamp is not an integer'],
     ['a timestamp as a string', payload(SIMPLE, { optional: { timestamp: '1700000000' } }), 'json: cannot unmarshal string into Go value of type float64'],
     ['a creator as a number', payload(SIMPLE, { optional: { creator: 7 } }), 'json: cannot unmarshal number into Go value of type string'],
-    ['a type as a boolean', payload(SIMPLE, { critical: { type: true, image: { 'docker-manifest-digest': DIGEST }, identity: { 'docker-reference': REFERENCE } } }), 'json: cannot unmarshal bool into Go value of type string'],
-    ['an invalid digest', payload(SIMPLE, { critical: { type: SIMPLE, image: { 'docker-manifest-digest': 'sha256:abc' }, identity: { 'docker-reference': REFERENCE } } }), 'invalid docker-manifest-digest value "sha256:abc": sha256 digest must have 64 hex characters, got 3'],
+    [
+      'a type as a boolean',
+      payload(SIMPLE, { critical: { type: true, image: { 'docker-manifest-digest': DIGEST }, identity: { 'docker-reference': REFERENCE } } }),
+      'json: cannot unmarshal bool into Go value of type string',
+    ],
+    [
+      'an invalid digest',
+      payload(SIMPLE, { critical: { type: SIMPLE, image: { 'docker-manifest-digest': 'sha256:abc' }, identity: { 'docker-reference': REFERENCE } } }),
+      'invalid docker-manifest-digest value "sha256:abc": sha256 digest must have 64 hex characters, got 3',
+    ],
     ['a duplicated top-level key', `{"critical":{},${payload(SIMPLE).slice(1)}`, 'Duplicate key "critical"'],
-    ['a duplicated nested key', payload(SIMPLE).replace('"docker-reference":', '"docker-reference":"evil.example/x","docker-reference":'), 'Duplicate key "docker-reference"'],
-    ['a duplicated key inside optional', payload(SIMPLE, { optional: {} }).replace('"optional":{}', '"optional":{"timestamp":1,"timestamp":2}'), 'Duplicate key "timestamp"'],
+    [
+      'a duplicated nested key',
+      payload(SIMPLE).replace('"docker-reference":', '"docker-reference":"evil.example/x","docker-reference":'),
+      'Duplicate key "docker-reference"',
+    ],
+    [
+      'a duplicated key inside optional',
+      payload(SIMPLE, { optional: {} }).replace('"optional":{}', '"optional":{"timestamp":1,"timestamp":2}'),
+      'Duplicate key "timestamp"',
+    ],
     ['a JSON array', '[]', 'JSON object expected, found "["'],
     ['trailing data', `${payload(SIMPLE)} {}`, 'Unexpected data after JSON object'],
   ];
@@ -107,7 +143,13 @@ describe('cosign payload', () => {
   });
 
   test('unknown critical fields and duplicates reject as for simple signing', () => {
-    rejects(parseCosignPayload, payload(COSIGN, { critical: { type: COSIGN, image: { 'docker-manifest-digest': DIGEST }, identity: { 'docker-reference': REFERENCE }, annotations: {} } }), 'Unknown key "annotations"');
+    rejects(
+      parseCosignPayload,
+      payload(COSIGN, {
+        critical: { type: COSIGN, image: { 'docker-manifest-digest': DIGEST }, identity: { 'docker-reference': REFERENCE }, annotations: {} },
+      }),
+      'Unknown key "annotations"',
+    );
     rejects(parseCosignPayload, payload(COSIGN).replace('"type":', '"type":"x","type":'), 'Duplicate key "type"');
   });
 });

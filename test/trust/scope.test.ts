@@ -19,7 +19,10 @@ test('the most specific docker scope decides; the transport default before the g
   const team = requirementsFor(policy, { transport: 'docker', reference: parseReference('quay.io/team/app:1') });
   assert.equal(team.scopeLabel, 'transports.docker."quay.io/team"');
   assert.deepEqual(team.tried, ['quay.io/team/app:1', 'quay.io/team/app', 'quay.io/team']);
-  assert.equal(requirementsFor(policy, { transport: 'docker', reference: parseReference('reg.example.com/x:1') }).scopeLabel, 'transports.docker."*.example.com"');
+  assert.equal(
+    requirementsFor(policy, { transport: 'docker', reference: parseReference('reg.example.com/x:1') }).scopeLabel,
+    'transports.docker."*.example.com"',
+  );
   // `*.example.com` never matches example.com itself: the transport's "" does.
   assert.equal(requirementsFor(policy, { transport: 'docker', reference: parseReference('example.com/x:1') }).scopeLabel, 'transports.docker.""');
 });

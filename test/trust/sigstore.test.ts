@@ -12,7 +12,15 @@ const REPOSITORY = 'registry.example/ns/app';
 
 /** The payload exactly as `cosign sign` writes it: repository only, `"optional": null`. */
 function cosignPayload(critical: Record<string, unknown> = {}): Buffer {
-  const doc = { critical: { identity: { 'docker-reference': REPOSITORY }, image: { 'docker-manifest-digest': DIGEST }, type: 'cosign container image signature', ...critical }, optional: null };
+  const doc = {
+    critical: {
+      identity: { 'docker-reference': REPOSITORY },
+      image: { 'docker-manifest-digest': DIGEST },
+      type: 'cosign container image signature',
+      ...critical,
+    },
+    optional: null,
+  };
   return Buffer.from(JSON.stringify(doc));
 }
 
@@ -24,7 +32,11 @@ interface Pair {
 
 function pair(kind: 'ec' | 'rsa' | 'ed25519' = 'ec', curve = 'P-256'): Pair {
   const keys =
-    kind === 'ec' ? generateKeyPairSync('ec', { namedCurve: curve }) : kind === 'rsa' ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : generateKeyPairSync('ed25519');
+    kind === 'ec'
+      ? generateKeyPairSync('ec', { namedCurve: curve })
+      : kind === 'rsa'
+        ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+        : generateKeyPairSync('ed25519');
   return { privateKey: keys.privateKey, publicPem: Buffer.from(keys.publicKey.export({ type: 'spki', format: 'pem' }) as string) };
 }
 
@@ -57,8 +69,10 @@ const UPSTREAM = {
   signature: 'MEUCIQClOJvH+5f5Gr+FLd1c+NS/a+TJQ+BDDoJcnlD0FKqI3AIgPVcMB5yb/JdtohCSzrxATJX6UcyWO+uAWO8Q7CNGnRQ=',
   bundle:
     '{"SignedEntryTimestamp":"MEYCIQCtP1W8YAJxuSNaiWKlVlJoDkXAoTgjZDlZ48ObheV5kgIhAItJ3MB9nU8qc+lf/IGazOQ/VgldK6MOX+I2YMPOMZOs","Payload":{"body":"eyJhcGlWZXJzaW9uIjoiMC4wLjEiLCJraW5kIjoiaGFzaGVkcmVrb3JkIiwic3BlYyI6eyJkYXRhIjp7Imhhc2giOnsiYWxnb3JpdGhtIjoic2hhMjU2IiwidmFsdWUiOiI1ZjQxMDc3NDc2OWEyZWRkNGNkMWVlMzYwNzIyMjMwMThhYzkzNDk1Yzk2OGE0NDJkNDIwOGRhNWNhNzUzZjM3In19LCJzaWduYXR1cmUiOnsiY29udGVudCI6Ik1FVUNJUUNsT0p2SCs1ZjVHcitGTGQxYytOUy9hK1RKUStCRERvSmNubEQwRktxSTNBSWdQVmNNQjV5Yi9KZHRvaENTenJ4QVRKWDZVY3lXTyt1QVdPOFE3Q05HblJRPSIsInB1YmxpY0tleSI6eyJjb250ZW50IjoiTFMwdExTMUNSVWRKVGlCUVZVSk1TVU1nUzBWWkxTMHRMUzBLVFVacmQwVjNXVWhMYjFwSmVtb3dRMEZSV1VsTGIxcEplbW93UkVGUlkwUlJaMEZGZDA5clQwWTVlSEJtUnpobmFIVmxTV2h1V2pZMmIyOTFhbmQwTVFvclVtVldNMGgxY0dkTGJrZEdXVzVGYUROSWFERlpWR2MxVERaclRqRlpZV3RyZERWWGJIUlNiMkYyT0M5U00yaHdRM1JWVHpOU2JHUjNQVDBLTFMwdExTMUZUa1FnVUZWQ1RFbERJRXRGV1MwdExTMHRDZz09In19fX0=","integratedTime":1674251859,"logIndex":11608800,"logID":"c0d23d6ad406973f9559f3ba2d1ca01f84147d8ffc5b8445c224f98b9591801d"}}',
-  signerKey: '-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEwOkOF9xpfG8ghueIhnZ66ooujwt1\n+ReV3HupgKnGFYnEh3Hh1YTg5L6kN1Yakkt5WltRoav8/R3hpCtUO3Rldw==\n-----END PUBLIC KEY-----\n',
-  rekorKey: '-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE2G2Y+2tabdTV5BcGiBIx0a9fAFwr\nkBbmLSGtks4L3qX6yYY0zufBnhC8Ur/iy55GhWP/9A/bY2LhC30M9+RYtw==\n-----END PUBLIC KEY-----\n',
+  signerKey:
+    '-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEwOkOF9xpfG8ghueIhnZ66ooujwt1\n+ReV3HupgKnGFYnEh3Hh1YTg5L6kN1Yakkt5WltRoav8/R3hpCtUO3Rldw==\n-----END PUBLIC KEY-----\n',
+  rekorKey:
+    '-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE2G2Y+2tabdTV5BcGiBIx0a9fAFwr\nkBbmLSGtks4L3qX6yYY0zufBnhC8Ur/iy55GhWP/9A/bY2LhC30M9+RYtw==\n-----END PUBLIC KEY-----\n',
 };
 
 describe('verifySigstoreWithKeys: public keys', () => {
@@ -78,7 +92,10 @@ describe('verifySigstoreWithKeys: public keys', () => {
   });
 
   test('every key failing gives every reason', () => {
-    assertSignatureRejected(() => verifySigstoreWithKeys(signed(pair()), [key.publicPem, wrong.publicPem]), `cryptographic signature verification failed: ${ASN1_FAILURE}, ${ASN1_FAILURE}`);
+    assertSignatureRejected(
+      () => verifySigstoreWithKeys(signed(pair()), [key.publicPem, wrong.publicPem]),
+      `cryptographic signature verification failed: ${ASN1_FAILURE}, ${ASN1_FAILURE}`,
+    );
   });
 
   test('a payload changed after signing', () => {
@@ -91,9 +108,15 @@ describe('verifySigstoreWithKeys: public keys', () => {
     const payload = cosignPayload();
     const sig = signature(payload, { [SIGSTORE_SIGNATURE_ANNOTATION]: cosignSign(payload, key, 'ieee-p1363') });
     assert.deepEqual(verifySigstoreWithKeys(sig, [key.publicPem]), CLAIMS);
-    assertSignatureRejected(() => verifySigstoreWithKeys(sig, [wrong.publicPem]), 'cryptographic signature verification failed: invalid signature when validating IEEE_P1363 encoded signature');
+    assertSignatureRejected(
+      () => verifySigstoreWithKeys(sig, [wrong.publicPem]),
+      'cryptographic signature verification failed: invalid signature when validating IEEE_P1363 encoded signature',
+    );
     const odd = signature(payload, { [SIGSTORE_SIGNATURE_ANNOTATION]: Buffer.alloc(63, 1).toString('base64') });
-    assertSignatureRejected(() => verifySigstoreWithKeys(odd, [key.publicPem]), 'cryptographic signature verification failed: ecdsa: Invalid IEEE_P1363 encoded bytes');
+    assertSignatureRejected(
+      () => verifySigstoreWithKeys(odd, [key.publicPem]),
+      'cryptographic signature verification failed: ecdsa: Invalid IEEE_P1363 encoded bytes',
+    );
   });
 
   test('P-384 and P-521 keys', () => {
@@ -109,31 +132,52 @@ describe('verifySigstoreWithKeys: public keys', () => {
     const pkcs1 = Buffer.from(createPublicKey(rsa.publicPem).export({ type: 'pkcs1', format: 'pem' }) as string);
     assert.match(pkcs1.toString(), /^-----BEGIN RSA PUBLIC KEY-----/);
     assert.deepEqual(verifySigstoreWithKeys(signed(rsa), [pkcs1]), CLAIMS);
-    assertSignatureRejected(() => verifySigstoreWithKeys(signed(pair('rsa')), [rsa.publicPem]), 'cryptographic signature verification failed: crypto/rsa: verification error');
+    assertSignatureRejected(
+      () => verifySigstoreWithKeys(signed(pair('rsa')), [rsa.publicPem]),
+      'cryptographic signature verification failed: crypto/rsa: verification error',
+    );
   });
 
   test('Ed25519 keys', () => {
     const ed = pair('ed25519');
     assert.deepEqual(verifySigstoreWithKeys(signed(ed), [ed.publicPem]), CLAIMS);
-    assertSignatureRejected(() => verifySigstoreWithKeys(signed(pair('ed25519')), [ed.publicPem]), 'cryptographic signature verification failed: failed to verify signature');
+    assertSignatureRejected(
+      () => verifySigstoreWithKeys(signed(pair('ed25519')), [ed.publicPem]),
+      'cryptographic signature verification failed: failed to verify signature',
+    );
   });
 
   test('the payload is parsed only after the signature verified, and strictly', () => {
     assertSignatureRejected(() => verifySigstoreWithKeys(signed(key, cosignPayload({ extra: 1 })), [key.publicPem]), 'Unknown key "extra"');
-    assertSignatureRejected(() => verifySigstoreWithKeys(signed(wrong, Buffer.from('{"critical": not json')), [key.publicPem]), `cryptographic signature verification failed: ${ASN1_FAILURE}`);
-    assertSignatureRejected(() => verifySigstoreWithKeys(signed(key, Buffer.from('{"critical":{},"critical":{}}')), [key.publicPem]), 'Duplicate key "critical"');
+    assertSignatureRejected(
+      () => verifySigstoreWithKeys(signed(wrong, Buffer.from('{"critical": not json')), [key.publicPem]),
+      `cryptographic signature verification failed: ${ASN1_FAILURE}`,
+    );
+    assertSignatureRejected(
+      () => verifySigstoreWithKeys(signed(key, Buffer.from('{"critical":{},"critical":{}}')), [key.publicPem]),
+      'Duplicate key "critical"',
+    );
     const simple = Buffer.from(cosignPayload().toString().replace('cosign container image signature', 'atomic container signature'));
     assertSignatureRejected(() => verifySigstoreWithKeys(signed(key, simple), [key.publicPem]), 'Unrecognized signature type atomic container signature');
   });
 
   test('the signature annotation must be there, in base64', () => {
-    assertSignatureRejected(() => verifySigstoreWithKeys(signature(cosignPayload(), {}), [key.publicPem]), 'missing dev.cosignproject.cosign/signature annotation');
-    assertSignatureRejected(() => verifySigstoreWithKeys(signature(cosignPayload(), { [SIGSTORE_SIGNATURE_ANNOTATION]: 'not base64!' }), [key.publicPem]), 'base64 decoding: illegal base64 data');
+    assertSignatureRejected(
+      () => verifySigstoreWithKeys(signature(cosignPayload(), {}), [key.publicPem]),
+      'missing dev.cosignproject.cosign/signature annotation',
+    );
+    assertSignatureRejected(
+      () => verifySigstoreWithKeys(signature(cosignPayload(), { [SIGSTORE_SIGNATURE_ANNOTATION]: 'not base64!' }), [key.publicPem]),
+      'base64 decoding: illegal base64 data',
+    );
   });
 
   test('another attachment type is not a signature', () => {
     const sbom = signature(cosignPayload(), { [SIGSTORE_SIGNATURE_ANNOTATION]: cosignSign(cosignPayload(), key) }, 'application/spdx+json');
-    assertSignatureRejected(() => verifySigstoreWithKeys(sbom, [key.publicPem]), 'not a sigstore signature: an attachment of MIME type "application/spdx+json"');
+    assertSignatureRejected(
+      () => verifySigstoreWithKeys(sbom, [key.publicPem]),
+      'not a sigstore signature: an attachment of MIME type "application/spdx+json"',
+    );
   });
 });
 
@@ -147,7 +191,10 @@ describe('verifySigstoreWithKeys: every configured key must load (as upstream)',
 
   test('a private key is not a public key', () => {
     const pem = Buffer.from(key.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string);
-    assertSignatureRejected(() => verifySigstoreWithKeys(good(), [pem]), 'parsing public key 1: unknown Public key PEM file type: PRIVATE KEY. Are you passing the correct public key?');
+    assertSignatureRejected(
+      () => verifySigstoreWithKeys(good(), [pem]),
+      'parsing public key 1: unknown Public key PEM file type: PRIVATE KEY. Are you passing the correct public key?',
+    );
   });
 
   test('a GnuPG key is not a cosign key', () => {
@@ -155,7 +202,10 @@ describe('verifySigstoreWithKeys: every configured key must load (as upstream)',
   });
 
   test('a corrupt PEM body', () => {
-    assertSignatureRejected(() => verifySigstoreWithKeys(good(), [Buffer.from('-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n')]), /^parsing public key 1: /);
+    assertSignatureRejected(
+      () => verifySigstoreWithKeys(good(), [Buffer.from('-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n')]),
+      /^parsing public key 1: /,
+    );
   });
 
   test('key types and curves sigstore cannot verify with', () => {
@@ -174,7 +224,13 @@ describe('verifySigstoreWithKeys: every configured key must load (as upstream)',
  * A Rekor SET as cosign stores it, built by hand: a hashedrekord v0.0.1 entry for this signature,
  * signed by `rekor` over the canonical form of its Payload. `entry` overrides parts of the entry.
  */
-function rekorBundle(rekor: Pair, signer: Pair, base64Signature: string, payload: Buffer, entry: { publicKey?: Buffer; signature?: string; hash?: string } = {}): string {
+function rekorBundle(
+  rekor: Pair,
+  signer: Pair,
+  base64Signature: string,
+  payload: Buffer,
+  entry: { publicKey?: Buffer; signature?: string; hash?: string } = {},
+): string {
   const body = {
     apiVersion: '0.0.1',
     kind: 'hashedrekord',
@@ -183,7 +239,12 @@ function rekorBundle(rekor: Pair, signer: Pair, base64Signature: string, payload
       signature: { content: entry.signature ?? base64Signature, publicKey: { content: (entry.publicKey ?? signer.publicPem).toString('base64') } },
     },
   };
-  const setPayload = { body: Buffer.from(JSON.stringify(body)).toString('base64'), integratedTime: 1700000000, logID: 'c0d23d6ad406973f9559f3ba2d1ca01f84147d8ffc5b8445c224f98b9591801d', logIndex: 12345678 };
+  const setPayload = {
+    body: Buffer.from(JSON.stringify(body)).toString('base64'),
+    integratedTime: 1700000000,
+    logID: 'c0d23d6ad406973f9559f3ba2d1ca01f84147d8ffc5b8445c224f98b9591801d',
+    logIndex: 12345678,
+  };
   // Keys already in RFC 8785 order, no whitespace: this string is the canonical form.
   const canonical = JSON.stringify(setPayload);
   const set = sign('sha256', Buffer.from(canonical), rekor.privateKey).toString('base64');
@@ -217,7 +278,10 @@ describe('verifySigstoreWithKeys: with a Rekor key', () => {
 
   test('a SET whose Payload changed after the log signed it', () => {
     const bundle = rekorBundle(rekor, signer, base64Signature, payload).replace('1700000000', '1700000001');
-    assertSignatureRejected(() => verifySigstoreWithKeys(withBundle(bundle), [signer.publicPem], [rekor.publicPem]), 'No public key verified against the RekorSET: cryptographic signature verification of Rekor SET failed');
+    assertSignatureRejected(
+      () => verifySigstoreWithKeys(withBundle(bundle), [signer.publicPem], [rekor.publicPem]),
+      'No public key verified against the RekorSET: cryptographic signature verification of Rekor SET failed',
+    );
   });
 
   test('a log entry for another key, signature or payload', () => {
@@ -231,38 +295,65 @@ describe('verifySigstoreWithKeys: with a Rekor key', () => {
       [{ publicKey: Buffer.concat([signer.publicPem, Buffer.from('\n')]) }, 'publicKey in Rekor SET has trailing data'],
     ];
     for (const [entry, reason] of cases) {
-      assertSignatureRejected(() => verifySigstoreWithKeys(withBundle(rekorBundle(rekor, signer, base64Signature, payload, entry)), [signer.publicPem], [rekor.publicPem]), `No public key verified against the RekorSET: ${reason}`);
+      assertSignatureRejected(
+        () => verifySigstoreWithKeys(withBundle(rekorBundle(rekor, signer, base64Signature, payload, entry)), [signer.publicPem], [rekor.publicPem]),
+        `No public key verified against the RekorSET: ${reason}`,
+      );
     }
   });
 
   test('only the key the SET names is tried; every key failing gives every reason', () => {
     const sig = withBundle(rekorBundle(rekor, signer, base64Signature, payload));
     const reason = 'publicKey in Rekor SET does not match';
-    assertSignatureRejected(() => verifySigstoreWithKeys(sig, [pair().publicPem, pair().publicPem], [rekor.publicPem]), `No public key verified against the RekorSET: ${reason}, ${reason}`);
+    assertSignatureRejected(
+      () => verifySigstoreWithKeys(sig, [pair().publicPem, pair().publicPem], [rekor.publicPem]),
+      `No public key verified against the RekorSET: ${reason}, ${reason}`,
+    );
   });
 
   test('the SET annotation must be there when a Rekor key is configured', () => {
-    assertSignatureRejected(() => verifySigstoreWithKeys(signature(payload, { [SIGSTORE_SIGNATURE_ANNOTATION]: base64Signature }), [signer.publicPem], [rekor.publicPem]), 'missing dev.sigstore.cosign/bundle annotation');
+    assertSignatureRejected(
+      () => verifySigstoreWithKeys(signature(payload, { [SIGSTORE_SIGNATURE_ANNOTATION]: base64Signature }), [signer.publicPem], [rekor.publicPem]),
+      'missing dev.sigstore.cosign/bundle annotation',
+    );
   });
 
   test('the SET is read strictly', () => {
     const bundle = JSON.parse(rekorBundle(rekor, signer, base64Signature, payload)) as Record<string, unknown>;
     const extra = JSON.stringify({ ...bundle, Extra: 1 });
-    assertSignatureRejected(() => verifySigstoreWithKeys(withBundle(extra), [signer.publicPem], [rekor.publicPem]), 'No public key verified against the RekorSET: Unknown key "Extra"');
-    assertSignatureRejected(() => verifySigstoreWithKeys(withBundle('{}'), [signer.publicPem], [rekor.publicPem]), /^No public key verified against the RekorSET: Key "(SignedEntryTimestamp|Payload)" missing in a JSON object$/);
+    assertSignatureRejected(
+      () => verifySigstoreWithKeys(withBundle(extra), [signer.publicPem], [rekor.publicPem]),
+      'No public key verified against the RekorSET: Unknown key "Extra"',
+    );
+    assertSignatureRejected(
+      () => verifySigstoreWithKeys(withBundle('{}'), [signer.publicPem], [rekor.publicPem]),
+      /^No public key verified against the RekorSET: Key "(SignedEntryTimestamp|Payload)" missing in a JSON object$/,
+    );
   });
 
   test('Rekor keys must load and be ECDSA', () => {
     const sig = withBundle(rekorBundle(rekor, signer, base64Signature, payload));
-    assertSignatureRejected(() => verifySigstoreWithKeys(sig, [signer.publicPem], [rekor.publicPem, Buffer.from('x')]), 'parsing Rekor public key 2: PEM decoding failed');
+    assertSignatureRejected(
+      () => verifySigstoreWithKeys(sig, [signer.publicPem], [rekor.publicPem, Buffer.from('x')]),
+      'parsing Rekor public key 2: PEM decoding failed',
+    );
     assertSignatureRejected(() => verifySigstoreWithKeys(sig, [signer.publicPem], [pair('ed25519').publicPem]), 'Rekor public key 1 is not using ECDSA');
   });
 
   test('a real cosign signature and Rekor SET (containers/image fixture)', () => {
-    const sig = signature(Buffer.from(UPSTREAM.payload, 'base64'), { [SIGSTORE_SIGNATURE_ANNOTATION]: UPSTREAM.signature, [SIGSTORE_SET_ANNOTATION]: UPSTREAM.bundle });
-    const claims = { dockerManifestDigest: 'sha256:0489474da8ea22426ece86ace6c1c0026ab2fd3cdfbbd62b7e94650266c37d9a', dockerReference: '192.168.64.2:5000/cosign-signed/key-1' };
+    const sig = signature(Buffer.from(UPSTREAM.payload, 'base64'), {
+      [SIGSTORE_SIGNATURE_ANNOTATION]: UPSTREAM.signature,
+      [SIGSTORE_SET_ANNOTATION]: UPSTREAM.bundle,
+    });
+    const claims = {
+      dockerManifestDigest: 'sha256:0489474da8ea22426ece86ace6c1c0026ab2fd3cdfbbd62b7e94650266c37d9a',
+      dockerReference: '192.168.64.2:5000/cosign-signed/key-1',
+    };
     assert.deepEqual(verifySigstoreWithKeys(sig, [Buffer.from(UPSTREAM.signerKey)], [Buffer.from(UPSTREAM.rekorKey)]), { claims });
-    assertSignatureRejected(() => verifySigstoreWithKeys(sig, [Buffer.from(UPSTREAM.signerKey)], [signer.publicPem]), 'No public key verified against the RekorSET: cryptographic signature verification of Rekor SET failed');
+    assertSignatureRejected(
+      () => verifySigstoreWithKeys(sig, [Buffer.from(UPSTREAM.signerKey)], [signer.publicPem]),
+      'No public key verified against the RekorSET: cryptographic signature verification of Rekor SET failed',
+    );
   });
 });
 

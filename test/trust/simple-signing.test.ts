@@ -120,7 +120,10 @@ describe('verifySimpleSigning: accepted', () => {
 
 describe('verifySimpleSigning: rejected', () => {
   test('a signature by a key not in the keyrings', async () => {
-    await rejects(verifySimpleSigning(await gpgSign(other, PAYLOAD), [await ring(signer)]), `Key not found for key ID ${keyIdOf(other.fingerprint)} in signature`);
+    await rejects(
+      verifySimpleSigning(await gpgSign(other, PAYLOAD), [await ring(signer)]),
+      `Key not found for key ID ${keyIdOf(other.fingerprint)} in signature`,
+    );
   });
 
   test('a subkey the keyring does not hold (exported before it was added)', async () => {
@@ -150,7 +153,10 @@ describe('verifySimpleSigning: rejected', () => {
   test('a key that has expired since it signed', async () => {
     const blob = await gpgSign(shortLived, PAYLOAD);
     assert.equal((await verifySimpleSigning(blob, [await ring(shortLived)])).keyFingerprint, shortLived.fingerprint);
-    await rejects(verifySimpleSigning(blob, [await ring(shortLived)], new Date(Date.now() + 3 * DAY)), `signature by key ${shortLived.fingerprint} is not accepted: Primary key is expired`);
+    await rejects(
+      verifySimpleSigning(blob, [await ring(shortLived)], new Date(Date.now() + 3 * DAY)),
+      `signature by key ${shortLived.fingerprint} is not accepted: Primary key is expired`,
+    );
   });
 
   test('a corrupt signature (a flipped byte in the signature packet)', async () => {
@@ -169,13 +175,19 @@ describe('verifySimpleSigning: rejected', () => {
   test('the signature is checked before the JSON is read', async () => {
     const notJson = Buffer.from('{"critical": not json');
     const blob = Buffer.from(await gpgSign(signer, notJson, { compression: 'none' }));
-    await assert.rejects(verifySimpleSigning(blob, [await ring(signer)]), (err: unknown) => err instanceof SignatureRejection && !/^signature error/.test(err.message));
+    await assert.rejects(
+      verifySimpleSigning(blob, [await ring(signer)]),
+      (err: unknown) => err instanceof SignatureRejection && !/^signature error/.test(err.message),
+    );
     blob[blob.length - 1]! ^= 0x01;
     await rejects(verifySimpleSigning(blob, [await ring(signer)]), /^signature error: /);
   });
 
   test('a cleartext-signed message', async () => {
-    await rejects(verifySimpleSigning(await gpgClearsign(signer, PAYLOAD), [await ring(signer)]), 'not signed: a cleartext-signed message is not a container signature');
+    await rejects(
+      verifySimpleSigning(await gpgClearsign(signer, PAYLOAD), [await ring(signer)]),
+      'not signed: a cleartext-signed message is not a container signature',
+    );
   });
 
   test('an unsigned literal message (gpg --store)', async () => {
@@ -189,7 +201,10 @@ describe('verifySimpleSigning: rejected', () => {
   });
 
   test('SHA-1 signatures (OpenPGP.js refuses them, and so does hoist)', async () => {
-    await rejects(verifySimpleSigning(await gpgSign(signer, PAYLOAD, { digest: 'SHA1' }), [await ring(signer)]), 'signature error: Insecure message hash algorithm: SHA1');
+    await rejects(
+      verifySimpleSigning(await gpgSign(signer, PAYLOAD, { digest: 'SHA1' }), [await ring(signer)]),
+      'signature error: Insecure message hash algorithm: SHA1',
+    );
   });
 
   test('a validly signed payload with an unknown critical field', async () => {
@@ -219,7 +234,10 @@ describe('verifySimpleSigning: rejected', () => {
 
   test('a keyring that is not one', async () => {
     await rejects(verifySimpleSigning(await gpgSign(signer, PAYLOAD), [await ring(signer), Buffer.from('not a key')]), /^reading OpenPGP keyring 2: /);
-    await rejects(verifySimpleSigning(await gpgSign(signer, PAYLOAD), [Buffer.from('-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nAAAA\n-----END PGP PUBLIC KEY BLOCK-----\n')]), /^reading OpenPGP keyring 1: /);
+    await rejects(
+      verifySimpleSigning(await gpgSign(signer, PAYLOAD), [Buffer.from('-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nAAAA\n-----END PGP PUBLIC KEY BLOCK-----\n')]),
+      /^reading OpenPGP keyring 1: /,
+    );
   });
 
   test('garbage instead of a message', async () => {

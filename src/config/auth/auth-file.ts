@@ -22,7 +22,6 @@ export interface AuthFile {
   credsStore?: string;
 }
 
-
 const HINT = 'fix or remove the file, or point --authfile at another one';
 
 /** Far above any real auth file (a few hundred bytes per registry). */
@@ -33,7 +32,12 @@ export async function readAuthFile(path: string): Promise<AuthFile | undefined> 
   // Bounded and never waiting, as every file hoist did not write: a FIFO or /dev/zero given as
   // --authfile fails at once instead of hanging or filling memory.
   const bytes = await readSmallFileIfPresent(path, MAX_AUTH_FILE_BYTES, (failure, cause) => {
-    const reason = failure.reason === 'unreadable' ? failure.message : failure.reason === 'not-regular' ? `it is a ${failure.kind}, not a regular file` : `it is larger than ${MAX_AUTH_FILE_BYTES / 1024 / 1024} MiB`;
+    const reason =
+      failure.reason === 'unreadable'
+        ? failure.message
+        : failure.reason === 'not-regular'
+          ? `it is a ${failure.kind}, not a regular file`
+          : `it is larger than ${MAX_AUTH_FILE_BYTES / 1024 / 1024} MiB`;
     return new HoistError('INVALID_CONFIG', `cannot read auth file ${path}: ${reason}`, { cause });
   });
   if (bytes === undefined) return undefined;

@@ -51,10 +51,14 @@ async function run(program: string, input: string, env: NodeJS.ProcessEnv): Prom
       clearTimeout(timer);
       const missing = err.code === 'ENOENT';
       reject(
-        new HoistError('INVALID_CONFIG', missing ? `credential helper ${program} is not installed (not found in $PATH)` : `cannot run credential helper ${program}: ${err.message}`, {
-          cause: err,
-          ...(missing ? { hint: 'install it, or remove it from credHelpers/credsStore in the auth file' } : {}),
-        }),
+        new HoistError(
+          'INVALID_CONFIG',
+          missing ? `credential helper ${program} is not installed (not found in $PATH)` : `cannot run credential helper ${program}: ${err.message}`,
+          {
+            cause: err,
+            ...(missing ? { hint: 'install it, or remove it from credHelpers/credsStore in the auth file' } : {}),
+          },
+        ),
       );
     });
     child.on('close', (code, signal) => {

@@ -47,7 +47,9 @@ async function askHook(hook: CredentialsHook, registry: string, repository: stri
   try {
     answer = await hook({ registry, repository });
   } catch (err) {
-    throw new HoistError('UNAUTHORIZED', `the credentials hook failed for ${registry}/${repository}: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+    throw new HoistError('UNAUTHORIZED', `the credentials hook failed for ${registry}/${repository}: ${(err as Error)?.message ?? String(err)}`, {
+      cause: err,
+    });
   }
   if (answer === undefined) return undefined;
   const { username, password, identityToken } = (answer ?? {}) as Partial<Credentials>;

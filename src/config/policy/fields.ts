@@ -16,7 +16,11 @@ export class Context {
   constructor(readonly file: string) {}
 
   fail(at: JsonPosition, path: JsonPath, message: string, cause?: unknown): never {
-    throw new HoistError('INVALID_CONFIG', this.describe(at, path, message), { hint: HINT, cause, details: { file: this.file, line: at.line, column: at.column } });
+    throw new HoistError('INVALID_CONFIG', this.describe(at, path, message), {
+      hint: HINT,
+      cause,
+      details: { file: this.file, line: at.line, column: at.column },
+    });
   }
 
   warn(at: JsonPosition, path: JsonPath, message: string): void {
@@ -137,7 +141,13 @@ function decodeBase64(ctx: Context, at: JsonPosition, path: JsonPath, text: stri
 }
 
 /** Reads `type`, then checks the object against that type's fields. */
-export function typed<T extends string>(ctx: Context, value: JsonValue, path: JsonPath, fields: Record<T, readonly string[]>, what: string): { type: T; obj: Fields } {
+export function typed<T extends string>(
+  ctx: Context,
+  value: JsonValue,
+  path: JsonPath,
+  fields: Record<T, readonly string[]>,
+  what: string,
+): { type: T; obj: Fields } {
   const object = expect(ctx, value, path, 'object');
   const member = object.members.find((m) => m.key === 'type');
   if (member === undefined) ctx.fail(object.at, path, `${what} type not specified`);

@@ -112,7 +112,11 @@ class Reader {
     if (c === '[') return this.array(depth + 1);
     if (c === '"') return { kind: 'string', value: this.string(), at };
     if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) return { kind: 'number', value: this.number(), at };
-    for (const [word, value] of [['true', true], ['false', false], ['null', null]] as const) {
+    for (const [word, value] of [
+      ['true', true],
+      ['false', false],
+      ['null', null],
+    ] as const) {
       if (this.text.startsWith(word, this.i)) {
         this.i += word.length;
         return value === null ? { kind: 'null', at } : { kind: 'boolean', value, at };

@@ -59,7 +59,11 @@ function sigstoreSigned(obj: Fields): SigstoreFields {
   const rekorNames = 'rekorPublicKeyPath, rekorPublicKeyPaths, rekorPublicKeyData and rekorPublicKeyDatas';
   const rekor = obj.oneOf(REKOR_KEYS, { many: `at most one of ${rekorNames} can be used simultaneously` });
   const trust: SigstoreFields['trust'] =
-    source === 'fulcio' ? fulcio(obj.child('fulcio', FULCIO_FIELDS)) : source === 'pki' ? pki(obj.child('pki', PKI_FIELDS)) : { kind: 'keys', keys: obj.keySources(source) };
+    source === 'fulcio'
+      ? fulcio(obj.child('fulcio', FULCIO_FIELDS))
+      : source === 'pki'
+        ? pki(obj.child('pki', PKI_FIELDS))
+        : { kind: 'keys', keys: obj.keySources(source) };
   if (trust.kind === 'fulcio' && rekor === undefined) obj.fail(`At least one of ${rekorNames} must be specified if fulcio is used`);
   if (trust.kind === 'pki' && rekor !== undefined) obj.fail(`${rekorNames} are not supported for pki`, obj.get(rekor)!.keyAt);
   const fields: SigstoreFields = { trust, signedIdentity: identityField(obj, 'signedIdentity', MATCH_REPO_DIGEST_OR_EXACT) };
@@ -84,7 +88,9 @@ function pki(obj: Fields): PkiTrust {
     none: 'At least one of caRootsPath and caRootsData must be specified',
     many: 'caRootsPath and caRootsData cannot be used simultaneously',
   })!;
-  const intermediates = obj.oneOf(['caIntermediatesPath', 'caIntermediatesData'], { many: 'caIntermediatesPath and caIntermediatesData cannot be used simultaneously' });
+  const intermediates = obj.oneOf(['caIntermediatesPath', 'caIntermediatesData'], {
+    many: 'caIntermediatesPath and caIntermediatesData cannot be used simultaneously',
+  });
   const trust: PkiTrust = { kind: 'pki', caRoots: obj.keySources(roots)[0]! };
   if (intermediates !== undefined) trust.caIntermediates = obj.keySources(intermediates)[0]!;
   // As in containers/image, "" is the same as absent.

@@ -12,9 +12,7 @@ export interface PolicyLocation {
 }
 
 /** A key or CA given inline (base64-decoded `keyData`, `keyDatas[i]`, …) or by file. */
-export type KeySource =
-  | { kind: 'path'; path: string; where: PolicyLocation }
-  | { kind: 'data'; data: Buffer; where: PolicyLocation };
+export type KeySource = { kind: 'path'; path: string; where: PolicyLocation } | { kind: 'data'; data: Buffer; where: PolicyLocation };
 
 export type SignedIdentity =
   | { type: 'matchExact' }

@@ -24,12 +24,23 @@ export const MAX_REGISTRIES_D_FILES = 1000;
 const debug = createDebug('hoist:config');
 
 /** The directory loadRegistriesD would read (undefined: none exists), without reading it. */
-export async function registriesDPath({ dir, env = process.env, systemDir = SYSTEM_REGISTRIES_D, shippedDir }: LoadRegistriesDOptions): Promise<string | undefined> {
+export async function registriesDPath({
+  dir,
+  env = process.env,
+  systemDir = SYSTEM_REGISTRIES_D,
+  shippedDir,
+}: LoadRegistriesDOptions): Promise<string | undefined> {
   // An empty flag value is no flag, as upstream's `RegistriesDirPath != ""`.
   if (dir) return dir;
   const user = join(env.HOME || homedir(), '.config', 'containers', 'registries.d');
   for (const candidate of [user, systemDir, shippedDir]) {
-    if (await access(candidate).then(() => true, () => false)) return candidate;
+    if (
+      await access(candidate).then(
+        () => true,
+        () => false,
+      )
+    )
+      return candidate;
   }
   return undefined;
 }
@@ -55,7 +66,9 @@ async function yamlFiles(dir: string, explicit: boolean): Promise<string[]> {
     for await (const entry of await opendir(dir)) {
       if (!entry.name.endsWith('.yaml') || entry.isDirectory()) continue;
       if (names.length === MAX_REGISTRIES_D_FILES) {
-        throw new HoistError('INVALID_CONFIG', `registries.d directory ${quoted(dir)} holds more than ${MAX_REGISTRIES_D_FILES} *.yaml files`, { hint: REGISTRIES_D_HINT });
+        throw new HoistError('INVALID_CONFIG', `registries.d directory ${quoted(dir)} holds more than ${MAX_REGISTRIES_D_FILES} *.yaml files`, {
+          hint: REGISTRIES_D_HINT,
+        });
       }
       names.push(entry.name);
     }

@@ -131,7 +131,12 @@ class Walk {
       if (setting !== undefined) {
         // One setting under two names is ambiguous (upstream silently prefers the new name).
         // The same name twice is already a YAML duplicate-key error.
-        if (settings.has(setting)) throw this.error(keyNode, at, `both ${quoted(setting)} and its deprecated alias ${quoted(setting.replace('lookaside', 'sigstore'))} are set; keep only ${quoted(setting)}`);
+        if (settings.has(setting))
+          throw this.error(
+            keyNode,
+            at,
+            `both ${quoted(setting)} and its deprecated alias ${quoted(setting.replace('lookaside', 'sigstore'))} are set; keep only ${quoted(setting)}`,
+          );
         settings.add(setting);
         const url = this.url(keyNode, at, value);
         if (url === undefined) continue;
@@ -235,4 +240,3 @@ function typeName(yaml: Yaml, node: YamlNode | null | undefined): string {
 function keyLabel(path: string[]): string {
   return path.map((segment) => (/^[A-Za-z0-9_-]+$/.test(segment) ? segment : quoted(segment))).join('.');
 }
-

@@ -48,10 +48,14 @@ function isMirrorUsable(mirror: MirrorConfig, registry: RegistryConfig, byDigest
 function rewrite(name: string, registry: RegistryConfig, location: string): ImageReference {
   const rewritten = location + name.slice(prefixMatchLength(name, registry.prefix));
   const failure = (reason: string, cause?: unknown) =>
-    new HoistError('INVALID_CONFIG', `rewriting reference ${quoted(name)} to ${quoted(rewritten)} (prefix ${quoted(registry.prefix)} in ${registry.file}): ${reason}`, {
-      hint: `a location (or mirror location) must give full names: a registry host (with "." or ":", or localhost), then the whole repository path (library/ for Docker Hub's own images)`,
-      ...(cause === undefined ? {} : { cause }),
-    });
+    new HoistError(
+      'INVALID_CONFIG',
+      `rewriting reference ${quoted(name)} to ${quoted(rewritten)} (prefix ${quoted(registry.prefix)} in ${registry.file}): ${reason}`,
+      {
+        hint: `a location (or mirror location) must give full names: a registry host (with "." or ":", or localhost), then the whole repository path (library/ for Docker Hub's own images)`,
+        ...(cause === undefined ? {} : { cause }),
+      },
+    );
   let reference: ImageReference;
   try {
     reference = parseReference(rewritten);

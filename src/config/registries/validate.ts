@@ -61,10 +61,7 @@ function checkRegistry(registry: DecodedRegistry, diag: ConfigDiagnostics): Regi
     }
   }
   if (prefix.includes('*') && !WILDCARD_PREFIX.test(prefix)) {
-    throw diag.error(
-      at('prefix'),
-      `Wildcarded prefix should be in the format: *.example.com. Current prefix ${quoted(prefix)} is incorrectly formatted`,
-    );
+    throw diag.error(at('prefix'), `Wildcarded prefix should be in the format: *.example.com. Current prefix ${quoted(prefix)} is incorrectly formatted`);
   }
   if (registry.pullFromMirror !== '') {
     throw diag.error(at('pull-from-mirror'), `pull-from-mirror must not be set for a non-mirror registry ${JSON.stringify(prefix)}`);
@@ -91,10 +88,7 @@ function checkMirror(mirror: DecodedMirror, mirrorByDigestOnly: boolean, prefix:
     );
   }
   if (mirror.pullFromMirror !== '' && !PULL_FROM_MIRROR.includes(mirror.pullFromMirror)) {
-    throw diag.error(
-      pullFromMirrorPath,
-      `unsupported pull-from-mirror value ${JSON.stringify(mirror.pullFromMirror)} for mirror ${JSON.stringify(location)}`,
-    );
+    throw diag.error(pullFromMirrorPath, `unsupported pull-from-mirror value ${JSON.stringify(mirror.pullFromMirror)} for mirror ${JSON.stringify(location)}`);
   }
   return { location, insecure: mirror.insecure, pullFromMirror: (mirror.pullFromMirror || 'all') as PullFromMirror };
 }
@@ -106,10 +100,7 @@ function checkConflicts(registries: CheckedRegistry[], diag: ConfigDiagnostics):
     for (const { config: other } of registries.filter((r) => groupKey(r.config) === groupKey(config))) {
       for (const setting of ['insecure', 'blocked'] as const) {
         if (config[setting] !== other[setting]) {
-          throw diag.error(
-            [...decoded.path, setting],
-            `registry '${config.location}' is defined multiple times with conflicting '${setting}' setting`,
-          );
+          throw diag.error([...decoded.path, setting], `registry '${config.location}' is defined multiple times with conflicting '${setting}' setting`);
         }
       }
     }

@@ -86,7 +86,12 @@ describe('which files, in which order', () => {
 
   test('a credentials hook that throws or answers nonsense is an error naming the hook, never an anonymous pull', async () => {
     await assert.rejects(
-      findCredentials('reg.example', 'a/b', { env, hook: () => { throw new Error('vault sealed'); } }),
+      findCredentials('reg.example', 'a/b', {
+        env,
+        hook: () => {
+          throw new Error('vault sealed');
+        },
+      }),
       (err: unknown) => isHoistError(err, 'UNAUTHORIZED') && err.message === 'the credentials hook failed for reg.example/a/b: vault sealed',
     );
     await assert.rejects(
@@ -132,9 +137,18 @@ describe('key matching', () => {
 
   test('a malformed file is INVALID_CONFIG naming the file', async () => {
     await clean();
-    for (const bad of ['{not json', '[]', JSON.stringify({ auths: { x: { auth: '###' } } }), JSON.stringify({ auths: [] }), JSON.stringify({ credHelpers: { x: 1 } })]) {
+    for (const bad of [
+      '{not json',
+      '[]',
+      JSON.stringify({ auths: { x: { auth: '###' } } }),
+      JSON.stringify({ auths: [] }),
+      JSON.stringify({ credHelpers: { x: 1 } }),
+    ]) {
       await writeJson(runtimeFile(), bad);
-      await assert.rejects(findCredentials('reg.example', 'a/b', { env }), (err: unknown) => isHoistError(err, 'INVALID_CONFIG') && err.message.startsWith(runtimeFile()));
+      await assert.rejects(
+        findCredentials('reg.example', 'a/b', { env }),
+        (err: unknown) => isHoistError(err, 'INVALID_CONFIG') && err.message.startsWith(runtimeFile()),
+      );
     }
     await clean();
   });
@@ -145,12 +159,18 @@ describe('key matching', () => {
     await mkdir(dirname(fifo), { recursive: true });
     execFileSync('mkfifo', [fifo]);
     // readFile would wait for a writer forever; the test's own timeout would catch that hang.
-    await assert.rejects(findCredentials('reg.example', 'a/b', { env }), (err: unknown) => isHoistError(err, 'INVALID_CONFIG') && err.message === `cannot read auth file ${fifo}: it is a FIFO, not a regular file`);
+    await assert.rejects(
+      findCredentials('reg.example', 'a/b', { env }),
+      (err: unknown) => isHoistError(err, 'INVALID_CONFIG') && err.message === `cannot read auth file ${fifo}: it is a FIFO, not a regular file`,
+    );
     await rm(fifo);
     // Sparse: 5 MiB that cost no disk.
     await writeJson(fifo, '{}');
     await truncate(fifo, 5 * 1024 * 1024);
-    await assert.rejects(findCredentials('reg.example', 'a/b', { env }), (err: unknown) => isHoistError(err, 'INVALID_CONFIG') && err.message === `cannot read auth file ${fifo}: it is larger than 4 MiB`);
+    await assert.rejects(
+      findCredentials('reg.example', 'a/b', { env }),
+      (err: unknown) => isHoistError(err, 'INVALID_CONFIG') && err.message === `cannot read auth file ${fifo}: it is larger than 4 MiB`,
+    );
     await clean();
   });
 });

@@ -92,7 +92,10 @@ test('a named file that is missing is an error naming it, never a fallback', () 
     const { env, systemFile, lookup } = await machine(dir);
     await put(systemFile, ACCEPT);
     const missing = join(dir, 'missing.json');
-    await assert.rejects(loadPolicy({ ...lookup, file: missing }), rejectsWith(`policy file ${JSON.stringify(missing)} does not exist`, 'check --signature-policy'));
+    await assert.rejects(
+      loadPolicy({ ...lookup, file: missing }),
+      rejectsWith(`policy file ${JSON.stringify(missing)} does not exist`, 'check --signature-policy'),
+    );
     await assert.rejects(
       loadPolicy({ ...lookup, env: { ...env, HOIST_SIGNATURE_POLICY: missing } }),
       rejectsWith(`policy file ${JSON.stringify(missing)} does not exist`, 'check HOIST_SIGNATURE_POLICY'),
@@ -139,7 +142,10 @@ test('errors in a loaded file name that file, line and column', () =>
     const { systemFile, lookup } = await machine(dir);
     await put(systemFile, '{\n  "default": [{ "type": "reject", "extra": 1 }]\n}\n');
     await assert.rejects(loadPolicy(lookup), rejectsWith(`${systemFile}:2:35: default[0]: Unknown key "extra"`, 'see containers-policy.json(5)'));
-    await assert.rejects(loadPolicy(lookup), (err: unknown) => isHoistError(err) && JSON.stringify(err.details) === JSON.stringify({ file: systemFile, line: 2, column: 35 }));
+    await assert.rejects(
+      loadPolicy(lookup),
+      (err: unknown) => isHoistError(err) && JSON.stringify(err.details) === JSON.stringify({ file: systemFile, line: 2, column: 35 }),
+    );
   }));
 
 test('nothing is cached: each load reads the file again', () =>

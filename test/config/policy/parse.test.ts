@@ -114,10 +114,7 @@ test('a policy with every requirement and identity form parses into typed data, 
           {
             type: 'signedBy',
             keyType: 'signedByGPGKeys',
-            keys: [
-              path('transports.docker."quay.io/signed"[1].keyPaths[0]=/k/1.gpg'),
-              path('transports.docker."quay.io/signed"[1].keyPaths[1]=relative.gpg'),
-            ],
+            keys: [path('transports.docker."quay.io/signed"[1].keyPaths[0]=/k/1.gpg'), path('transports.docker."quay.io/signed"[1].keyPaths[1]=relative.gpg')],
             signedIdentity: { type: 'matchExact' },
             where: where('transports.docker."quay.io/signed"[1]'),
           },
@@ -276,7 +273,10 @@ test(`nesting is limited to ${MAX_POLICY_DEPTH} levels`, () => {
   assert.equal(MAX_POLICY_DEPTH, 64);
   // The top-level object is level 1: 63 arrays inside it still parse (and then fail as a policy).
   const deepest = `{"default":${'['.repeat(MAX_POLICY_DEPTH - 1)}${']'.repeat(MAX_POLICY_DEPTH - 1)}}`;
-  assert.throws(() => parse(deepest), (err: Error) => /must be an object, not an array$/.test(err.message));
+  assert.throws(
+    () => parse(deepest),
+    (err: Error) => /must be an object, not an array$/.test(err.message),
+  );
   const tooDeep = `{"default":${'['.repeat(MAX_POLICY_DEPTH)}${']'.repeat(MAX_POLICY_DEPTH)}}`;
   fails(tooDeep, `${FILE}:1:${11 + MAX_POLICY_DEPTH}: default${'[0]'.repeat(MAX_POLICY_DEPTH - 1)}: nesting deeper than 64 levels`);
 });
@@ -308,7 +308,10 @@ test('the top level: only default and transports, default mandatory, requirement
   fails('{"default":[{"type":"reject"}],"transport":{}}', `${FILE}:1:32: Unknown key "transport"`);
   fails(' {"transports":{}}', `${FILE}:1:2: Default policy is missing`);
   fails('{"default":[]}', `${FILE}:1:12: default: List of verification policy requirements must not be empty`);
-  fails(withScope('docker', 'quay.io', '[]'), `${FILE}:1:${withScope('docker', 'quay.io', '[]').lastIndexOf('[') + 1}: transports.docker."quay.io": List of verification policy requirements must not be empty`);
+  fails(
+    withScope('docker', 'quay.io', '[]'),
+    `${FILE}:1:${withScope('docker', 'quay.io', '[]').lastIndexOf('[') + 1}: transports.docker."quay.io": List of verification policy requirements must not be empty`,
+  );
   fails('{"default":{}}', `${FILE}:1:12: default: must be an array, not an object`);
   fails('{"default":[{"type":"reject"}],"transports":[]}', `${FILE}:1:45: transports: must be an object, not an array`);
   fails('{"default":[{"type":"reject"}],"transports":{"docker":null}}', `${FILE}:1:55: transports.docker: must be an object, not null`);
@@ -328,7 +331,10 @@ test('requirement types: the type is required and known, and each type takes onl
 test('signedBy: keyType is required and one of the four values; exactly one of keyPath, keyPaths, keyData', () => {
   fails(withDefault('{"type":"signedBy","keyPath":"/k"}'), `${FILE}:1:13: default[0]: keyType not specified`);
   failsAt(withDefault('{"type":"signedBy","keyType":"gpgkeys","keyPath":"/k"}'), '"gpgkeys"', 'default[0].keyType: Unrecognized keyType value "gpgkeys"');
-  fails(withDefault(gpg('"signedIdentity":{"type":"matchExact"}')), `${FILE}:1:13: default[0]: Exactly one of keyPath, keyPaths and keyData must be specified, none of them present`);
+  fails(
+    withDefault(gpg('"signedIdentity":{"type":"matchExact"}')),
+    `${FILE}:1:13: default[0]: Exactly one of keyPath, keyPaths and keyData must be specified, none of them present`,
+  );
   const two = withDefault(gpg('"keyPaths":["/a"],"keyData":"YQ=="'));
   fails(two, `${FILE}:${pos(two, '"keyData"')}: default[0]: Exactly one of keyPath, keyPaths and keyData must be specified, more than one present`);
   const b64 = withDefault(gpg('"keyData":"not base64!"'));
@@ -401,7 +407,10 @@ test('sigstoreSigned pki: one set of roots, at most one set of intermediates, a 
   const bothRoots = req('{"caRootsPath":"/r","caRootsData":"YQ==","subjectEmail":"e"}');
   fails(bothRoots, `${FILE}:${pos(bothRoots, '"caRootsData"')}: default[0].pki: caRootsPath and caRootsData cannot be used simultaneously`);
   const bothIntermediates = req('{"caRootsPath":"/r","caIntermediatesPath":"/i","caIntermediatesData":"YQ==","subjectEmail":"e"}');
-  fails(bothIntermediates, `${FILE}:${pos(bothIntermediates, '"caIntermediatesData"')}: default[0].pki: caIntermediatesPath and caIntermediatesData cannot be used simultaneously`);
+  fails(
+    bothIntermediates,
+    `${FILE}:${pos(bothIntermediates, '"caIntermediatesData"')}: default[0].pki: caIntermediatesPath and caIntermediatesData cannot be used simultaneously`,
+  );
   const noSubject = req('{"caRootsPath":"/r","subjectEmail":""}');
   fails(noSubject, `${objectAt(noSubject)}: At least one of subjectEmail, subjectHostname must be specified`);
   const unknown = req('{"caRootsPath":"/r","subjectEmail":"e","oidcIssuer":"i"}');
@@ -419,20 +428,32 @@ test('signedIdentity: every form is checked, with its own fields', () => {
     ['{"type":"matchRepository","prefix":"a.io"}', '"prefix"', 'default[0].signedIdentity: Unknown key "prefix"'],
     ['{"type":"matchRepoDigestOrExact","x":1}', '"x"', 'default[0].signedIdentity: Unknown key "x"'],
     ['{"type":"exactReference"}', '{"type":"exactReference"}', 'default[0].signedIdentity: dockerReference not specified'],
-    ['{"type":"exactReference","dockerReference":"quay.io/a/b"}', '"quay.io/a/b"', 'default[0].signedIdentity.dockerReference: dockerReference "quay.io/a/b" contains neither a tag nor digest'],
+    [
+      '{"type":"exactReference","dockerReference":"quay.io/a/b"}',
+      '"quay.io/a/b"',
+      'default[0].signedIdentity.dockerReference: dockerReference "quay.io/a/b" contains neither a tag nor digest',
+    ],
     [
       '{"type":"exactReference","dockerReference":"quay.io/A:1"}',
       '"quay.io/A:1"',
       'default[0].signedIdentity.dockerReference: Invalid format of dockerReference "quay.io/A:1": repository name must be lowercase',
     ],
     ['{"type":"exactReference","dockerReference":7}', '7', 'default[0].signedIdentity.dockerReference: must be a string, not a number'],
-    ['{"type":"exactRepository","dockerRepository":"quay.io/a/b:1"}', '"quay.io/a/b:1"', 'default[0].signedIdentity.dockerRepository: dockerRepository "quay.io/a/b:1" must be a repository, without a tag or digest'],
+    [
+      '{"type":"exactRepository","dockerRepository":"quay.io/a/b:1"}',
+      '"quay.io/a/b:1"',
+      'default[0].signedIdentity.dockerRepository: dockerRepository "quay.io/a/b:1" must be a repository, without a tag or digest',
+    ],
     [
       `{"type":"exactRepository","dockerRepository":"quay.io/a@${DIGEST}"}`,
       '"quay.io/a@',
       `default[0].signedIdentity.dockerRepository: dockerRepository "quay.io/a@${DIGEST}" must be a repository, without a tag or digest`,
     ],
-    ['{"type":"exactRepository","dockerRepository":"a//b"}', '"a//b"', 'default[0].signedIdentity.dockerRepository: Invalid format of dockerRepository "a//b": invalid reference format'],
+    [
+      '{"type":"exactRepository","dockerRepository":"a//b"}',
+      '"a//b"',
+      'default[0].signedIdentity.dockerRepository: Invalid format of dockerRepository "a//b": invalid reference format',
+    ],
     ['{"type":"exactRepository","dockerRepository":"a.io/b","x":1}', '"x"', 'default[0].signedIdentity: Unknown key "x"'],
     ['{"type":"remapIdentity","prefix":"quay.io"}', '{"type":"remapIdentity"', 'default[0].signedIdentity: signedPrefix not specified'],
     ['{"type":"remapIdentity","signedPrefix":"quay.io"}', '{"type":"remapIdentity"', 'default[0].signedIdentity: prefix not specified'],
@@ -501,7 +522,10 @@ test('docker scopes are accepted as upstream does, with a warning for one that c
   never('example*.*.com', 'the only wildcard is a leading "*.", e.g. "*.example.com"');
   never('quay.io/ns app', 'invalid reference format');
   assert.equal(warning('Quay.io/ns'), 'scope "Quay.io/ns" only matches image names that spell the registry with the same capitals; write it in lowercase');
-  assert.equal(warning('*.Example.com'), 'scope "*.Example.com" only matches image names that spell the registry with the same capitals; write it in lowercase');
+  assert.equal(
+    warning('*.Example.com'),
+    'scope "*.Example.com" only matches image names that spell the registry with the same capitals; write it in lowercase',
+  );
 
   for (const scope of [
     'quay.io',
@@ -522,9 +546,12 @@ test('docker scopes are accepted as upstream does, with a warning for one that c
 });
 
 test('transports: unknown names are kept with a warning; ones containers/image knows need none', () => {
-  const text = '{"default":[{"type":"reject"}],"transports":{"dokcer":{"quay.io":[{"type":"reject"}]},"docker-daemon":{"":[{"type":"insecureAcceptAnything"}]},"containers-storage":{"[overlay@/var/lib/containers/storage]":[{"type":"reject"}]},"atomic":{},"sif":{},"tarball":{},"ostree":{}}}';
+  const text =
+    '{"default":[{"type":"reject"}],"transports":{"dokcer":{"quay.io":[{"type":"reject"}]},"docker-daemon":{"":[{"type":"insecureAcceptAnything"}]},"containers-storage":{"[overlay@/var/lib/containers/storage]":[{"type":"reject"}]},"atomic":{},"sif":{},"tarball":{},"ostree":{}}}';
   const policy = parse(text);
-  assert.deepEqual(policy.warnings, [`${FILE}:${pos(text, '"dokcer"')}: transports: unknown transport "dokcer", ignored (hoist reads docker, docker-archive, oci, oci-archive, dir)`]);
+  assert.deepEqual(policy.warnings, [
+    `${FILE}:${pos(text, '"dokcer"')}: transports: unknown transport "dokcer", ignored (hoist reads docker, docker-archive, oci, oci-archive, dir)`,
+  ]);
   assert.deepEqual(Object.keys(policy.transports), ['dokcer', 'docker-daemon', 'containers-storage', 'atomic', 'sif', 'tarball', 'ostree']);
   // Their requirements are still parsed strictly, as upstream does.
   const bad = '{"default":[{"type":"reject"}],"transports":{"dokcer":{"quay.io":[{"type":"reject","x":1}]}}}';
@@ -532,7 +559,9 @@ test('transports: unknown names are kept with a warning; ones containers/image k
 });
 
 test('transport and scope names are only data: __proto__ and constructor do not touch prototypes', () => {
-  const policy = parse('{"default":[{"type":"reject"}],"transports":{"__proto__":{"constructor":[{"type":"reject"}]},"docker":{"__proto__":[{"type":"reject"}]}}}');
+  const policy = parse(
+    '{"default":[{"type":"reject"}],"transports":{"__proto__":{"constructor":[{"type":"reject"}]},"docker":{"__proto__":[{"type":"reject"}]}}}',
+  );
   assert.equal(Object.getPrototypeOf(policy.transports), null);
   assert.deepEqual(Object.keys(policy.transports), ['__proto__', 'docker']);
   assert.equal(policy.transports.docker!['constructor'], undefined);
@@ -544,8 +573,14 @@ test('transport and scope names are only data: __proto__ and constructor do not 
 test('relative key paths are kept as written', () => {
   const requirement = parse(withDefault(sigstore('"keyPath":"keys/cosign.pub","rekorPublicKeyPath":"./rekor.pub"'))).default[0]!;
   assert.ok(requirement.type === 'sigstoreSigned' && requirement.trust.kind === 'keys');
-  assert.deepEqual(requirement.trust.keys.map((k) => k.kind === 'path' && k.path), ['keys/cosign.pub']);
-  assert.deepEqual(requirement.rekorPublicKeys?.map((k) => k.kind === 'path' && k.path), ['./rekor.pub']);
+  assert.deepEqual(
+    requirement.trust.keys.map((k) => k.kind === 'path' && k.path),
+    ['keys/cosign.pub'],
+  );
+  assert.deepEqual(
+    requirement.rekorPublicKeys?.map((k) => k.kind === 'path' && k.path),
+    ['./rekor.pub'],
+  );
 });
 
 test("hoist's shipped conf/policy.json means what containers/image's default-policy.json means", () => {

@@ -128,7 +128,9 @@ describe('registries.d files', () => {
       await assert.rejects(
         load(dir),
         rejectsWith(
-          new RegExp(`^${escapeRegExp(`Error parsing signature storage configuration: "docker" namespace "registry.example.com/ns" defined both in "${a}" and "${b}"`)}$`),
+          new RegExp(
+            `^${escapeRegExp(`Error parsing signature storage configuration: "docker" namespace "registry.example.com/ns" defined both in "${a}" and "${b}"`)}$`,
+          ),
         ),
       );
     }));
@@ -153,7 +155,10 @@ describe('registries.d files', () => {
   });
 
   it('treats a null or empty URL as unset, and takes YAML 1.1 yes/no for use-sigstore-attachments', async () => {
-    const parsed = await parseRegistriesDFile('docker:\n  a.io:\n    lookaside: ""\n    lookaside-staging:\n    use-sigstore-attachments: yes\n  b.io:\n    use-sigstore-attachments: Off\n', 'f.yaml');
+    const parsed = await parseRegistriesDFile(
+      'docker:\n  a.io:\n    lookaside: ""\n    lookaside-staging:\n    use-sigstore-attachments: yes\n  b.io:\n    use-sigstore-attachments: Off\n',
+      'f.yaml',
+    );
     assert.deepEqual(parsed.docker['a.io'], { file: 'f.yaml', key: 'docker."a.io"', useSigstoreAttachments: true });
     assert.equal(parsed.docker['b.io']?.useSigstoreAttachments, false);
   });
@@ -185,7 +190,10 @@ describe('registries.d warnings', () => {
   it('collects the warnings of every file', () =>
     withTempDir(async (dir) => {
       await writeDir(dir, { 'a.yaml': 'x: 1\n', 'b.yaml': 'y: 1\n' });
-      assert.deepEqual((await load(dir)).warnings, [`${join(dir, 'a.yaml')}:1:1: x: unknown key, ignored`, `${join(dir, 'b.yaml')}:1:1: y: unknown key, ignored`]);
+      assert.deepEqual((await load(dir)).warnings, [
+        `${join(dir, 'a.yaml')}:1:1: x: unknown key, ignored`,
+        `${join(dir, 'b.yaml')}:1:1: y: unknown key, ignored`,
+      ]);
     }));
 
   it('never echoes control characters raw', async () => {
@@ -210,15 +218,47 @@ describe('registries.d errors', () => {
     ['a section that is not a map', 'docker:\n  quay.io: https://x/\n', /^f\.yaml:2:12: docker\."quay\.io": must be a map, not a string$/],
     ['a default-docker that is not a map', 'default-docker: [a]\n', /^f\.yaml:1:17: default-docker: must be a map, not a sequence$/],
     ['a lookaside that is not a string', 'default-docker:\n  lookaside: 12\n', /^f\.yaml:2:3: default-docker\.lookaside: must be a string, not a number$/],
-    ['a staging URL that is not a string', 'default-docker:\n  lookaside-staging: {a: 1}\n', /^f\.yaml:2:3: default-docker\.lookaside-staging: must be a string, not a map$/],
-    ['a URL that does not parse', 'default-docker:\n  lookaside: /var/sigs\n', /^f\.yaml:2:3: default-docker\.lookaside: Invalid signature storage URL "\/var\/sigs"; write "file:\/\/\/var\/sigs" for a local directory$/],
-    ['an unsupported scheme', 'docker:\n  a.io:\n    sigstore: ftp://x/sigs\n', /^f\.yaml:3:5: docker\."a\.io"\.sigstore: Unsupported scheme "ftp" in "ftp:\/\/x\/sigs" \(use file:, http: or https:\)$/],
-    ['use-sigstore-attachments not a boolean', 'default-docker:\n  use-sigstore-attachments: "true!"\n', /^f\.yaml:2:3: default-docker\.use-sigstore-attachments: must be a boolean, not a string$/],
-    ['use-sigstore-attachments a number', 'default-docker:\n  use-sigstore-attachments: 1\n', /^f\.yaml:2:3: default-docker\.use-sigstore-attachments: must be a boolean, not a number$/],
-    ['lookaside and sigstore in one section', 'default-docker:\n  lookaside: https://a/\n  sigstore: https://b/\n', /^f\.yaml:3:3: default-docker\.sigstore: both "lookaside" and its deprecated alias "sigstore" are set; keep only "lookaside"$/],
-    ['both staging spellings in one section', 'default-docker:\n  sigstore-staging: file:///a\n  lookaside-staging: file:///b\n', /^f\.yaml:3:3: default-docker\.lookaside-staging: both "lookaside-staging" and its deprecated alias "sigstore-staging" are set/],
+    [
+      'a staging URL that is not a string',
+      'default-docker:\n  lookaside-staging: {a: 1}\n',
+      /^f\.yaml:2:3: default-docker\.lookaside-staging: must be a string, not a map$/,
+    ],
+    [
+      'a URL that does not parse',
+      'default-docker:\n  lookaside: /var/sigs\n',
+      /^f\.yaml:2:3: default-docker\.lookaside: Invalid signature storage URL "\/var\/sigs"; write "file:\/\/\/var\/sigs" for a local directory$/,
+    ],
+    [
+      'an unsupported scheme',
+      'docker:\n  a.io:\n    sigstore: ftp://x/sigs\n',
+      /^f\.yaml:3:5: docker\."a\.io"\.sigstore: Unsupported scheme "ftp" in "ftp:\/\/x\/sigs" \(use file:, http: or https:\)$/,
+    ],
+    [
+      'use-sigstore-attachments not a boolean',
+      'default-docker:\n  use-sigstore-attachments: "true!"\n',
+      /^f\.yaml:2:3: default-docker\.use-sigstore-attachments: must be a boolean, not a string$/,
+    ],
+    [
+      'use-sigstore-attachments a number',
+      'default-docker:\n  use-sigstore-attachments: 1\n',
+      /^f\.yaml:2:3: default-docker\.use-sigstore-attachments: must be a boolean, not a number$/,
+    ],
+    [
+      'lookaside and sigstore in one section',
+      'default-docker:\n  lookaside: https://a/\n  sigstore: https://b/\n',
+      /^f\.yaml:3:3: default-docker\.sigstore: both "lookaside" and its deprecated alias "sigstore" are set; keep only "lookaside"$/,
+    ],
+    [
+      'both staging spellings in one section',
+      'default-docker:\n  sigstore-staging: file:///a\n  lookaside-staging: file:///b\n',
+      /^f\.yaml:3:3: default-docker\.lookaside-staging: both "lookaside-staging" and its deprecated alias "sigstore-staging" are set/,
+    ],
     ['a scope key that is not a string', 'docker:\n  5000:\n    lookaside: https://x/\n', /^f\.yaml:2:3: docker: keys must be strings, not a number$/],
-    ['a YAML merge key', 'docker:\n  a.io: &s\n    lookaside: https://s/\n  b.io:\n    <<: *s\n', /^f\.yaml:5:5: docker\."b\.io": YAML merge keys \(<<\) are not supported; write the keys out$/],
+    [
+      'a YAML merge key',
+      'docker:\n  a.io: &s\n    lookaside: https://s/\n  b.io:\n    <<: *s\n',
+      /^f\.yaml:5:5: docker\."b\.io": YAML merge keys \(<<\) are not supported; write the keys out$/,
+    ],
     ['an unknown alias', 'docker:\n  a.io: *nothing\n', /^f\.yaml:2:9: unknown YAML alias "nothing"$/],
   ];
   for (const [what, text, message] of bad) {
@@ -244,7 +284,10 @@ describe('registries.d limits', () => {
   it(`refuses a file larger than ${MAX_REGISTRIES_D_FILE_BYTES} bytes`, () =>
     withTempDir(async (dir) => {
       await writeDir(dir, { 'big.yaml': `# ${'x'.repeat(MAX_REGISTRIES_D_FILE_BYTES)}\n` });
-      await assert.rejects(load(dir), rejectsWith(new RegExp(`^reading ${escapeRegExp(join(dir, 'big.yaml'))}: larger than ${MAX_REGISTRIES_D_FILE_BYTES} bytes$`)));
+      await assert.rejects(
+        load(dir),
+        rejectsWith(new RegExp(`^reading ${escapeRegExp(join(dir, 'big.yaml'))}: larger than ${MAX_REGISTRIES_D_FILE_BYTES} bytes$`)),
+      );
     }));
 
   it(`refuses more than ${MAX_REGISTRIES_D_FILES} *.yaml files`, () =>
@@ -260,7 +303,10 @@ describe('registries.d limits', () => {
       assert.deepEqual((await load(dir)).files, []);
       await symlink('b.yaml', join(dir, 'a.yaml'));
       await symlink('a.yaml', join(dir, 'b.yaml'));
-      await assert.rejects(load(dir), rejectsWith(new RegExp(`^reading ${escapeRegExp(join(dir, 'a.yaml'))}: too many levels of symbolic links \\(a symlink loop\\?\\)$`)));
+      await assert.rejects(
+        load(dir),
+        rejectsWith(new RegExp(`^reading ${escapeRegExp(join(dir, 'a.yaml'))}: too many levels of symbolic links \\(a symlink loop\\?\\)$`)),
+      );
       const loop = join(dir, 'loop');
       await symlink('loop', loop);
       await assert.rejects(load(loop), rejectsWith(/^reading registries\.d directory ".*loop": too many levels of symbolic links/));

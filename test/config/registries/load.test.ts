@@ -173,7 +173,11 @@ describe('registries.conf: merging drop-ins', () => {
   }
 
   it('unqualified-search-registries: replaced when present, an empty list included', async () => {
-    const { conf, files } = await load('unqualified-search-registries = ["a.io", "b.io"]', 'unqualified-search-registries = []', 'short-name-mode = "disabled"');
+    const { conf, files } = await load(
+      'unqualified-search-registries = ["a.io", "b.io"]',
+      'unqualified-search-registries = []',
+      'short-name-mode = "disabled"',
+    );
     assert.deepEqual(conf.unqualifiedSearchRegistries, []);
     assert.equal(conf.unqualifiedSearchRegistriesFile, files[0]);
   });

@@ -1,12 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  findRegistry,
-  parseRegistriesConfText,
-  prefixMatchLength,
-  pullSources,
-  type PullSource,
-} from '../../../src/config/registries/index.js';
+import { findRegistry, parseRegistriesConfText, prefixMatchLength, pullSources, type PullSource } from '../../../src/config/registries/index.js';
 import { isHoistError } from '../../../src/errors.js';
 import { formatReference, parseReference } from '../../../src/reference/index.js';
 
@@ -108,14 +102,22 @@ describe('pullSources', () => {
     ['wildcard without location: used as written', 'x.wild.io/img:1', ['x.wild.io/img:1']],
     ['wildcard with location: the host is replaced', 'x.moved.io/img:1', ['new.io/img:1']],
     ['wildcard mirrors rewrite the host', 'x.mirrored.io/a/img:1', ['cache.local/a/img:1 mirror', 'x.mirrored.io/a/img:1']],
-    ['tag pull: all and tag-only mirrors, then the primary', 'busybox', ['all.local/bb:latest mirror insecure', 'tag.local/bb:latest mirror', 'docker.io/library/busybox:latest']],
+    [
+      'tag pull: all and tag-only mirrors, then the primary',
+      'busybox',
+      ['all.local/bb:latest mirror insecure', 'tag.local/bb:latest mirror', 'docker.io/library/busybox:latest'],
+    ],
     [
       'digest pull: all and digest-only mirrors, then the primary',
       `busybox@${DIGEST}`,
       [`all.local/bb@${DIGEST} mirror insecure`, `digest.local/bb@${DIGEST} mirror`, `docker.io/library/busybox@${DIGEST}`],
     ],
     ['mirror-by-digest-only, by tag: the primary only', 'quay.io/team/app:2', ['quay.io/team/app:2']],
-    ['mirror-by-digest-only, by digest: mirrors in order, then the primary', `quay.io/team/app@${DIGEST}`, [`m1.local/team/app@${DIGEST} mirror`, `m2.local/team/app@${DIGEST} mirror`, `quay.io/team/app@${DIGEST}`]],
+    [
+      'mirror-by-digest-only, by digest: mirrors in order, then the primary',
+      `quay.io/team/app@${DIGEST}`,
+      [`m1.local/team/app@${DIGEST} mirror`, `m2.local/team/app@${DIGEST} mirror`, `quay.io/team/app@${DIGEST}`],
+    ],
   ];
   for (const [name, reference, expected] of cases) {
     it(name, () => {
@@ -133,7 +135,10 @@ describe('pullSources', () => {
 
   it('a wildcard table can block a whole domain', () => {
     const blocking = parseRegistriesConfText(registries(['prefix = "*.evil.io"', 'blocked = true']), FILE);
-    assert.throws(() => pullSources(blocking, parseReference('cdn.evil.io/x:1')), (err: unknown) => isHoistError(err, 'BLOCKED_REGISTRY'));
+    assert.throws(
+      () => pullSources(blocking, parseReference('cdn.evil.io/x:1')),
+      (err: unknown) => isHoistError(err, 'BLOCKED_REGISTRY'),
+    );
     assert.equal(pullSources(blocking, parseReference('evil.io/x:1')).length, 1);
   });
 });

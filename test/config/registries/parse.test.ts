@@ -79,14 +79,10 @@ describe('registries.conf: one file, the rules', () => {
   });
 
   it('keeps the first table of a prefix and warns about the later one', () => {
-    const conf = parse(
-      lines('[[registry]]', 'location = "a.io"', 'blocked = true', '', '[[registry]]', 'prefix = "a.io"', 'location = "b.io"'),
-    );
+    const conf = parse(lines('[[registry]]', 'location = "a.io"', 'blocked = true', '', '[[registry]]', 'prefix = "a.io"', 'location = "b.io"'));
     assert.equal(conf.registries.length, 1);
     assert.equal(conf.registries[0]!.location, 'a.io');
-    assert.deepEqual(conf.warnings, [
-      `${FILE}:5:1: registry: [[registry]] prefix "a.io" is already defined in this file; this table is ignored`,
-    ]);
+    assert.deepEqual(conf.warnings, [`${FILE}:5:1: registry: [[registry]] prefix "a.io" is already defined in this file; this table is ignored`]);
   });
 
   it('accepts a wildcard prefix with or without a location', () => {
@@ -103,16 +99,12 @@ describe('registries.conf: one file, the rules', () => {
   });
 
   it('allows one location under several prefixes when they agree', () => {
-    const conf = parse(
-      lines('[[registry]]', 'prefix = "a.io/x"', 'location = "r.io"', '[[registry]]', 'prefix = "a.io/y"', 'location = "r.io"'),
-    );
+    const conf = parse(lines('[[registry]]', 'prefix = "a.io/x"', 'location = "r.io"', '[[registry]]', 'prefix = "a.io/y"', 'location = "r.io"'));
     assert.equal(conf.registries.length, 2);
   });
 
   it('normalizes alias values and drops erased ones', () => {
-    const conf = parse(
-      lines('[aliases]', '"alpine" = "docker.io/alpine"', '"library/busybox" = "quay.io/x/busybox"', '"gone" = ""'),
-    );
+    const conf = parse(lines('[aliases]', '"alpine" = "docker.io/alpine"', '"library/busybox" = "quay.io/x/busybox"', '"gone" = ""'));
     assert.deepEqual(
       [...conf.aliases],
       [
@@ -187,7 +179,11 @@ describe('registries.conf: v1 format', () => {
 describe('registries.conf: errors name file:line:col and the key', () => {
   const cases: { name: string; text: string; message: string }[] = [
     { name: 'bad TOML', text: lines('short-name-mode = "enforcing"', 'unqualified-search-registries = ['), message: `${FILE}:3:1: invalid value` },
-    { name: 'duplicate key', text: lines('short-name-mode = "enforcing"', 'short-name-mode = "disabled"'), message: `${FILE}:2:1: trying to redefine an already defined table or value` },
+    {
+      name: 'duplicate key',
+      text: lines('short-name-mode = "enforcing"', 'short-name-mode = "disabled"'),
+      message: `${FILE}:2:1: trying to redefine an already defined table or value`,
+    },
     { name: 'wrong type (string)', text: 'short-name-mode = 1', message: `${FILE}:1:1: short-name-mode: expected type string, got integer` },
     {
       name: 'wrong type (boolean)',
@@ -249,7 +245,14 @@ describe('registries.conf: errors name file:line:col and the key', () => {
     },
     {
       name: 'mirror-by-digest-only with pull-from-mirror',
-      text: lines('[[registry]]', 'location = "a.io"', 'mirror-by-digest-only = true', '[[registry.mirror]]', 'location = "m.io"', 'pull-from-mirror = "tag-only"'),
+      text: lines(
+        '[[registry]]',
+        'location = "a.io"',
+        'mirror-by-digest-only = true',
+        '[[registry.mirror]]',
+        'location = "m.io"',
+        'pull-from-mirror = "tag-only"',
+      ),
       message: `${FILE}:6:1: registry.mirror.pull-from-mirror: cannot set mirror usage mirror-by-digest-only for the registry ("a.io") and pull-from-mirror for per-mirror ("m.io") at the same time`,
     },
     {
@@ -316,7 +319,10 @@ describe('registries.conf: errors name file:line:col and the key', () => {
     {
       name: 'every bad alias at once',
       text: lines('[aliases]', '"a:1" = "x.io/a"', 'ok = "x.io/ok"', 'b = "b"'),
-      message: [`${FILE}:2:1: aliases."a:1": invalid short name "a:1": must not contain tag`, `${FILE}:4:1: aliases.b: invalid alias "b": must contain registry and repository`].join('\n'),
+      message: [
+        `${FILE}:2:1: aliases."a:1": invalid short name "a:1": must not contain tag`,
+        `${FILE}:4:1: aliases.b: invalid alias "b": must contain registry and repository`,
+      ].join('\n'),
     },
     {
       name: 'v1 mixed with v2',

@@ -9,7 +9,10 @@ describe('registries.conf: a wildcard only as the whole first label of a host', 
   for (const prefix of ['*.example.com', '*.com', '*.sub-1.example.io']) {
     it(`accepts ${prefix}`, () => {
       const conf = parseRegistriesConfText(`[[registry]]\nprefix = "${prefix}"\nblocked = true\n`, FILE);
-      assert.deepEqual(conf.registries.map((r) => r.prefix), [prefix]);
+      assert.deepEqual(
+        conf.registries.map((r) => r.prefix),
+        [prefix],
+      );
     });
   }
 
@@ -19,7 +22,8 @@ describe('registries.conf: a wildcard only as the whole first label of a host', 
         () => parseRegistriesConfText(`[[registry]]\nlocation = "x.io"\n\nprefix = "${prefix}"\n`, FILE),
         (err: unknown) =>
           isHoistError(err, 'INVALID_CONFIG') &&
-          err.message === `${FILE}:4:1: registry.prefix: Wildcarded prefix should be in the format: *.example.com. Current prefix "${prefix}" is incorrectly formatted`,
+          err.message ===
+            `${FILE}:4:1: registry.prefix: Wildcarded prefix should be in the format: *.example.com. Current prefix "${prefix}" is incorrectly formatted`,
       );
     });
   }

@@ -141,9 +141,21 @@ const POLICY_JSON = JSON.stringify(
     transports: {
       docker: {
         'registry.example.com/team': [{ type: 'signedBy', keyType: 'GPGKeys', keyPath: '/nonexistent/key.gpg', signedIdentity: { type: 'matchRepository' } }],
-        'registry.example.com/team/app:1.0': [{ type: 'sigstoreSigned', keyData: 'LS0tLS1CRUdJTiBQVUJMSUMgS0VZLS0tLS0K', signedIdentity: { type: 'remapIdentity', prefix: 'registry.example.com', signedPrefix: 'quay.io' } }],
+        'registry.example.com/team/app:1.0': [
+          {
+            type: 'sigstoreSigned',
+            keyData: 'LS0tLS1CRUdJTiBQVUJMSUMgS0VZLS0tLS0K',
+            signedIdentity: { type: 'remapIdentity', prefix: 'registry.example.com', signedPrefix: 'quay.io' },
+          },
+        ],
         'quay.io': [{ type: 'insecureAcceptAnything' }],
-        '*.example.org': [{ type: 'sigstoreSigned', fulcio: { caPath: '/nonexistent/ca.pem', oidcIssuer: 'https://issuer.example.com', subjectEmail: 'a@example.com' }, rekorPublicKeyPath: '/nonexistent/rekor.pem' }],
+        '*.example.org': [
+          {
+            type: 'sigstoreSigned',
+            fulcio: { caPath: '/nonexistent/ca.pem', oidcIssuer: 'https://issuer.example.com', subjectEmail: 'a@example.com' },
+            rekorPublicKeyPath: '/nonexistent/rekor.pem',
+          },
+        ],
       },
       oci: { '': [{ type: 'insecureAcceptAnything' }] },
       'docker-archive': { '': [{ type: 'signedBy', keyType: 'GPGKeys', keyData: 'bm90IGEga2V5' }] },
@@ -193,16 +205,46 @@ export async function buildCorpus(dir: string): Promise<Corpus> {
   await mkdir(join(dir, 'registries.d'));
   await file('registries.d/default.yaml', REGISTRIES_D);
 
-  const legacyEntries = dockerArchiveEntries([{ image: docker, repoTags: ['fuzz/app:1'] }, { image: second, repoTags: ['fuzz/second:2', 'other:3'] }]);
+  const legacyEntries = dockerArchiveEntries([
+    { image: docker, repoTags: ['fuzz/app:1'] },
+    { image: second, repoTags: ['fuzz/second:2', 'other:3'] },
+  ]);
   const docker25Entries = dockerArchiveEntries([{ image: docker, repoTags: ['fuzz/app:1'] }], 'docker25');
   const layoutDir = join(dir, 'layout');
-  await writeOciLayout(layoutDir, [{ top: oci.manifest, refName: '1.0' }, { top: multi.index, refName: 'multi' }, { top: docker.manifest, refName: 'localhost/fuzz/docker:1' }], [...oci.blobs.values(), ...arm.blobs.values(), multi.index, ...docker.blobs.values()]);
+  await writeOciLayout(
+    layoutDir,
+    [
+      { top: oci.manifest, refName: '1.0' },
+      { top: multi.index, refName: 'multi' },
+      { top: docker.manifest, refName: 'localhost/fuzz/docker:1' },
+    ],
+    [...oci.blobs.values(), ...arm.blobs.values(), multi.index, ...docker.blobs.values()],
+  );
   const ociEntries = await directoryEntries(layoutDir);
   await execFileAsync('tar', ['--format=gnu', '-cf', join(dir, 'gnu.tar'), '-C', layoutDir, '.']);
   const archives: ArchiveBase[] = [
-    { label: 'docker-archive (docker save)', transport: 'docker-archive', bytes: makeTar(legacyEntries), entries: legacyEntries, selectors: ['', ':@0', ':@1', ':fuzz/app:1', ':other:3'] },
-    { label: 'docker-archive (Docker 25, OCI inside)', transport: 'docker-archive', bytes: makeTar(docker25Entries), entries: docker25Entries, selectors: ['', ':@0'] },
-    { label: 'docker-archive, gzip-compressed', transport: 'docker-archive', bytes: gzipSync(makeTar(legacyEntries)), entries: legacyEntries, gzip: true, selectors: [':@0', ':@1'] },
+    {
+      label: 'docker-archive (docker save)',
+      transport: 'docker-archive',
+      bytes: makeTar(legacyEntries),
+      entries: legacyEntries,
+      selectors: ['', ':@0', ':@1', ':fuzz/app:1', ':other:3'],
+    },
+    {
+      label: 'docker-archive (Docker 25, OCI inside)',
+      transport: 'docker-archive',
+      bytes: makeTar(docker25Entries),
+      entries: docker25Entries,
+      selectors: ['', ':@0'],
+    },
+    {
+      label: 'docker-archive, gzip-compressed',
+      transport: 'docker-archive',
+      bytes: gzipSync(makeTar(legacyEntries)),
+      entries: legacyEntries,
+      gzip: true,
+      selectors: [':@0', ':@1'],
+    },
     { label: 'oci-archive', transport: 'oci-archive', bytes: makeTar(ociEntries), entries: ociEntries, selectors: ['', ':1.0', ':multi', ':@2'] },
     { label: 'oci-archive made by GNU tar', transport: 'oci-archive', bytes: await readFile(join(dir, 'gnu.tar')), selectors: [':1.0', ':@0', ':multi'] },
   ];
@@ -210,7 +252,9 @@ export async function buildCorpus(dir: string): Promise<Corpus> {
   await file('oci.tar', archives[3]!.bytes);
   await writeDirImage(join(dir, 'dirimg'), oci);
 
-  const blobs = new Map<string, Buffer>([...oci.blobs.values(), ...arm.blobs.values(), multi.index, ...docker.blobs.values()].map((b: Blob) => [b.digest, b.data]));
+  const blobs = new Map<string, Buffer>(
+    [...oci.blobs.values(), ...arm.blobs.values(), multi.index, ...docker.blobs.values()].map((b: Blob) => [b.digest, b.data]),
+  );
   const layout: LayoutModel = {
     index: await readFile(join(layoutDir, 'index.json'), 'utf8'),
     ociLayout: await readFile(join(layoutDir, 'oci-layout'), 'utf8'),
@@ -235,7 +279,14 @@ export async function buildCorpus(dir: string): Promise<Corpus> {
     authConf,
     authHost: asking.host,
     names: NAMES,
-    configs: { 'registries.conf': REGISTRIES_CONF, 'registries.conf v1': REGISTRIES_CONF_V1, 'hoist.toml': HOIST_TOML, 'policy.json': POLICY_JSON, 'auth.json': AUTH_JSON, 'registries.d': REGISTRIES_D },
+    configs: {
+      'registries.conf': REGISTRIES_CONF,
+      'registries.conf v1': REGISTRIES_CONF_V1,
+      'hoist.toml': HOIST_TOML,
+      'policy.json': POLICY_JSON,
+      'auth.json': AUTH_JSON,
+      'registries.d': REGISTRIES_D,
+    },
     archives,
     layout,
     dirImage: oci,

@@ -38,10 +38,26 @@ function libraryCategory(name: string, target: keyof typeof targets, what: strin
   };
 }
 
-export const fuzzNames = libraryCategory('fuzz: names', 'names', 'mutated image names (registry, docker://, oci:, oci-archive:, docker-archive:, dir:, IDs) parsed and pulled with --policy never');
-export const fuzzConfigs = libraryCategory('fuzz: configs', 'configs', 'mutated registries.conf (v2 and v1), hoist.toml, policy.json, auth.json (read on a 401) and registries.d YAML, read as pulls, resolve and trust show read them');
-export const fuzzArchives = libraryCategory('fuzz: archives', 'archives', 'byte flips, header rewrites, cuts, splices and entry edits of docker-archives (docker save, Docker 25, gzip), oci-archives and a GNU tar, pulled');
-export const fuzzLayouts = libraryCategory('fuzz: layouts', 'layouts', 'mutated OCI layouts and dir: images (index.json, manifests and configs re-addressed, blobs cut or removed, symlinks), pulled');
+export const fuzzNames = libraryCategory(
+  'fuzz: names',
+  'names',
+  'mutated image names (registry, docker://, oci:, oci-archive:, docker-archive:, dir:, IDs) parsed and pulled with --policy never',
+);
+export const fuzzConfigs = libraryCategory(
+  'fuzz: configs',
+  'configs',
+  'mutated registries.conf (v2 and v1), hoist.toml, policy.json, auth.json (read on a 401) and registries.d YAML, read as pulls, resolve and trust show read them',
+);
+export const fuzzArchives = libraryCategory(
+  'fuzz: archives',
+  'archives',
+  'byte flips, header rewrites, cuts, splices and entry edits of docker-archives (docker save, Docker 25, gzip), oci-archives and a GNU tar, pulled',
+);
+export const fuzzLayouts = libraryCategory(
+  'fuzz: layouts',
+  'layouts',
+  'mutated OCI layouts and dir: images (index.json, manifests and configs re-addressed, blobs cut or removed, symlinks), pulled',
+);
 
 /** Runs the trials in a worker, restarting it after a hang or a crash, one trial lost each time. */
 async function runInWorkers(ctx: CategoryContext, category: string, target: keyof typeof targets): Promise<TrialResult[]> {
@@ -86,7 +102,11 @@ function runWorker(job: WorkerJob): Promise<{ done: TrialResult[]; stopped?: Tri
       if (line.ready) ready = true;
       else if (line.label !== undefined) current = { trial: line.i!, label: line.label };
       else if (line.done) {
-        done.push({ trial: line.i!, label: current !== undefined && current.trial === line.i ? current.label : `case ${line.i}`, ...(line.failure !== undefined ? { failure: { message: line.failure, evidence: {}, ...kindOf(line.failure) } } : {}) });
+        done.push({
+          trial: line.i!,
+          label: current !== undefined && current.trial === line.i ? current.label : `case ${line.i}`,
+          ...(line.failure !== undefined ? { failure: { message: line.failure, evidence: {}, ...kindOf(line.failure) } } : {}),
+        });
         current = undefined;
       }
       arm(CASE_TIME_LIMIT_MS);
@@ -124,20 +144,26 @@ export const fuzzCli: Category = {
     try {
       await runLimited(
         ctx.trials(ctx.profile.trials['fuzz: through the CLI']!).map((trial) => async () => {
-          results.push(await ctx.trial(trial, async (rng, label) => {
-            const dir = join(corpus.dir, `case-${trial}`);
-            await mkdir(dir);
-            const made = await order[trial % order.length]!.make(rng, dir, corpus);
-            label(made.label);
-            const root = join(dir, 'store');
-            const ran = await startHoistIn(world.sandbox, root, made.cli.args, { cwd: corpus.dir, timeoutMs: CLI_TIME_LIMIT_MS, ...(made.cli.env !== undefined ? { env: made.cli.env } : {}) }).result;
-            const signs = crashSigns(ran);
-            if (signs.length > 0) throw new TrialFailure(`${crashKind(ran) ?? 'unsafe output'}: ${signs.join('; ')}`, evidenceOf(ran), crashKind(ran));
-            const errors = ran.stderr.split('\n').filter((l) => l.startsWith('Error: ')).length;
-            if (ran.status === 125) check(errors === 1, `${errors} "Error:" lines, not one`, evidenceOf(ran));
-            if (ran.status === 0 && made.cli.args[0] === 'pull') await checkStore(world, root, { noDeadTempFiles: true });
-            if (ran.status === 0 && errors > 0) fail('an "Error:" line though it succeeded', evidenceOf(ran));
-          }));
+          results.push(
+            await ctx.trial(trial, async (rng, label) => {
+              const dir = join(corpus.dir, `case-${trial}`);
+              await mkdir(dir);
+              const made = await order[trial % order.length]!.make(rng, dir, corpus);
+              label(made.label);
+              const root = join(dir, 'store');
+              const ran = await startHoistIn(world.sandbox, root, made.cli.args, {
+                cwd: corpus.dir,
+                timeoutMs: CLI_TIME_LIMIT_MS,
+                ...(made.cli.env !== undefined ? { env: made.cli.env } : {}),
+              }).result;
+              const signs = crashSigns(ran);
+              if (signs.length > 0) throw new TrialFailure(`${crashKind(ran) ?? 'unsafe output'}: ${signs.join('; ')}`, evidenceOf(ran), crashKind(ran));
+              const errors = ran.stderr.split('\n').filter((l) => l.startsWith('Error: ')).length;
+              if (ran.status === 125) check(errors === 1, `${errors} "Error:" lines, not one`, evidenceOf(ran));
+              if (ran.status === 0 && made.cli.args[0] === 'pull') await checkStore(world, root, { noDeadTempFiles: true });
+              if (ran.status === 0 && errors > 0) fail('an "Error:" line though it succeeded', evidenceOf(ran));
+            }),
+          );
         }),
         2,
       );

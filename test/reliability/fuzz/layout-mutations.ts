@@ -13,13 +13,23 @@ export interface FileModel {
 }
 
 export function ociLayoutModel(index: string, ociLayout: string, blobs: Map<string, Buffer>): FileModel {
-  const files = new Map<string, Buffer>([['oci-layout', Buffer.from(ociLayout)], ['index.json', Buffer.from(index)]]);
+  const files = new Map<string, Buffer>([
+    ['oci-layout', Buffer.from(ociLayout)],
+    ['index.json', Buffer.from(index)],
+  ]);
   for (const [digest, data] of blobs) files.set(`blobs/sha256/${digest.slice(7)}`, data);
-  return { files, digestOf: (path) => (path.startsWith('blobs/sha256/') ? `sha256:${path.slice(13)}` : undefined), pathOf: (digest) => `blobs/sha256/${digest.slice(7)}` };
+  return {
+    files,
+    digestOf: (path) => (path.startsWith('blobs/sha256/') ? `sha256:${path.slice(13)}` : undefined),
+    pathOf: (digest) => `blobs/sha256/${digest.slice(7)}`,
+  };
 }
 
 export function dirImageModel(manifest: Buffer, blobs: Map<string, Buffer>): FileModel {
-  const files = new Map<string, Buffer>([['manifest.json', manifest], ['version', Buffer.from('Directory Transport Version: 1.1\n')]]);
+  const files = new Map<string, Buffer>([
+    ['manifest.json', manifest],
+    ['version', Buffer.from('Directory Transport Version: 1.1\n')],
+  ]);
   for (const [digest, data] of blobs) files.set(digest.slice(7), data);
   return { files, digestOf: (path) => (/^[0-9a-f]{64}$/.test(path) ? `sha256:${path}` : undefined), pathOf: (digest) => digest.slice(7) };
 }
@@ -107,6 +117,10 @@ export async function writeModel(rng: Rng, model: FileModel, dir: string): Promi
   await rm(join(dir, path));
   const kind = rng.pick(['a symlink to /etc/hostname', 'a symlink to itself', 'a symlink out of the layout', 'a directory'] as const);
   if (kind === 'a directory') await mkdir(join(dir, path));
-  else await symlink(kind === 'a symlink to itself' ? join(dir, path) : kind === 'a symlink to /etc/hostname' ? '/etc/hostname' : '../../../../etc/passwd', join(dir, path));
+  else
+    await symlink(
+      kind === 'a symlink to itself' ? join(dir, path) : kind === 'a symlink to /etc/hostname' ? '/etc/hostname' : '../../../../etc/passwd',
+      join(dir, path),
+    );
   return `${path} is ${kind}`;
 }

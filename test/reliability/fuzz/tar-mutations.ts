@@ -10,7 +10,13 @@ export function headerOffsets(tar: Buffer): number[] {
     const header = tar.subarray(at, at + 512);
     if (header.every((b) => b === 0)) break;
     offsets.push(at);
-    const size = parseInt(header.subarray(124, 136).toString('latin1').replace(/[^0-7]/g, '') || '0', 8);
+    const size = parseInt(
+      header
+        .subarray(124, 136)
+        .toString('latin1')
+        .replace(/[^0-7]/g, '') || '0',
+      8,
+    );
     at += 512 + Math.ceil(size / 512) * 512;
   }
   return offsets;
@@ -25,7 +31,10 @@ function fieldValue(rng: Rng, field: keyof typeof FIELDS): Buffer {
         rng.pick([
           '77777777777\0',
           '00000000000\0',
-          `${rng.int(2 ** 20).toString(8).padStart(11, '0')}\0`,
+          `${rng
+            .int(2 ** 20)
+            .toString(8)
+            .padStart(11, '0')}\0`,
           '-0000000001\0',
           '\u0080\0\0\0\0\0\0\0\u00ff\u00ff\u00ff\u00ff', // base-256, huge
           'zzzzzzzzzzz\0',
@@ -37,7 +46,9 @@ function fieldValue(rng: Rng, field: keyof typeof FIELDS): Buffer {
     case 'name':
     case 'linkname':
     case 'prefix':
-      return Buffer.from(rng.pick(['manifest.json', 'index.json', '../manifest.json', '/etc/passwd', 'blobs/sha256/', './oci-layout', nastyString(rng), 'a/'.repeat(60)]));
+      return Buffer.from(
+        rng.pick(['manifest.json', 'index.json', '../manifest.json', '/etc/passwd', 'blobs/sha256/', './oci-layout', nastyString(rng), 'a/'.repeat(60)]),
+      );
     default:
       return rng.bytes(FIELDS[field][1]);
   }
@@ -54,7 +65,10 @@ function editHeader(rng: Rng, tar: Buffer): { bytes: Buffer; what: string } {
   header.fill(0, start, start + length);
   fieldValue(rng, field).copy(header, start, 0, length);
   const fixed = rng.chance(0.8) ? withChecksum(header) : header;
-  return { bytes: Buffer.concat([tar.subarray(0, at), fixed, tar.subarray(at + 512)]), what: `${field} of the header at ${at}${fixed === header ? ' (checksum left wrong)' : ''}` };
+  return {
+    bytes: Buffer.concat([tar.subarray(0, at), fixed, tar.subarray(at + 512)]),
+    what: `${field} of the header at ${at}${fixed === header ? ' (checksum left wrong)' : ''}`,
+  };
 }
 
 /** Entry-level edits: one entry's content mutated (as JSON where it is JSON), dropped, doubled or renamed. */
@@ -67,7 +81,16 @@ function editEntries(rng: Rng, entries: TarEntry[]): { entries: TarEntry[]; what
     case 0: {
       if (data === undefined) break;
       const text = data.toString('utf8');
-      const isJson = /^[[{]/.test(text) && (() => { try { JSON.parse(text); return true; } catch { return false; } })();
+      const isJson =
+        /^[[{]/.test(text) &&
+        (() => {
+          try {
+            JSON.parse(text);
+            return true;
+          } catch {
+            return false;
+          }
+        })();
       entry.data = isJson ? mutateJson(rng, text) : mutateBytes(rng, data);
       return { entries: out, what: `content of ${entry.name}${isJson ? ' (as JSON)' : ''}` };
     }
@@ -100,7 +123,10 @@ export function mutateTar(rng: Rng, tar: Buffer, entries: TarEntry[] | undefined
     const piece = other.subarray(from, from + rng.between(1, 8) * 512);
     const at = rng.pick(headerOffsets(tar).concat([0]));
     const overwrite = rng.chance(0.5);
-    return { bytes: Buffer.concat([tar.subarray(0, at), piece, tar.subarray(overwrite ? at + piece.length : at)]), what: `${piece.length} bytes of another tar ${overwrite ? 'over' : 'into'} offset ${at}` };
+    return {
+      bytes: Buffer.concat([tar.subarray(0, at), piece, tar.subarray(overwrite ? at + piece.length : at)]),
+      what: `${piece.length} bytes of another tar ${overwrite ? 'over' : 'into'} offset ${at}`,
+    };
   }
   const edited = editEntries(rng, entries!);
   return { bytes: makeTar(edited.entries), what: edited.what };

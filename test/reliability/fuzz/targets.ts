@@ -37,7 +37,32 @@ async function typed<T>(lib: Library, step: () => T | Promise<T>): Promise<T | u
   }
 }
 
-const NAME_PIECES = [':', '/', '@', '.', '-', '_', '__', 'sha256:', ':@', '//', 'A', '0', ' ', '\u0000', '\u001b', '%', '[', ']', '::', '...', '+', `${'0'.repeat(64)}`, 'oci:', 'docker://'];
+const NAME_PIECES = [
+  ':',
+  '/',
+  '@',
+  '.',
+  '-',
+  '_',
+  '__',
+  'sha256:',
+  ':@',
+  '//',
+  'A',
+  '0',
+  ' ',
+  '\u0000',
+  '\u001b',
+  '%',
+  '[',
+  ']',
+  '::',
+  '...',
+  '+',
+  `${'0'.repeat(64)}`,
+  'oci:',
+  'docker://',
+];
 
 function mutateName(rng: Rng, name: string): string {
   if (rng.chance(0.4)) return mutateText(rng, name, 2);
@@ -66,21 +91,53 @@ const names: FuzzTarget = {
           if (parsed.transport === 'docker') lib.parseReference(parsed.reference);
         });
         await typed(lib, async () =>
-          lib.pull(name, { store: await lib.openImageStore({ root }), policy: 'never', registriesConf: c.registriesConf, aliasCache, signaturePolicy: c.acceptPolicy, env: c.env, isTTY: false }),
+          lib.pull(name, {
+            store: await lib.openImageStore({ root }),
+            policy: 'never',
+            registriesConf: c.registriesConf,
+            aliasCache,
+            signaturePolicy: c.acceptPolicy,
+            env: c.env,
+            isTTY: false,
+          }),
         );
         return root;
       },
       cli: {
         args: rng.chance(0.5)
           ? ['resolve', '--registries-conf', c.registriesConf, '--alias-cache', aliasCache, argument(name)]
-          : ['pull', '--policy', 'never', '--registries-conf', c.registriesConf, '--alias-cache', aliasCache, '--signature-policy', c.acceptPolicy, argument(name)],
+          : [
+              'pull',
+              '--policy',
+              'never',
+              '--registries-conf',
+              c.registriesConf,
+              '--alias-cache',
+              aliasCache,
+              '--signature-policy',
+              c.acceptPolicy,
+              argument(name),
+            ],
       },
     };
   },
 };
 
 const TOML_HEADERS = ['[aliases]', '[[registry]]', '[[registry.mirror]]', '[registries.search]', '[pull]', '[registry]', '[[aliases]]', '[pull.retry]'];
-const YAML_LINES = ['docker:', 'default-docker:', '  registry.example.com:', '    lookaside: file:///x', '- a', '---', '&anchor x', 'docker: &a', '  x: *a', '\tlookaside: x', '? [a, b]', '%YAML 1.1'];
+const YAML_LINES = [
+  'docker:',
+  'default-docker:',
+  '  registry.example.com:',
+  '    lookaside: file:///x',
+  '- a',
+  '---',
+  '&anchor x',
+  'docker: &a',
+  '  x: *a',
+  '\tlookaside: x',
+  '? [a, b]',
+  '%YAML 1.1',
+];
 const RESOLVED = ['app', 'fedora:39', 'registry.example.com/team/app:1.0', 'quay.io/x:1', 'x.example.org/y:1', 'localhost:5000/z:1'];
 
 type ConfigKind = keyof Corpus['configs'];
@@ -92,8 +149,12 @@ const configs: FuzzTarget = {
     const seed = c.configs[kind];
     const isJson = kind === 'policy.json' || kind === 'auth.json';
     const mutated = isJson
-      ? rng.chance(0.7) ? mutateJson(rng, seed) : mutateText(rng, seed)
-      : rng.chance(0.8) ? mutateConfigLines(rng, seed, kind === 'registries.d' ? YAML_LINES : TOML_HEADERS) : mutateText(rng, seed);
+      ? rng.chance(0.7)
+        ? mutateJson(rng, seed)
+        : mutateText(rng, seed)
+      : rng.chance(0.8)
+        ? mutateConfigLines(rng, seed, kind === 'registries.d' ? YAML_LINES : TOML_HEADERS)
+        : mutateText(rng, seed);
     const text = mutated.replaceAll('AUTHHOST', c.authHost);
     const label = `${kind}: ${JSON.stringify(text.slice(0, 300))}`;
     const env = c.env;
@@ -106,7 +167,19 @@ const configs: FuzzTarget = {
       return {
         label,
         library: async (lib) => void (await typed(lib, () => lib.explainTrust('registry.example.com/team/app:1.0', options))),
-        cli: { args: ['trust', 'show', '--signature-policy', c.signaturePolicy, '--registries.d', registriesD, '--registries-conf', c.registriesConf, 'registry.example.com/team/app:1.0'] },
+        cli: {
+          args: [
+            'trust',
+            'show',
+            '--signature-policy',
+            c.signaturePolicy,
+            '--registries.d',
+            registriesD,
+            '--registries-conf',
+            c.registriesConf,
+            'registry.example.com/team/app:1.0',
+          ],
+        },
       };
     }
     const file = join(dir, kind.split(' ')[0]!);
@@ -115,7 +188,9 @@ const configs: FuzzTarget = {
       return {
         label,
         library: async (lib, root) => {
-          await typed(lib, async () => lib.pull('oci:./nonexistent', { store: await lib.openImageStore({ root }), signaturePolicy: c.acceptPolicy, env: { ...env, HOIST_CONFIG: file } }));
+          await typed(lib, async () =>
+            lib.pull('oci:./nonexistent', { store: await lib.openImageStore({ root }), signaturePolicy: c.acceptPolicy, env: { ...env, HOIST_CONFIG: file } }),
+          );
           return undefined;
         },
         cli: { args: ['pull', '--signature-policy', c.acceptPolicy, 'oci:./nonexistent'], env: { HOIST_CONFIG: file } },
@@ -132,7 +207,19 @@ const configs: FuzzTarget = {
           await typed(lib, () => lib.explainTrust(name, options));
           return undefined;
         },
-        cli: { args: ['trust', 'show', '--signature-policy', file, '--registries-conf', c.registriesConf, '--registries.d', c.registriesD, ...(rng.chance(0.5) ? [name] : [])] },
+        cli: {
+          args: [
+            'trust',
+            'show',
+            '--signature-policy',
+            file,
+            '--registries-conf',
+            c.registriesConf,
+            '--registries.d',
+            c.registriesD,
+            ...(rng.chance(0.5) ? [name] : []),
+          ],
+        },
       };
     }
     if (kind === 'auth.json') {
@@ -140,7 +227,16 @@ const configs: FuzzTarget = {
       return {
         label,
         library: async (lib, root) => {
-          await typed(lib, async () => lib.pull(name, { store: await lib.openImageStore({ root }), registriesConf: c.authConf, registry: { authFile: file, retry: 0 }, signaturePolicy: c.acceptPolicy, env, isTTY: false }));
+          await typed(lib, async () =>
+            lib.pull(name, {
+              store: await lib.openImageStore({ root }),
+              registriesConf: c.authConf,
+              registry: { authFile: file, retry: 0 },
+              signaturePolicy: c.acceptPolicy,
+              env,
+              isTTY: false,
+            }),
+          );
           return undefined;
         },
         cli: { args: ['pull', '--registries-conf', c.authConf, '--authfile', file, '--retry', '0', '--signature-policy', c.acceptPolicy, name] },
@@ -152,7 +248,17 @@ const configs: FuzzTarget = {
       label,
       library: async (lib, root) => {
         await typed(lib, () => lib.explainTrust(name, { registriesConf: file, signaturePolicy: c.acceptPolicy, aliasCache, env, isTTY: false }));
-        await typed(lib, async () => lib.pull(name, { store: await lib.openImageStore({ root }), policy: 'never', registriesConf: file, aliasCache, signaturePolicy: c.acceptPolicy, env, isTTY: false }));
+        await typed(lib, async () =>
+          lib.pull(name, {
+            store: await lib.openImageStore({ root }),
+            policy: 'never',
+            registriesConf: file,
+            aliasCache,
+            signaturePolicy: c.acceptPolicy,
+            env,
+            isTTY: false,
+          }),
+        );
         return undefined;
       },
       cli: { args: ['resolve', '--registries-conf', file, '--alias-cache', aliasCache, name] },

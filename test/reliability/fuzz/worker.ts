@@ -37,7 +37,11 @@ say({ ready: true });
 
 function describe(err: unknown): string {
   if (!(err instanceof Error)) return `a thrown ${typeof err}: ${String(err).slice(0, 200)}`;
-  const frames = (err.stack ?? '').split('\n').filter((l) => l.trimStart().startsWith('at ')).slice(0, 4).map((l) => l.trim());
+  const frames = (err.stack ?? '')
+    .split('\n')
+    .filter((l) => l.trimStart().startsWith('at '))
+    .slice(0, 4)
+    .map((l) => l.trim());
   return `${err.name}: ${err.message.slice(0, 300)} (${frames.join(' < ')})`;
 }
 
