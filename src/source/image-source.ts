@@ -6,7 +6,10 @@ export interface RawManifest {
   bytes: Buffer;
   /** The media type the source claims (HTTP Content-Type, descriptor mediaType, …). */
   mediaType: string;
-  /** sha256 digest of `bytes`, computed by the source (and checked against what it was asked for). */
+  /**
+   * The digest the source names `bytes` by: the one it was asked for, or one it computed. The
+   * copier checks the bytes against it, since it becomes the record's manifest digest.
+   */
   digest: string;
 }
 
