@@ -6,6 +6,12 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export const logLevels: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
 let stackTraces = false;
+/** `json` once a command's output is JSON lines (`pull --progress json`): its error is one more line. */
+let errorFormat: 'text' | 'json' = 'text';
+
+export function setErrorFormat(format: 'text' | 'json'): void {
+  errorFormat = format;
+}
 
 export function setLogLevel(level: LogLevel): void {
   stackTraces = level === 'debug';
@@ -29,12 +35,33 @@ function printableLines(lines: readonly string[]): string {
  * more: a line break it quotes from a registry or a file is shown escaped.
  */
 export function printError(err: unknown): void {
+  if (errorFormat === 'json') {
+    process.stderr.write(`${errorJsonLine(err)}\n`);
+    return;
+  }
   process.stderr.write(`Error: ${printableLines(messageLines(err))}\n`);
   if (err instanceof HoistError && err.hint !== undefined) process.stderr.write(`Hint: ${printable(err.hint)}\n`);
   if (!stackTraces || !(err instanceof Error)) return;
   const cause = err instanceof HoistError && !(err instanceof MultiError) ? err.cause : undefined;
   const trace = [err.stack ?? '', ...(cause instanceof Error ? [`Caused by: ${cause.stack ?? cause.message}`] : [])];
   process.stderr.write(`${printableLines(trace.join('\n').split('\n'))}\n`);
+}
+
+/**
+ * The error as the last line of a JSON-lines stream: `{"time","type":"error","code","message",
+ * "hint","details"}`, made printable as every JSON line is (progress/json-lines.ts).
+ */
+function errorJsonLine(err: unknown): string {
+  const hoist = err instanceof HoistError ? err : undefined;
+  const line = {
+    time: new Date().toISOString(),
+    type: 'error',
+    code: hoist?.code ?? 'INTERNAL',
+    message: messageLines(err).join('\n'),
+    ...(hoist?.hint !== undefined ? { hint: hoist.hint } : {}),
+    ...(hoist !== undefined && Object.keys(hoist.details).length > 0 ? { details: hoist.details } : {}),
+  };
+  return printable(JSON.stringify(line));
 }
 
 /** A warning of a command that renders no progress (resolve, trust show), as the renderers print them. */

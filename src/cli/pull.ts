@@ -4,7 +4,7 @@ import { parsePullPolicy, pull, terminalPrompt, type RegistryAccess } from '../e
 import { integerSetting, parseDuration } from './numbers.js';
 import { readPassword } from './read-password.js';
 import { runInterruptible } from './interrupt.js';
-import { writeStdout } from './output.js';
+import { setErrorFormat, writeStdout } from './output.js';
 import { progressListener } from './progress-output.js';
 import { openStore, type GlobalArgs } from './store-option.js';
 import { pulledFrom, transportHelp } from './transport-help.js';
@@ -79,6 +79,8 @@ export const pullCommand: CommandSpec<PullArgs> = {
     'registries.d': { type: 'string', describe: 'containers-registries.d directory to read instead of the default ones' },
   },
   async handler(args) {
+    // A JSON stream stays JSON to its last line, the error included.
+    if (args.progress === 'json') setErrorFormat('json');
     // Bad flags fail before a password is asked for or the store is created.
     const options = {
       policy: args.policy === undefined ? undefined : parsePullPolicy(args.policy),

@@ -1,5 +1,5 @@
 import createDebug from 'debug';
-import { HoistError, isHoistError } from '../errors.js';
+import { abortError, HoistError, isHoistError } from '../errors.js';
 import {
   chooseInstance,
   formatPlatform,
@@ -89,6 +89,8 @@ export async function copyImage(source: ImageSource, store: Store, options: Copy
         message: `image platform (${formatPlatform(actual)}) does not match the expected platform (${formatPlatform(options.platform)})`,
       });
     }
+    // An abort that came while the last blobs landed still stops the copy: nothing is recorded.
+    if (options.signal?.aborted) throw abortError(options.signal);
     emit({ type: 'manifest-write' });
     await store.writeSmallBlob(raw.digest, raw.bytes);
     const signatureDigests = await storeSignatures(store, signatures, emit);

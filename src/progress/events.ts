@@ -18,6 +18,11 @@ export type CopyEvent =
   | { type: 'manifest-write' }
   | { type: 'signatures-store' }
   | { type: 'copy-done'; id: string }
+  /**
+   * The end of one pulled image: whether it was copied (false: present, or up to date), the bytes
+   * fetched and the bytes found already stored, and the time the whole pull() took.
+   */
+  | { type: 'pull-done'; id: string; names: string[]; copied: boolean; fetchedBytes: number; skippedBytes: number; seconds: number }
   | { type: 'warning'; code: WarningCode; message: string };
 
 export type EventListener = (event: CopyEvent) => void;

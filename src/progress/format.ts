@@ -29,3 +29,10 @@ export function formatBytes(n: number): string {
   }
   return unit === 0 ? `${value}${units[0]}` : `${value.toFixed(1)}${units[unit]}`;
 }
+
+/** The one line a pull ends with per image (plain and TTY output; `--quiet` has none). */
+export function summaryLine(event: Extract<CopyEvent, { type: 'pull-done' }>): string {
+  const name = event.names[0] ?? `image ${event.id.slice(0, 12)}`;
+  const stored = event.skippedBytes > 0 ? `, ${formatBytes(event.skippedBytes)} already stored` : '';
+  return `Pulled ${name} (${event.id.slice(0, 12)}): ${formatBytes(event.fetchedBytes)} fetched${stored}, in ${event.seconds.toFixed(1)} s`;
+}

@@ -1,6 +1,6 @@
 import { printable } from '../errors.js';
 import type { CopyEvent } from './events.js';
-import { stepLine } from './format.js';
+import { stepLine, summaryLine } from './format.js';
 
 /**
  * Podman's non-TTY output: one line per step and per blob. Every line is made printable, since
@@ -33,6 +33,10 @@ export function plainRenderer(writeLine: (line: string) => void): (event: CopyEv
         break;
       case 'warning':
         write(`Warning: ${event.message}`);
+        break;
+      case 'pull-done':
+        // As Podman, nothing for an image that needed no copy (present, or up to date).
+        if (event.copied) write(summaryLine(event));
         break;
       default:
         break;

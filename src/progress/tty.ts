@@ -1,6 +1,6 @@
 import { printable } from '../errors.js';
 import type { CopyEvent } from './events.js';
-import { formatBytes, shortDigest, stepLine } from './format.js';
+import { formatBytes, shortDigest, stepLine, summaryLine } from './format.js';
 
 interface BarState {
   label: string;
@@ -11,6 +11,7 @@ interface BarState {
 }
 
 const BAR_WIDTH = 30;
+const MIN_BAR_WIDTH = 10;
 const REDRAW_MS = 100;
 
 /**
@@ -20,12 +21,17 @@ const REDRAW_MS = 100;
 export class TtyRenderer {
   readonly #out: NodeJS.WriteStream;
   readonly #bars = new Map<string, BarState>();
-  #drawnLines = 0;
+  /** The lengths of the lines of the block on screen, to know how many rows they take now. */
+  #drawn: number[] = [];
   #timer: NodeJS.Timeout | undefined;
 
   constructor(out: NodeJS.WriteStream) {
     this.#out = out;
+    // A resized terminal rewraps what was drawn for the old width: draw again for the new one.
+    out.on?.('resize', this.#onResize);
   }
+
+  readonly #onResize = (): void => this.#schedule();
 
   readonly handle = (event: CopyEvent): void => {
     const step = stepLine(event);
@@ -77,6 +83,9 @@ export class TtyRenderer {
       case 'copy-done':
         this.finish();
         break;
+      case 'pull-done':
+        if (event.copied) this.#line(summaryLine(event));
+        break;
     }
   };
 
@@ -86,7 +95,7 @@ export class TtyRenderer {
     this.#timer = undefined;
     this.#draw();
     this.#bars.clear();
-    this.#drawnLines = 0;
+    this.#drawn = [];
   }
 
   #line(text: string): void {
@@ -98,7 +107,7 @@ export class TtyRenderer {
     }
     // Events carry text from registries and files: only this renderer's own escapes reach the terminal.
     this.#out.write(`${printable(text)}\n`);
-    this.#drawnLines = 0;
+    this.#drawn = [];
     this.#drawBars();
   }
 
@@ -115,25 +124,38 @@ export class TtyRenderer {
   }
 
   #erase(): void {
-    if (this.#drawnLines > 0) this.#out.write(`\x1b[${this.#drawnLines}A\x1b[0J`);
+    // A carriage return first: a key the user typed (Ctrl-C echoes "^C") moved the cursor along the
+    // line, and the block must be redrawn from its first column, not from there ("CoCopying").
+    // After a resize, a line drawn for the old width may wrap onto several rows of the new one.
+    const columns = this.#out.columns || 100;
+    const rows = this.#drawn.reduce((sum, length) => sum + Math.max(1, Math.ceil(length / columns)), 0);
+    if (rows > 0) this.#out.write(`\r\x1b[${rows}A\x1b[0J`);
   }
 
   #drawBars(): void {
     const columns = this.#out.columns || 100;
-    const lines = [...this.#bars.values()].map((bar) => renderBar(bar).slice(0, columns - 1));
+    const lines = [...this.#bars.values()].map((bar) => renderBar(bar, columns - 1));
     if (lines.length > 0) this.#out.write(`${lines.join('\n')}\n`);
-    this.#drawnLines = lines.length;
+    this.#drawn = lines.map((line) => line.length);
   }
 }
 
-function renderBar(bar: BarState): string {
-  if (bar.status === 'skipped') return `${bar.label} skipped: already exists`;
-  if (bar.status === 'waiting') return `${bar.label} waiting for another pull`;
+/**
+ * One bar within `width` columns: the label, sizes and speed are what a user reads, so the bar
+ * graphic gives way first (shrinking to MIN_BAR_WIDTH, then dropping out), and only then is the
+ * line cut.
+ */
+function renderBar(bar: BarState, width: number): string {
+  if (bar.status === 'skipped') return `${bar.label} skipped: already exists`.slice(0, width);
+  if (bar.status === 'waiting') return `${bar.label} waiting for another pull`.slice(0, width);
   const fraction = bar.size > 0 ? Math.min(1, bar.bytes / bar.size) : 1;
-  const filled = Math.round(fraction * BAR_WIDTH);
-  const graphic = `[${'='.repeat(Math.max(0, filled - 1))}${filled > 0 ? (fraction < 1 ? '>' : '=') : ''}${'-'.repeat(BAR_WIDTH - filled)}]`;
   const seconds = Math.max(0.001, (Date.now() - bar.started) / 1000);
-  const speed = `${formatBytes(Math.round(bar.bytes / seconds))}/s`;
-  const tail = bar.status === 'done' ? 'done' : speed;
-  return `${bar.label} ${graphic} ${formatBytes(bar.bytes)} / ${formatBytes(bar.size)} | ${tail}`;
+  const tail = bar.status === 'done' ? 'done' : `${formatBytes(Math.round(bar.bytes / seconds))}/s`;
+  const numbers = `${formatBytes(bar.bytes)} / ${formatBytes(bar.size)} | ${tail}`;
+  // label, space, [graphic], space, numbers
+  const room = Math.min(BAR_WIDTH, width - bar.label.length - numbers.length - 4);
+  if (room < MIN_BAR_WIDTH) return `${bar.label} ${numbers}`.slice(0, width);
+  const filled = Math.round(fraction * room);
+  const graphic = `[${'='.repeat(Math.max(0, filled - 1))}${filled > 0 ? (fraction < 1 ? '>' : '=') : ''}${'-'.repeat(room - filled)}]`;
+  return `${bar.label} ${graphic} ${numbers}`;
 }

@@ -90,3 +90,40 @@ test('TtyRenderer leaves finished bars above the next step, in Podman order', ()
   const manifest = finalScreen.lastIndexOf('Writing manifest to image destination');
   assert.ok(bars >= 0 && manifest > bars, `bars must precede "Writing manifest":\n${JSON.stringify(out)}`);
 });
+
+test('TtyRenderer fits each bar to the terminal: at 60 columns sizes and speed stay, the graphic gives way', () => {
+  for (const columns of [60, 120]) {
+    let out = '';
+    const tty = new TtyRenderer({ columns, write: (s: string) => ((out += s), true) } as unknown as NodeJS.WriteStream);
+    tty.handle({ type: 'blob-start', kind: 'layer', digest: layer, size: 50 * 1024 * 1024 });
+    tty.handle({ type: 'blob-progress', kind: 'layer', digest: layer, bytes: 20 * 1024 * 1024, size: 50 * 1024 * 1024 });
+    tty.finish();
+    const bars = out.split('\n').filter((l) => l.includes('Copying blob'));
+    assert.ok(bars.length > 0, out);
+    for (const line of bars) {
+      assert.ok(line.length < columns, `${line.length} columns at a width of ${columns}: ${line}`);
+      assert.match(line, /20\.0MiB \/ 50\.0MiB \| [\d.]+[KMG]?i?B\/s$/);
+    }
+    if (columns === 120) assert.match(bars[0]!, /\[=+>-+\]/);
+  }
+});
+
+test('TtyRenderer redraws from the first column, so an echoed ^C cannot shift the block', () => {
+  let out = '';
+  const tty = new TtyRenderer({ columns: 100, write: (s: string) => ((out += s), true) } as unknown as NodeJS.WriteStream);
+  tty.handle({ type: 'blob-start', kind: 'layer', digest: layer, size: 10 });
+  tty.handle({ type: 'warning', code: 'CONFIG', message: 'x' });
+  tty.handle({ type: 'warning', code: 'CONFIG', message: 'y' });
+  tty.finish();
+  assert.match(out, /\r\x1b\[\d+A\x1b\[0J/);
+  assert.doesNotMatch(out, /[^\r]\x1b\[\d+A/);
+});
+
+test('the plain and TTY renderers end a copied pull with one summary line; an image that needed no copy gets none', () => {
+  const done = { type: 'pull-done' as const, id: 'c'.repeat(64), names: ['localhost/app:1'], fetchedBytes: 2048, skippedBytes: 1024, seconds: 0.52 };
+  const lines: string[] = [];
+  const render = plainRenderer((l) => lines.push(l));
+  render({ ...done, copied: true });
+  render({ ...done, copied: false });
+  assert.deepEqual(lines, ['Pulled localhost/app:1 (cccccccccccc): 2.0KiB fetched, 1.0KiB already stored, in 0.5 s']);
+});
