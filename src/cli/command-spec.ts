@@ -12,6 +12,13 @@ export interface CommandSpec<Args = Record<string, unknown>> {
   /** Text shown after the options in the command's help. */
   epilog?: string;
   positionals?: Record<string, PositionalOptions>;
+  /**
+   * What shell completion offers for the positionals: `stored` the store's image names and short
+   * IDs, `pullable` the transports' prefixes and the stored names; nothing by default.
+   */
+  completes?: 'stored' | 'pullable';
+  /** Values shell completion offers for options that take free text but have a known set (`--policy`). */
+  optionValues?: Record<string, readonly string[]>;
   options?: Record<string, Options>;
   // A method, so that a command over its own argument type still fits a list of specs.
   handler(args: Args): Promise<void>;

@@ -10,6 +10,7 @@ interface InspectArgs extends GlobalArgs {
 
 export const inspectCommand: CommandSpec<InspectArgs> = {
   command: 'inspect <images..>',
+  completes: 'stored',
   describe: 'Show details of stored images as JSON (like podman image inspect)',
   positionals: { images: { type: 'string', array: true, demandOption: true, describe: 'names or IDs' } },
   async handler(args) {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { setFlagsFromString } from 'node:v8';
 import type { CommandSpec } from './command-spec.js';
+import { complete, completionCommand } from './completion.js';
 import { findCommand } from './dispatch.js';
 import { eventsCommand } from './events.js';
 import { imagesCommand } from './images.js';
@@ -32,9 +33,12 @@ const commands = [
   eventsCommand,
   trustCommand,
   verifyCommand,
+  completionCommand,
 ] as unknown as CommandSpec[];
 
 export async function main(argv: string[]): Promise<void> {
+  // The completion scripts' question, kept out of the command list so that help never shows it.
+  if (argv[0] === '__complete') return complete(argv.slice(1), commands);
   const found = findCommand(argv, commands);
   const args = found === undefined ? undefined : quickParse(found.command, found.argv);
   if (found !== undefined && args !== undefined) {

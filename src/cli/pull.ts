@@ -1,6 +1,6 @@
 import type { CommandSpec } from './command-spec.js';
 import { parseCredsFlag } from '../config/auth/index.js';
-import { parsePullPolicy, pull, terminalPrompt, type RegistryAccess } from '../engine/index.js';
+import { PULL_POLICIES, parsePullPolicy, pull, terminalPrompt, type RegistryAccess } from '../engine/index.js';
 import { integerSetting, parseDuration } from './numbers.js';
 import { readPassword } from './read-password.js';
 import { runInterruptible } from './interrupt.js';
@@ -52,6 +52,8 @@ async function credentials(args: PullArgs): Promise<RegistryAccess['creds']> {
 
 export const pullCommand: CommandSpec<PullArgs> = {
   command: 'pull <names..>',
+  completes: 'pullable',
+  optionValues: { policy: PULL_POLICIES, 'tls-verify': ['true', 'false'] },
   describe: `Copy images into the local store (${pulledFrom})`,
   epilog: transportHelp(),
   positionals: {

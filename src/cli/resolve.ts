@@ -60,6 +60,7 @@ function renderLocal(e: LocalExplanation): string {
 
 export const resolveCommand: CommandSpec<ResolveArgs> = {
   command: 'resolve <name>',
+  completes: 'pullable',
   describe:
     'Explain how a name resolves without pulling: for a registry, the candidates, their sources and the short-name mode; for a local transport, the file read, the image chosen and its name',
   positionals: { name: { type: 'string', demandOption: true, describe: 'image name, e.g. fedora, oci:./layout:v1' } },

@@ -9,6 +9,7 @@ interface RmiArgs extends GlobalArgs {
 
 export const rmiCommand: CommandSpec<RmiArgs> = {
   command: 'rmi <images..>',
+  completes: 'stored',
   describe: 'Remove image names, and images with their unreferenced blobs',
   positionals: { images: { type: 'string', array: true, demandOption: true, describe: 'names or IDs' } },
   options: { force: { alias: 'f', type: 'boolean', default: false, describe: 'remove an image by ID even if it has several names' } },

@@ -8,6 +8,7 @@ interface TagArgs extends GlobalArgs {
 
 export const tagCommand: CommandSpec<TagArgs> = {
   command: 'tag <image> <targets..>',
+  completes: 'stored',
   describe: 'Add names to a stored image',
   positionals: {
     image: { type: 'string', demandOption: true, describe: 'name or ID of the image' },

@@ -11,6 +11,7 @@ interface VerifyArgs extends GlobalArgs {
 
 export const verifyCommand: CommandSpec<VerifyArgs> = {
   command: 'verify <images..>',
+  completes: 'stored',
   describe: 'Re-check stored images against the current containers-policy.json, offline, with the signatures kept at pull time',
   positionals: { images: { type: 'string', array: true, demandOption: true, describe: 'names or IDs' } },
   options: {

@@ -14,6 +14,9 @@ const spellings: Record<string, PullPolicy> = {
   false: 'never',
 };
 
+/** The four policies, as help and shell completion offer them. */
+export const PULL_POLICIES: readonly PullPolicy[] = ['always', 'missing', 'newer', 'never'];
+
 export function parsePullPolicy(value: string): PullPolicy {
   const policy = spellings[value.toLowerCase()];
   if (policy === undefined) {

@@ -7,4 +7,5 @@ export type { LookupMatch } from './lookup.js';
 export type { BlobReader, BlobWriteResult, BlobWriteOptions } from './blob-writer.js';
 export type { ExpectedBlob } from './verifying-sink.js';
 export { describeImage, type ImageInfo } from './describe.js';
+export { storedNames } from './stored-names.js';
 export { storeFullError } from './store-full.js';
