@@ -6,7 +6,8 @@ import { findCommand } from './dispatch.js';
 import { eventsCommand } from './events.js';
 import { imagesCommand } from './images.js';
 import { inspectCommand } from './inspect.js';
-import { EXIT_ERROR, printError, setLogLevel, type LogLevel } from './output.js';
+import { EXIT_ERROR, printError, setLogLevel, writeStdout, type LogLevel } from './output.js';
+import { packageVersion } from '../config/shipped.js';
 import { pullCommand } from './pull.js';
 import { quickParse } from './quick-parse.js';
 import { resolveCommand } from './resolve.js';
@@ -39,6 +40,8 @@ const commands = [
 export async function main(argv: string[]): Promise<void> {
   // The completion scripts' question, kept out of the command list so that help never shows it.
   if (argv[0] === '__complete') return complete(argv.slice(1), commands);
+  // As `podman --version` and `podman -v`.
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) return writeStdout(`hoist version ${packageVersion()}`);
   const found = findCommand(argv, commands);
   const args = found === undefined ? undefined : quickParse(found.command, found.argv);
   if (found !== undefined && args !== undefined) {

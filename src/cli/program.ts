@@ -1,26 +1,28 @@
 import yargs, { type Argv, type CommandModule } from 'yargs';
-import { packageVersion } from '../config/shipped.js';
-import { HoistError } from '../errors.js';
+import { HoistError, quoted } from '../errors.js';
 import { globalOptions, PARSER_CONFIGURATION, type CommandSpec } from './command-spec.js';
 import { findCommand } from './dispatch.js';
 import { setLogLevel, type LogLevel } from './output.js';
 
 /** The options every command takes, and the behaviour shared by all (errors, help, version). */
 function program(argv: string[]): Argv {
-  return yargs(argv)
-    .scriptName('hoist')
-    .usage('$0 [--root DIR] [--log-level LEVEL] COMMAND\n\nA daemonless, Podman-style container image pull engine.')
-    .options(globalOptions)
-    .parserConfiguration(PARSER_CONFIGURATION)
-    .middleware((args) => setLogLevel(args['log-level'] as LogLevel))
-    .strict()
-    .version(packageVersion())
-    .help()
-    .alias('h', 'help')
-    .wrap(Math.min(110, process.stdout.columns || 110))
-    .fail((message, err) => {
-      throw err ?? new HoistError('INVALID_ARGUMENT', message);
-    });
+  return (
+    yargs(argv)
+      .scriptName('hoist')
+      .usage('$0 [--root DIR] [--log-level LEVEL] COMMAND\n\nA daemonless, Podman-style container image pull engine.')
+      .options(globalOptions)
+      .parserConfiguration(PARSER_CONFIGURATION)
+      .middleware((args) => setLogLevel(args['log-level'] as LogLevel))
+      .strict()
+      // `-v` and `--version` are answered before yargs (main.ts), in Podman's words.
+      .version(false)
+      .help()
+      .alias('h', 'help')
+      .wrap(Math.min(110, process.stdout.columns || 110))
+      .fail((message, err) => {
+        throw err ?? new HoistError('INVALID_ARGUMENT', message);
+      })
+  );
 }
 
 function yargsCommand(spec: CommandSpec, command = spec.command): CommandModule {
@@ -47,8 +49,57 @@ export async function runProgram(argv: string[], commands: readonly CommandSpec[
       .parseAsync();
     return;
   }
+  const unknown = unknownCommand(argv, commands);
+  if (unknown !== undefined) throw unknown;
   await program(argv)
     .command(commands.map((spec) => yargsCommand(spec)))
     .demandCommand(1, 'a command is required; see hoist --help')
+    .epilog(TOP_LEVEL_EPILOG)
     .parseAsync();
+}
+
+/** What `hoist --help` ends with: examples, and the environment variables hoist reads. */
+const TOP_LEVEL_EPILOG = `Examples:
+  hoist pull fedora                              resolve a short name, pull it from a registry
+  hoist pull --policy missing quay.io/team/app:1 pull only when the store lacks it
+  hoist pull oci:./layout:1.0 docker-archive:img.tar
+  hoist resolve fedora                           show how a name resolves, without pulling
+  hoist images --format json
+  id=$(hoist pull -q fedora) && hoist inspect "$id"
+
+Environment:
+  HOIST_ROOT                   the store (default /var/lib/hoist as root, else $XDG_DATA_HOME/hoist)
+  HOIST_CONFIG                 hoist.toml to read instead of the default ones
+  HOIST_SIGNATURE_POLICY       containers-policy.json to read (as --signature-policy)
+  HOIST_ALIAS_CACHE            the short-name alias cache file
+  CONTAINERS_REGISTRIES_CONF   registries.conf to read instead of the default ones
+  REGISTRY_AUTH_FILE           the only auth file read (as --authfile)
+  XDG_RUNTIME_DIR, XDG_CONFIG_HOME, HOME, DOCKER_CONFIG   where auth files and configuration are looked for
+  HTTPS_PROXY, HTTP_PROXY, NO_PROXY (or lower case)        proxies, by Go's rules
+  DEBUG=hoist:*                debug logs (also --log-level debug)`;
+
+/**
+ * An unknown command named before any option, with the nearest known one suggested: yargs says
+ * only "Unknown arguments: pul", which a typo deserves better than.
+ */
+function unknownCommand(argv: readonly string[], commands: readonly CommandSpec[]): HoistError | undefined {
+  const first = argv.find((arg) => !arg.startsWith('-'));
+  if (first === undefined || first !== argv[0]) return undefined;
+  const names = commands.map((c) => c.command.split(' ')[0]!);
+  if (names.includes(first)) return undefined;
+  const nearest = names.map((name) => ({ name, distance: editDistance(first, name) })).sort((a, b) => a.distance - b.distance)[0];
+  const hint =
+    nearest !== undefined && nearest.distance <= Math.max(1, Math.floor(nearest.name.length / 3)) ? `did you mean "${nearest.name}"?` : 'see hoist --help';
+  return new HoistError('INVALID_ARGUMENT', `unknown command ${quoted(first)} for "hoist"`, { hint });
+}
+
+/** Levenshtein distance: the number of one-character edits from `a` to `b`. */
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length]!;
 }

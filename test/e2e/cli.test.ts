@@ -47,8 +47,10 @@ describe('hoist pull', () => {
     assert.equal(result.stdout, `${hello.id}\n`);
     const lines = result.stderr.trimEnd().split('\n');
     assert.equal(lines[0], 'Getting image source signatures');
-    assert.deepEqual(lines.slice(1, -1).sort(), [`Copying config ${hello.config.digest}`, ...hello.layers.map((l) => `Copying blob ${l.digest}`)].sort());
-    assert.equal(lines.at(-1), 'Writing manifest to image destination');
+    assert.deepEqual(lines.slice(1, -2).sort(), [`Copying config ${hello.config.digest}`, ...hello.layers.map((l) => `Copying blob ${l.digest}`)].sort());
+    assert.equal(lines.at(-2), 'Writing manifest to image destination');
+    // Then hoist's one summary line (issue 13: a pull says what it fetched); Podman has none.
+    assert.match(lines.at(-1)!, new RegExp(`^Pulled localhost/hello:1\\.0 \\(${hello.id.slice(0, 12)}\\): \\S+ fetched, in [\\d.]+ s$`));
   });
 
   test('a second pull skips what is stored', async () => {
@@ -191,11 +193,30 @@ describe('hoist --help and --version', () => {
     for (const command of ['pull', 'images', 'inspect', 'rmi', 'tag']) assert.match(result.stdout, new RegExp(`^  hoist ${command}\\b`, 'm'));
   });
 
-  test('hoist --version prints the package version', async () => {
+  test("hoist --version and -v print the package version in Podman's words", async () => {
     const { version } = JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
-    const result = await runHoist(['--version']);
+    for (const flag of ['--version', '-v']) {
+      const result = await runHoist([flag]);
+      assertOk(result);
+      assert.equal(result.stdout, `hoist version ${version}\n`);
+    }
+  });
+
+  test('hoist --help ends with examples and the environment variables hoist reads', async () => {
+    const result = await runHoist(['--help']);
     assertOk(result);
-    assert.equal(result.stdout, `${version}\n`);
+    assert.match(result.stdout, /^Examples:\n {2}hoist pull fedora/m);
+    for (const variable of ['HOIST_ROOT', 'REGISTRY_AUTH_FILE', 'HTTPS_PROXY', 'CONTAINERS_REGISTRIES_CONF'])
+      assert.match(result.stdout, new RegExp(`^ {2}.*${variable}`, 'm'));
+  });
+
+  test('an unknown command is one error suggesting the nearest command', async () => {
+    const typo = await runHoist(['pul', 'fedora']);
+    assert.equal(typo.status, 125);
+    assert.equal(typo.stderr, 'Error: unknown command "pul" for "hoist"\nHint: did you mean "pull"?\n');
+    const far = await runHoist(['frobnicate']);
+    assert.equal(far.status, 125);
+    assert.equal(far.stderr, 'Error: unknown command "frobnicate" for "hoist"\nHint: see hoist --help\n');
   });
 });
 
