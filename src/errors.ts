@@ -84,6 +84,7 @@ export const WARNING_CODES = [
   'ALIAS_NOT_RECORDED',
   'SIGNATURES_NOT_READ',
   'SIGNATURE_SOURCE',
+  'RETRY',
 ] as const;
 
 export type WarningCode = (typeof WARNING_CODES)[number];

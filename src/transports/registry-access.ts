@@ -1,6 +1,7 @@
 import type { CredentialsHook } from '../config/auth/index.js';
 import type { PullSource, RegistriesConf } from '../config/registries/index.js';
 import { packageVersion } from '../config/shipped.js';
+import type { Warning } from '../errors.js';
 import type { RegistrySourceOptions } from '../registry/index.js';
 
 /** How registries are reached: the flags `podman pull` takes for them, the same for every endpoint. */
@@ -25,6 +26,8 @@ export interface AccessOptions extends RegistryAccess {
   credentialsHook?: CredentialsHook;
   env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
+  /** Warnings of the requests to every endpoint (each retry: `RETRY`), to go up to the pull's listener. */
+  onWarning?: (warning: Warning) => void;
 }
 
 /**
