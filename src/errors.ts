@@ -48,6 +48,7 @@ export const ERROR_CODES = [
   'PULL_FAILED',
   'ABORTED',
   'INTERNAL',
+  'NOT_LOGGED_IN',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -5,6 +5,8 @@ import { findCommand } from './dispatch.js';
 import { eventsCommand } from './events.js';
 import { imagesCommand } from './images.js';
 import { inspectCommand } from './inspect.js';
+import { loginCommand } from './login.js';
+import { logoutCommand } from './logout.js';
 import { EXIT_ERROR, printError, setLogLevel, type LogLevel } from './output.js';
 import { pullCommand } from './pull.js';
 import { quickParse } from './quick-parse.js';
@@ -32,6 +34,8 @@ const commands = [
   eventsCommand,
   trustCommand,
   verifyCommand,
+  loginCommand,
+  logoutCommand,
 ] as unknown as CommandSpec[];
 
 export async function main(argv: string[]): Promise<void> {

@@ -41,8 +41,13 @@ export function accessFor(source: PullSource, primary: PullSource, access: Acces
   return {
     ...shared,
     insecure: source.insecure || tlsVerify === false,
-    userAgent: `hoist/${packageVersion()}`,
+    userAgent: hoistUserAgent(),
     ...(conf !== undefined ? { credentialHelpers: conf.credentialHelpers } : {}),
     ...(creds !== undefined && sameHost ? { creds } : {}),
   };
+}
+
+/** The User-Agent of every request hoist makes to a registry. */
+export function hoistUserAgent(): string {
+  return `hoist/${packageVersion()}`;
 }
