@@ -48,6 +48,7 @@ export const ERROR_CODES = [
   'PULL_FAILED',
   'ABORTED',
   'INTERNAL',
+  'NOT_LOGGED_IN',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -84,6 +85,7 @@ export const WARNING_CODES = [
   'ALIAS_NOT_RECORDED',
   'SIGNATURES_NOT_READ',
   'SIGNATURE_SOURCE',
+  'RETRY',
 ] as const;
 
 export type WarningCode = (typeof WARNING_CODES)[number];

@@ -6,6 +6,8 @@ import { findCommand } from './dispatch.js';
 import { eventsCommand } from './events.js';
 import { imagesCommand } from './images.js';
 import { inspectCommand } from './inspect.js';
+import { loginCommand } from './login.js';
+import { logoutCommand } from './logout.js';
 import { EXIT_ERROR, printError, setLogLevel, writeStdout, type LogLevel } from './output.js';
 import { packageVersion } from '../config/shipped.js';
 import { pullCommand } from './pull.js';
@@ -34,6 +36,8 @@ const commands = [
   eventsCommand,
   trustCommand,
   verifyCommand,
+  loginCommand,
+  logoutCommand,
   completionCommand,
 ] as unknown as CommandSpec[];
 

@@ -1,13 +1,19 @@
 import { HoistError } from '../errors.js';
 
-/** Asks for a password on the terminal without echoing it, as `podman pull --creds USER` does. */
-export async function readPassword(prompt: string): Promise<string> {
-  const input = process.stdin;
-  if (!input.isTTY) {
-    throw new HoistError('INVALID_ARGUMENT', '--creds has no password and there is no terminal to ask for one', {
-      hint: 'use --creds USER:PASSWORD or an auth file',
-    });
-  }
+/** What to say when there is no terminal to ask on: the flags that give the answer instead. */
+export interface NoTerminal {
+  message: string;
+  hint: string;
+}
+
+const CREDS_WITHOUT_PASSWORD: NoTerminal = {
+  message: '--creds has no password and there is no terminal to ask for one',
+  hint: 'use --creds USER:PASSWORD or an auth file',
+};
+
+/** Asks for a password on the terminal without echoing it, as `podman pull --creds USER` and `podman login` do. */
+export async function readPassword(prompt: string, noTerminal: NoTerminal = CREDS_WITHOUT_PASSWORD): Promise<string> {
+  const input = terminalInput(noTerminal);
   process.stderr.write(prompt);
   input.setRawMode(true);
   input.resume();
@@ -29,4 +35,32 @@ export async function readPassword(prompt: string): Promise<string> {
     input.removeAllListeners('data');
     process.stderr.write('\n');
   }
+}
+
+/** Asks for one line (a user name) on the terminal, echoed. */
+export async function readLine(prompt: string, noTerminal: NoTerminal): Promise<string> {
+  const input = terminalInput(noTerminal);
+  const { createInterface } = await import('node:readline/promises');
+  const lines = createInterface({ input, output: process.stderr, terminal: true });
+  try {
+    return await lines.question(prompt);
+  } finally {
+    lines.close();
+  }
+}
+
+/**
+ * All of stdin, its lines joined as Podman's `--password-stdin` joins them (a trailing newline,
+ * as `echo` adds, is no part of the password).
+ */
+export async function readAllStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').split(/\r?\n/).join('');
+}
+
+function terminalInput(noTerminal: NoTerminal): NodeJS.ReadStream & { setRawMode(mode: boolean): void } {
+  const input = process.stdin;
+  if (!input.isTTY) throw new HoistError('INVALID_ARGUMENT', noTerminal.message, { hint: noTerminal.hint });
+  return input;
 }

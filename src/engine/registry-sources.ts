@@ -1,5 +1,6 @@
 import type { RegistriesConf } from '../config/registries/index.js';
 import { copyImage } from '../copy/index.js';
+import type { Warning } from '../errors.js';
 import { wantedPlatform } from '../manifest/index.js';
 import { formatReference, type ImageReference } from '../reference/index.js';
 import type { ImageRecord } from '../store/index.js';
@@ -15,16 +16,22 @@ async function registryImage(ref: ImageReference, conf: RegistriesConf, ctx: Pul
   return registryImage(ref, conf, registryAccess(ctx));
 }
 
-/** How this pull reaches registries: its flags, with hoist.toml's retry count as the default. */
+/** How this pull reaches registries: its flags, with hoist.toml's retry count as the default; its warnings go to the pull's listener. */
 function registryAccess(ctx: PullContext): AccessOptions {
   const { retry, ...flags } = ctx.options.registry ?? {};
   return {
     ...flags,
     env: ctx.env,
     retry: retry ?? ctx.settings.retry,
+    onWarning: warningsOf(ctx),
     ...(ctx.options.credentials ? { credentialsHook: ctx.options.credentials } : {}),
     ...(ctx.options.signal ? { signal: ctx.options.signal } : {}),
   };
+}
+
+/** The registry layers' warnings, as the pull's warning events. */
+function warningsOf(ctx: PullContext): (warning: Warning) => void {
+  return (warning) => ctx.emit({ type: 'warning', ...warning });
 }
 
 /**
@@ -36,7 +43,7 @@ export async function copyFromSources(ref: ImageReference, conf: RegistriesConf,
   const [opener, { registryAuthorizer, signatureStorageLoader }] = await Promise.all([registryImage(ref, conf, ctx), import('./trust-entry.js')]);
   const source = await opener.open({
     signatureStorage: (endpoint) => signatureStorageLoader(ctx, endpoint),
-    onWarning: (warning) => ctx.emit({ type: 'warning', ...warning }),
+    onWarning: warningsOf(ctx),
   });
   try {
     return await copyImage(source, ctx.store, {

@@ -90,7 +90,8 @@ export class Authenticator {
             fetchBearerToken({
               realm,
               ...(challenge.params.service !== undefined ? { service: challenge.params.service } : {}),
-              scopes: extra === undefined ? [scope] : [scope, extra],
+              // No scope at all for '' (a login check, as containers/image's CheckAuth asks).
+              scopes: [scope, extra].filter((s): s is string => s !== undefined && s !== ''),
               credentials,
               dispatcher,
               userAgent,

@@ -26,6 +26,8 @@ export interface RegistryRequest {
   headers?: Record<string, string>;
   /** What the request is for, to name it in errors. */
   subject: Pick<RequestSubject, 'kind' | 'name'>;
+  /** The token scope it needs (default: pull of the client's repository); '' for none in particular (a login check). */
+  scope?: string;
   signal?: AbortSignal;
 }
 
@@ -88,7 +90,7 @@ export class RegistryClient {
   }) {
     this.registry = init.domain;
     this.path = init.path;
-    this.repository = `${init.domain}/${init.path}`;
+    this.repository = repositoryName(init.domain, init.path);
     this.origin = init.origin;
     this.supportsSignatureExtension = init.supportsSignatureExtension;
     const { dispatcher, tls, proxies } = init;
@@ -126,7 +128,7 @@ export class RegistryClient {
         dispatcher,
         userAgent: options.userAgent ?? DEFAULT_USER_AGENT,
         registry: domain,
-        repository: `${domain}/${path}`,
+        repository: repositoryName(domain, path),
         insecure: tls.insecure,
         retry,
         ...(options.signal !== undefined ? { signal: options.signal } : {}),
@@ -163,7 +165,7 @@ export class RegistryClient {
   }
 
   async #send<Body extends ResponseBody>(req: RegistryRequest, fetch: Fetch<Body>): Promise<RegistryResponse<Body>> {
-    const scope = this.pullScope;
+    const scope = req.scope ?? this.pullScope;
     for (let tries = 0; ; tries++) {
       const response = await this.#follow(req, await this.#authenticator.authorization(scope), fetch);
       if (response.status < 400) return response;
@@ -284,6 +286,11 @@ function firstContactError(err: unknown, url: URL, signal: AbortSignal | undefin
     details: error.details,
     ...(error.hint !== undefined ? { hint: error.hint } : {}),
   });
+}
+
+/** `domain/path` for messages; the registry alone for a client of no repository (a login check). */
+function repositoryName(domain: string, path: string): string {
+  return path === '' ? domain : `${domain}/${path}`;
 }
 
 function combine(a: AbortSignal | undefined, b: AbortSignal | undefined): AbortSignal | undefined {

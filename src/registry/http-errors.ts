@@ -73,7 +73,7 @@ export function statusError(
       hint:
         subject.credentialsSource !== undefined
           ? `the registry refused the credentials from ${subject.credentialsSource}, or they do not grant access to ${subject.name}`
-          : `log in: pass --creds USER:PASSWORD, or add credentials for ${subject.registry} to an auth file (--authfile, $REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json)`,
+          : `log in: hoist login ${subject.registry}, or pass --creds USER:PASSWORD, or add credentials for ${subject.registry} to an auth file (--authfile, $REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json)`,
     });
   }
   // 403 is not 401: the registry knows who asks (or that nobody does) and says no, so new

@@ -5,3 +5,4 @@ export { fetchTags } from './tags.js';
 export { fetchSignatures, type SignatureFetchOptions } from './signatures.js';
 export { registryHost } from './endpoint.js';
 export { DEFAULT_RETRIES, type RegistrySourceOptions } from './options.js';
+export { checkCredentials } from './check-auth.js';

@@ -6,9 +6,19 @@ import { shownUrl } from './urls.js';
 /** Connections that ran out of time before the server had said anything at all. */
 const CONNECT_TIMEOUTS = new Set(['UND_ERR_CONNECT_TIMEOUT', TLS_HANDSHAKE_TIMEOUT]);
 
-/** Failures that a new connection may not meet again: resets, timeouts, early closes. */
+/**
+ * Failures that a new connection may not meet again: refusals (a registry that is still starting,
+ * as CI jobs start them late), unreachable networks, resets, timeouts, early closes; the errno
+ * list of containers/common's pkg/retry, which Podman retries.
+ */
 const RETRYABLE = new Set([
   ...CONNECT_TIMEOUTS,
+  'ECONNREFUSED',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'ENETRESET',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
   'ECONNRESET',
   'EPIPE',
   'ETIMEDOUT',
@@ -62,7 +72,7 @@ export function networkError(error: unknown, url: URL, signal?: AbortSignal): Ho
     });
   }
   if (code === 'ECONNREFUSED') {
-    return new HoistError('CONNECTION_FAILED', `cannot connect to ${where}: connection refused`, { cause: error, details });
+    return new HoistError('CONNECTION_FAILED', `cannot connect to ${where}: connection refused`, { cause: error, details, retryable: true });
   }
   return new HoistError('CONNECTION_FAILED', `connection to ${where} failed: ${detail}${code ? ` (${code})` : ''}`, {
     cause: error,

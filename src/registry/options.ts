@@ -1,4 +1,5 @@
 import type { Credentials, CredentialsHook } from '../config/auth/index.js';
+import type { Warning } from '../errors.js';
 
 /** How to reach one registry: TLS, credentials, retries. Everything is optional. */
 export interface RegistrySourceOptions {
@@ -22,6 +23,8 @@ export interface RegistrySourceOptions {
   env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
   userAgent?: string;
+  /** Warnings of the requests themselves (each retry: `RETRY`); default: the debug log only. */
+  onWarning?: (warning: Warning) => void;
   /** certs.d bases to search instead of the system ones (tests). */
   certsBases?: readonly string[];
 }

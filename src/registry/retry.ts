@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { abortError, HoistError } from '../errors.js';
+import { abortError, HoistError, type Warning } from '../errors.js';
 import { debug } from './log.js';
 import { DEFAULT_RETRIES, type RegistrySourceOptions } from './options.js';
 
@@ -8,6 +8,8 @@ export interface RetryPolicy {
   retries: number;
   /** `--retry-delay`: the same delay before every try; otherwise exponential backoff. */
   fixedDelayMs?: number;
+  /** Told of each retry before its pause (see retryWarning); default: the debug log only. */
+  onWarning?: (warning: Warning) => void;
 }
 
 const FIRST_DELAY_MS = 1000;
@@ -15,9 +17,12 @@ const MAX_BACKOFF_MS = 30_000;
 /** A server asking for a longer pause than this (Retry-After) is asked again after this long. */
 const MAX_RETRY_AFTER_MS = 60_000;
 
-export function retryPolicy(options: Pick<RegistrySourceOptions, 'retry' | 'retryDelayMs'>): RetryPolicy {
-  const retries = options.retry ?? DEFAULT_RETRIES;
-  return options.retryDelayMs === undefined ? { retries } : { retries, fixedDelayMs: options.retryDelayMs };
+export function retryPolicy(options: Pick<RegistrySourceOptions, 'retry' | 'retryDelayMs' | 'onWarning'>): RetryPolicy {
+  return {
+    retries: options.retry ?? DEFAULT_RETRIES,
+    ...(options.retryDelayMs !== undefined ? { fixedDelayMs: options.retryDelayMs } : {}),
+    ...(options.onWarning !== undefined ? { onWarning: options.onWarning } : {}),
+  };
 }
 
 /** An error that says how long the server asked us to wait (429/503 `Retry-After`). */
@@ -62,10 +67,29 @@ export function shouldRetry(policy: RetryPolicy, failures: number, error: unknow
   return failures < policy.retries && !signal?.aborted && error instanceof HoistError && error.retryable;
 }
 
-/** Waits before the next try; an abort during the wait ends it with the abort's error. */
+/**
+ * Podman's warning for a retry (containers/common pkg/retry), word for word, so that a CI log
+ * reads the same: `Failed, retrying in 2s ... (1/3). Error: …`. The error is a HoistError's
+ * message (shouldRetry retries nothing else), which names no secret.
+ */
+export function retryWarning(policy: RetryPolicy, failures: number, error: unknown, ms: number): Warning {
+  return {
+    code: 'RETRY',
+    message: `Failed, retrying in ${goDuration(ms)} ... (${failures + 1}/${policy.retries}). Error: ${(error as Error).message}`,
+  };
+}
+
+/** A pause as Go prints a time.Duration (`750ms`, `2s`, `1.5s`), to the millisecond. */
+function goDuration(ms: number): string {
+  const whole = Math.round(ms);
+  return whole < 1000 ? `${whole}ms` : `${Number((whole / 1000).toFixed(3))}s`;
+}
+
+/** Waits before the next try, after warning of it; an abort during the wait ends it with the abort's error. */
 export async function pauseBeforeRetry(policy: RetryPolicy, failures: number, error: unknown, what: string, signal?: AbortSignal): Promise<void> {
   const ms = retryDelay(policy, failures, error);
   debug('%s failed (%s); try %d of %d in %d ms', what, (error as Error).message, failures + 1, policy.retries, Math.round(ms));
+  policy.onWarning?.(retryWarning(policy, failures, error, ms));
   try {
     await sleep(ms, undefined, signal ? { signal } : {});
   } catch {

@@ -1,6 +1,7 @@
 import type { CredentialsHook } from '../config/auth/index.js';
 import type { PullSource, RegistriesConf } from '../config/registries/index.js';
 import { packageVersion } from '../config/shipped.js';
+import type { Warning } from '../errors.js';
 import type { RegistrySourceOptions } from '../registry/index.js';
 
 /** How registries are reached: the flags `podman pull` takes for them, the same for every endpoint. */
@@ -25,6 +26,8 @@ export interface AccessOptions extends RegistryAccess {
   credentialsHook?: CredentialsHook;
   env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
+  /** Warnings of the requests to every endpoint (each retry: `RETRY`), to go up to the pull's listener. */
+  onWarning?: (warning: Warning) => void;
 }
 
 /**
@@ -38,8 +41,13 @@ export function accessFor(source: PullSource, primary: PullSource, access: Acces
   return {
     ...shared,
     insecure: source.insecure || tlsVerify === false,
-    userAgent: `hoist/${packageVersion()}`,
+    userAgent: hoistUserAgent(),
     ...(conf !== undefined ? { credentialHelpers: conf.credentialHelpers } : {}),
     ...(creds !== undefined && sameHost ? { creds } : {}),
   };
+}
+
+/** The User-Agent of every request hoist makes to a registry. */
+export function hoistUserAgent(): string {
+  return `hoist/${packageVersion()}`;
 }

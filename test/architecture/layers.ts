@@ -13,7 +13,7 @@ export const layers: Layering = {
       mayImport: ['engine', 'store', 'transports', 'config', 'manifest', 'reference', 'progress'],
     },
     cli: {
-      job: 'the `hoist` program: one file per command (`pull`, `images`, `inspect`, `rmi`, `tag`, `resolve`, `events`, `trust`, `verify`), a fast path (`quick-parse.ts`) and yargs for the rest; renders output and errors',
+      job: 'the `hoist` program: one file per command (`pull`, `images`, `inspect`, `rmi`, `tag`, `resolve`, `events`, `trust`, `verify`, `login`, `logout`), a fast path (`quick-parse.ts`) and yargs for the rest; renders output and errors',
       // transports/: the transport table, for pull's help (cli/transport-help.ts).
       mayImport: ['engine', 'store', 'transports', 'config', 'reference', 'progress'],
     },
@@ -53,7 +53,7 @@ export const layers: Layering = {
       mayImport: ['manifest', 'reference', 'io'],
     },
     config: {
-      job: 'finding, reading and validating registries.conf (+ `.d`), auth files and credential helpers, certs.d, policy.json, registries.d and `hoist.toml`; typed results, errors at `file:line:col`',
+      job: 'finding, reading and validating registries.conf (+ `.d`), auth files (read, and written by login and logout under a lock) and credential helpers (get, store, erase), certs.d, policy.json, registries.d and `hoist.toml`; typed results, errors at `file:line:col`',
       mayImport: ['reference', 'io'],
     },
     archive: {

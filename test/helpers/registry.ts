@@ -29,6 +29,8 @@ export interface RegistryOptions {
    * Docker media types only, so cache Docker-format images through it.
    */
   proxyRemoteUrl?: string;
+  /** Listen on this loopback port (one a test reserved, to start the registry late) instead of a free one. */
+  port?: number;
 }
 
 export interface RegistryHandle {
@@ -65,7 +67,7 @@ function registryBinary(): string {
 export async function startRegistry(options: RegistryOptions = {}): Promise<RegistryHandle> {
   const binary = registryBinary();
   const dir = await mkdtemp(join(tmpdir(), 'hoist-registry-'));
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const host = `127.0.0.1:${port}`;
   const scheme = options.tls ? 'https' : 'http';
   const pki = options.tls ? testPki() : undefined;

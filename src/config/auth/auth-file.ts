@@ -29,6 +29,15 @@ export const MAX_AUTH_FILE_BYTES = 4 * 1024 * 1024;
 
 /** Reads an auth file; undefined when it does not exist. A malformed file is INVALID_CONFIG naming it. */
 export async function readAuthFile(path: string): Promise<AuthFile | undefined> {
+  const doc = await readAuthDocument(path);
+  return doc === undefined ? undefined : authFileOf(path, doc);
+}
+
+/**
+ * An auth file as the JSON object it holds, every field kept (login rewrites it and must keep
+ * what it does not know); undefined when it does not exist.
+ */
+export async function readAuthDocument(path: string): Promise<Record<string, unknown> | undefined> {
   // Bounded and never waiting, as every file hoist did not write: a FIFO or /dev/zero given as
   // --authfile fails at once instead of hanging or filling memory.
   const bytes = await readSmallFileIfPresent(path, MAX_AUTH_FILE_BYTES, (failure, cause) => {
@@ -41,9 +50,12 @@ export async function readAuthFile(path: string): Promise<AuthFile | undefined> 
     return new HoistError('INVALID_CONFIG', `cannot read auth file ${path}: ${reason}`, { cause });
   });
   if (bytes === undefined) return undefined;
-  const text = bytes.toString('utf8');
-  const fail = (message: string) => new HoistError('INVALID_CONFIG', `${path}: ${message}`, { hint: HINT });
-  const doc = parseJsonObject(text, (p) => fail(p.problem === 'syntax' ? `invalid JSON: ${p.message}` : 'not a JSON object'));
+  return parseJsonObject(bytes.toString('utf8'), (p) => invalid(path, p.problem === 'syntax' ? `invalid JSON: ${p.message}` : 'not a JSON object'));
+}
+
+/** An auth file's JSON object, validated. */
+export function authFileOf(path: string, doc: Record<string, unknown>): AuthFile {
+  const fail = (message: string) => invalid(path, message);
   return {
     path,
     auths: Object.entries(objectField(doc, 'auths', fail)).map(([key, value]) => authEntry(key, value, fail)),
@@ -55,6 +67,10 @@ export async function readAuthFile(path: string): Promise<AuthFile | undefined> 
     ),
     ...credsStoreOf(doc, fail),
   };
+}
+
+function invalid(path: string, message: string): HoistError {
+  return new HoistError('INVALID_CONFIG', `${path}: ${message}`, { hint: HINT });
 }
 
 function authEntry(key: string, value: unknown, fail: (m: string) => HoistError): AuthEntry {

@@ -1,8 +1,11 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
+/** registries.conf's reserved `credential-helpers` entry for the auth files themselves. */
+export const AUTH_FILES_HELPER = 'containers-auth.json';
+
 export interface AuthFileSearch {
-  /** Files to read, most specific first. */
+  /** Files to read, most specific first; the first is the one `login` writes. */
   paths: string[];
   /** True for `--authfile`/REGISTRY_AUTH_FILE: that one file must exist and nothing else is read. */
   explicit: boolean;
@@ -27,4 +30,12 @@ export function authFileSearch(authFile: string | undefined, env: NodeJS.Process
     ],
     explicit: false,
   };
+}
+
+/**
+ * Where credentials are looked for and stored, in order (registries.conf `credential-helpers`,
+ * default the auth files only); an explicit auth file means it alone, as in containers/image.
+ */
+export function credentialPlaces(search: AuthFileSearch, credentialHelpers: readonly string[] | undefined): readonly string[] {
+  return search.explicit ? [AUTH_FILES_HELPER] : (credentialHelpers ?? [AUTH_FILES_HELPER]);
 }

@@ -4,7 +4,8 @@
  */
 export function authKeysFor(domain: string, path: string): string[] {
   const keys: string[] = [];
-  for (let name = `${domain}/${path}`; ; name = name.slice(0, name.lastIndexOf('/'))) {
+  // An empty path asks about the registry itself (`hoist login --get-login HOST`).
+  for (let name = path === '' ? domain : `${domain}/${path}`; ; name = name.slice(0, name.lastIndexOf('/'))) {
     keys.push(name);
     if (!name.includes('/')) return keys;
   }

@@ -1,7 +1,7 @@
 import createDebug from 'debug';
 import { HoistError } from '../../errors.js';
 import { readAuthFile, type AuthEntry, type AuthFile } from './auth-file.js';
-import { authFileSearch, type AuthFileSearch } from './auth-files.js';
+import { AUTH_FILES_HELPER, authFileSearch, credentialPlaces, type AuthFileSearch } from './auth-files.js';
 import { credentialsFromHelper } from './cred-helper.js';
 import { authKeysFor, normalizeAuthKey } from './keys.js';
 import type { Credentials, CredentialLookupOptions, CredentialsHook, FoundCredentials } from './types.js';
@@ -10,9 +10,6 @@ const debug = createDebug('hoist:config');
 
 /** Docker Hub's key in Docker's own files and credential stores. */
 const DOCKER_HUB_SERVER = 'https://index.docker.io/v1/';
-
-/** registries.conf's reserved `credential-helpers` entry for the auth files themselves. */
-const AUTH_FILES = 'containers-auth.json';
 
 /**
  * Credentials for a repository on a registry, most specific source first: `--creds`; the library
@@ -26,11 +23,11 @@ export async function findCredentials(domain: string, path: string, options: Cre
   if (hooked !== undefined) return hooked;
   const env = options.env ?? process.env;
   const search = authFileSearch(options.authFile, env);
-  const helpers = search.explicit ? [AUTH_FILES] : (options.credentialHelpers ?? [AUTH_FILES]);
+  const helpers = credentialPlaces(search, options.credentialHelpers);
   for (const helper of helpers) {
     const found =
-      helper === AUTH_FILES
-        ? await credentialsInAuthFiles(search, domain, path, env)
+      helper === AUTH_FILES_HELPER
+        ? await credentialsInAuthFiles(search, domain, path, env, options.authFileMayBeMissing === true)
         : withSource(await credentialsFromHelper(helper, domain, env), `credential helper ${helper} (registries.conf credential-helpers)`);
     if (found !== undefined && usable(found)) {
       debug('credentials for %s/%s from %s', domain, path, found.source);
@@ -66,11 +63,17 @@ async function askHook(hook: CredentialsHook, registry: string, repository: stri
  * `host` (exact), else URL-style keys naming the host, else its `credsStore` (Docker's; hoist reads
  * it though Podman does not).
  */
-async function credentialsInAuthFiles(search: AuthFileSearch, domain: string, path: string, env: NodeJS.ProcessEnv): Promise<FoundCredentials | undefined> {
+async function credentialsInAuthFiles(
+  search: AuthFileSearch,
+  domain: string,
+  path: string,
+  env: NodeJS.ProcessEnv,
+  mayBeMissing: boolean,
+): Promise<FoundCredentials | undefined> {
   for (const file of search.paths) {
     const auth = await readAuthFile(file);
     if (auth === undefined) {
-      if (search.explicit) {
+      if (search.explicit && !mayBeMissing) {
         throw new HoistError('INVALID_CONFIG', `auth file ${file} does not exist`, { hint: 'check --authfile and REGISTRY_AUTH_FILE' });
       }
       continue;

@@ -39,4 +39,6 @@ export interface CredentialLookupOptions {
    * `docker-credential-NAME`. Default: the auth files only.
    */
   credentialHelpers?: readonly string[];
+  /** An explicit auth file that does not exist holds nothing, instead of being an error: `login` creates it. */
+  authFileMayBeMissing?: boolean;
 }
