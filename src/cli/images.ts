@@ -39,7 +39,7 @@ function rowsOf(info: ImageInfo): ImageRow[] {
   });
 }
 
-/** `--sort`: newest first for created, ascending for the rest; ties keep the store's order. */
+/** `--sort`: newest first for created, ascending for the rest. */
 function sortRows(rows: ImageRow[], key: string): ImageRow[] {
   const by: Record<(typeof SORT_KEYS)[number], (a: ImageRow, b: ImageRow) => number> = {
     created: (a, b) => (createdTime(b.info) ?? -Infinity) - (createdTime(a.info) ?? -Infinity) || 0,
@@ -51,7 +51,8 @@ function sortRows(rows: ImageRow[], key: string): ImageRow[] {
   if (!(SORT_KEYS as readonly string[]).includes(key)) {
     throw new HoistError('INVALID_ARGUMENT', `${quoted(key)} is not a valid field for sorting; choose from: ${SORT_KEYS.join(', ')}`);
   }
-  return [...rows].sort(by[key as (typeof SORT_KEYS)[number]]);
+  // Sorted by creation first, so that ties of the other keys stay newest first.
+  return [...rows].sort(by.created).sort(by[key as (typeof SORT_KEYS)[number]]);
 }
 
 function compareText(a: string, b: string): number {
