@@ -250,8 +250,8 @@ describe('hoist inspect', () => {
         'inspect',
         '--format',
         '{{.ID}} {{.Created}} {{json .RootFS}} {{.Labels.k}} {{.Config.Cmd}}',
-        'alpha:1'.replace('alpha', `${host}/team/alpha`),
-        'beta'.replace('beta', `${host}/team/beta:1`),
+        `${host}/team/alpha:1`,
+        `${host}/team/beta:1`,
       ]),
     );
     assert.deepEqual(lines(out), [
