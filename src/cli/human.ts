@@ -32,13 +32,20 @@ export function humanAge(iso: string | undefined, now: number = Date.now()): str
   return `${round(days / 365)} years ago`;
 }
 
-/** Columns padded to the widest cell plus two spaces, as Go's tabwriter does for Podman. */
+/**
+ * Columns as Go's tabwriter lays them out for Podman (containers/common's report: minimum width
+ * 12, padding 2): each cell but a line's last is padded to its column's width. Lines may have
+ * different numbers of cells (a template's tab-separated output).
+ */
 export function formatTable(rows: readonly (readonly string[])[]): string {
-  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => r[col]!.length)));
+  const widths: number[] = [];
+  for (const row of rows) {
+    for (let col = 0; col < row.length - 1; col++) widths[col] = Math.max(widths[col] ?? 12, row[col]!.length + 2);
+  }
   return rows
     .map((r) =>
       r
-        .map((cell, col) => (col === r.length - 1 ? cell : cell.padEnd(widths[col]! + 2)))
+        .map((cell, col) => (col === r.length - 1 ? cell : cell.padEnd(widths[col]!)))
         .join('')
         .trimEnd(),
     )

@@ -71,15 +71,20 @@ function acceptable(value: unknown, option: Options): boolean {
   return option.choices === undefined || [option.choices].flat().includes(value as string);
 }
 
-/** `<name>` and `<name..>` positionals of the command string, filled from the words after the command. */
+/** `<name>`, `<name..>` and `[name]` positionals of the command string, filled from the words after the command. */
 function assignPositionals(spec: CommandSpec, words: readonly unknown[]): Record<string, unknown> | undefined {
   const declared = spec.command.split(' ').slice(1);
   const values: Record<string, unknown> = {};
   let next = 0;
   for (const token of declared) {
-    const match = /^<([\w-]+)(\.\.)?>$/.exec(token);
-    if (match === null) return undefined; // an optional or unusual positional: yargs handles it
-    const [, name, variadic] = match;
+    const match = /^(?:<([\w-]+)(\.\.)?>|\[([\w-]+)\])$/.exec(token);
+    if (match === null) return undefined; // an optional variadic or unusual positional: yargs handles it
+    const [, required, variadic, optional] = match;
+    if (optional !== undefined) {
+      if (next < words.length) values[optional] = String(words[next++]);
+      continue;
+    }
+    const name = required;
     if (next >= words.length) return undefined;
     values[name!] = variadic ? words.slice(next).map(String) : String(words[next]);
     next = variadic ? words.length : next + 1;

@@ -56,6 +56,7 @@ const accepted = [
   ['pull', '--quiet=false', 'docker://quay.io/a/b:1'],
   ['images'],
   ['images', '-a', '--format', 'json'],
+  ['images', 'stable', '-q', '--no-trunc', '--sort', 'size'],
   ['inspect', 'a', 'b'],
   ['rmi', '-f', 'a', 'b'],
   ['rmi', 'a'],
@@ -81,7 +82,7 @@ const declined = [
   ['pull', '--max-parallel-downloads', 'many', 'x'],
   ['pull', 'x', '--', '-y'],
   ['tag', 'img'],
-  ['images', 'extra'],
+  ['images', 'one', 'two'],
   ['events', '--log-level', 'loud'],
   ['resolve', 'a', 'b'],
 ];

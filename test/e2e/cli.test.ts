@@ -94,7 +94,7 @@ describe('hoist images, inspect, tag, rmi', () => {
     const result = await hoist(['images']);
     assertOk(result);
     const [header, ...rows] = result.stdout.trimEnd().split('\n');
-    assert.match(header!, /^REPOSITORY +TAG +IMAGE ID +CREATED +SIZE$/);
+    assert.match(header!, /^REPOSITORY +TAG +IMAGE ID +CREATED +STORED SIZE$/);
     assert.equal(rows.length, 1);
     assert.match(rows[0]!, new RegExp(`^localhost/hello +1\\.0 +${hello.id.slice(0, 12)} +\\S.* ago +[\\d.]+ k?B$`));
     const all = (await hoist(['images', '--all'])).stdout.trimEnd().split('\n');
@@ -105,14 +105,21 @@ describe('hoist images, inspect, tag, rmi', () => {
     );
   });
 
-  test('images --format json lists Id, Names, Digest, Created, Size', async () => {
+  test('images --format json lists Id, Names, Digest, Created, CreatedAt, Size', async () => {
     const images = JSON.parse((await hoist(['images', '--all', '--format', 'json'])).stdout) as Record<string, unknown>[];
     const size = (img: FixtureImage) => img.config.size + img.layers.reduce((s, l) => s + l.size, 0);
     const byId = Object.fromEntries(images.map((i) => [i.Id, i]));
     assert.deepEqual(Object.keys(byId).sort(), [hello.id, loose.id].sort());
     assert.deepEqual(
-      { Names: byId[hello.id]!.Names, Digest: byId[hello.id]!.Digest, Created: byId[hello.id]!.Created, Size: byId[hello.id]!.Size },
-      { Names: ['localhost/hello:1.0'], Digest: hello.manifest.digest, Created: '2024-01-02T03:04:05Z', Size: size(hello) },
+      {
+        Names: byId[hello.id]!.Names,
+        Digest: byId[hello.id]!.Digest,
+        Created: byId[hello.id]!.Created,
+        CreatedAt: byId[hello.id]!.CreatedAt,
+        Size: byId[hello.id]!.Size,
+      },
+      // As podman images: Created in Unix seconds, CreatedAt the RFC 3339 time.
+      { Names: ['localhost/hello:1.0'], Digest: hello.manifest.digest, Created: 1704164645, CreatedAt: '2024-01-02T03:04:05Z', Size: size(hello) },
     );
     assert.deepEqual(byId[loose.id]!.Names, []);
   });

@@ -24,6 +24,6 @@ for (const [format, manifestType] of [
       assert.deepEqual(pulled!.names, []);
       const info = await describeImage(store, (await store.lookup(image.id))!);
       assert.equal(info.ManifestType, manifestType);
-      assert.deepEqual(info.RootFS?.diff_ids, image.diffIds);
+      assert.deepEqual(info.RootFS?.Layers, image.diffIds);
     }));
 }
