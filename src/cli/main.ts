@@ -3,6 +3,8 @@ import { setFlagsFromString } from 'node:v8';
 import type { CommandSpec } from './command-spec.js';
 import { findCommand } from './dispatch.js';
 import { eventsCommand } from './events.js';
+import { imageExistsCommand } from './image-exists.js';
+import { imagePruneCommand } from './image-prune.js';
 import { imagesCommand } from './images.js';
 import { inspectCommand } from './inspect.js';
 import { EXIT_ERROR, printError, setLogLevel, type LogLevel } from './output.js';
@@ -22,12 +24,16 @@ import { verifyCommand } from './verify.js';
 // change; the library leaves its host's V8 alone.
 setFlagsFromString('--liftoff-only');
 
+// Podman's `image` group names the same commands (`image ls` is `images`); `image exists` and
+// `image prune` have no short form, in Podman either.
 const commands = [
-  pullCommand,
-  imagesCommand,
-  inspectCommand,
-  rmiCommand,
-  tagCommand,
+  { ...pullCommand, aliases: ['image pull'] },
+  { ...imagesCommand, aliases: ['image ls', 'image list'] },
+  { ...inspectCommand, aliases: ['image inspect'] },
+  { ...rmiCommand, aliases: ['image rm'] },
+  { ...tagCommand, aliases: ['image tag'] },
+  imageExistsCommand,
+  imagePruneCommand,
   resolveCommand,
   eventsCommand,
   trustCommand,

@@ -71,17 +71,25 @@ function acceptable(value: unknown, option: Options): boolean {
   return option.choices === undefined || [option.choices].flat().includes(value as string);
 }
 
-/** `<name>` and `<name..>` positionals of the command string, filled from the words after the command. */
+/**
+ * `<name>`, `<name..>` and a last `[name..]` positional of the command string, filled from the
+ * words after the command (an optional variadic one with none gets [], as yargs gives it).
+ */
 function assignPositionals(spec: CommandSpec, words: readonly unknown[]): Record<string, unknown> | undefined {
-  const declared = spec.command.split(' ').slice(1);
+  const declared = spec.command.split(' ').filter((token) => /^[<[]/.test(token));
   const values: Record<string, unknown> = {};
   let next = 0;
   for (const token of declared) {
-    const match = /^<([\w-]+)(\.\.)?>$/.exec(token);
+    const match = /^(?:<([\w-]+)(\.\.)?>|\[([\w-]+)\.\.\])$/.exec(token);
     if (match === null) return undefined; // an optional or unusual positional: yargs handles it
-    const [, name, variadic] = match;
+    const [, required, variadic, optional] = match;
+    if (optional !== undefined) {
+      values[optional] = words.slice(next).map(String);
+      next = words.length;
+      continue;
+    }
     if (next >= words.length) return undefined;
-    values[name!] = variadic ? words.slice(next).map(String) : String(words[next]);
+    values[required!] = variadic ? words.slice(next).map(String) : String(words[next]);
     next = variadic ? words.length : next + 1;
   }
   return next === words.length ? values : undefined;
