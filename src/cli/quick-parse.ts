@@ -73,7 +73,7 @@ function acceptable(value: unknown, option: Options): boolean {
 
 /**
  * `<name>`, `<name..>` and a last `[name..]` positional of the command string, filled from the
- * words after the command (an optional variadic one with none gets [], as yargs gives it).
+ * words after the command (an optional variadic one with none stays unset, as in yargs).
  */
 function assignPositionals(spec: CommandSpec, words: readonly unknown[]): Record<string, unknown> | undefined {
   const declared = spec.command.split(' ').filter((token) => /^[<[]/.test(token));
@@ -84,7 +84,7 @@ function assignPositionals(spec: CommandSpec, words: readonly unknown[]): Record
     if (match === null) return undefined; // an optional or unusual positional: yargs handles it
     const [, required, variadic, optional] = match;
     if (optional !== undefined) {
-      values[optional] = words.slice(next).map(String);
+      if (next < words.length) values[optional] = words.slice(next).map(String);
       next = words.length;
       continue;
     }

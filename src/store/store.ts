@@ -247,6 +247,8 @@ export class Store implements ImageStore {
           removeImage(record.id);
         }
       }
+      // An rmi that removed nothing leaves the store as it was, as a failed one always did.
+      if (result.untagged.length === 0 && result.deleted.length === 0) return result;
       await writeIndex(this.paths, indexWithRecords(index, records));
       await collectGarbage(this.paths, records);
       return result;

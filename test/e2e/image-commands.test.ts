@@ -157,7 +157,13 @@ describe('rmi as Podman: every name processed, exit 1 for unknown names, 125 for
     assert.equal(refused.stderr, 'Error: when using the --all switch, you may not pass any images names or IDs\n');
     const all = await hoist(root, ['image', 'rm', '-a']);
     assert.equal(all.status, 0, all.stderr);
-    assert.deepEqual(all.stdout.split('\n').filter((l) => l.startsWith('Deleted: ')).sort(), [`Deleted: ${keep.id}`, `Deleted: ${tiny.id}`].sort());
+    assert.deepEqual(
+      all.stdout
+        .split('\n')
+        .filter((l) => l.startsWith('Deleted: '))
+        .sort(),
+      [`Deleted: ${keep.id}`, `Deleted: ${tiny.id}`].sort(),
+    );
     assert.deepEqual(await ids(root), []);
     assert.deepEqual((await storeSnapshot(root)).blobs, []);
   });
