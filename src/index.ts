@@ -9,6 +9,8 @@ export { verifyStoredImage } from './engine/verify.js';
 export {
   pull,
   explainResolution,
+  loadLocalSearch,
+  type LocalSearchOptions,
   type Explanation,
   type ExplainedCandidate,
   type PullOptions,
@@ -28,6 +30,8 @@ export {
   type ImageRecord,
   type ImageInfo,
   type RemoveResult,
+  type RemoveOptions,
+  type LocalSearch,
 } from './store/index.js';
 export {
   parseReference,

@@ -17,6 +17,7 @@ test('the library exports what a program that pulls and manages images needs, an
     'formatReference',
     'isHoistError',
     'isShortName',
+    'loadLocalSearch',
     'loadPolicy',
     'localImageName',
     'openImageStore',

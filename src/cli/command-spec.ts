@@ -8,6 +8,8 @@ import { logLevels } from './output.js';
 export interface CommandSpec<Args = Record<string, unknown>> {
   /** yargs' command string: the name, then `<required>` or `<variadic..>` positionals in order. */
   command: string;
+  /** Other names, as Podman has them: `image ls` for `images`, `image rm` for `rmi`. */
+  aliases?: readonly string[];
   describe: string;
   /** Text shown after the options in the command's help. */
   epilog?: string;

@@ -2,6 +2,7 @@ import type { Options } from 'yargs';
 import { defaultStoreRoot, storedNames } from '../store/index.js';
 import { transportPrefix, transports } from '../transports/index.js';
 import { globalOptions, type CommandSpec } from './command-spec.js';
+import { commandNames } from './dispatch.js';
 import { writeStdout } from './output.js';
 
 /**
@@ -70,6 +71,8 @@ export async function completions(words: readonly string[], commands: readonly C
   const before = words.slice(0, -1);
   let command: CommandSpec | undefined;
   let options = globalOptions;
+  /** The words of the command's name typed so far (`image` of `image ls`). */
+  const named: string[] = [];
   for (let i = 0; i < before.length; i++) {
     const word = before[i]!;
     if (word.startsWith('-')) {
@@ -77,7 +80,8 @@ export async function completions(words: readonly string[], commands: readonly C
       continue;
     }
     if (command === undefined) {
-      command = commands.find((c) => c.command.split(' ')[0] === word);
+      named.push(word);
+      command = commands.find((c) => commandNames(c).some((name) => name.join(' ') === named.join(' ')));
       if (command !== undefined) options = { ...globalOptions, ...command.options };
     }
   }
@@ -98,11 +102,10 @@ export async function completions(words: readonly string[], commands: readonly C
     );
   }
   if (current.startsWith('-')) return matching(flagNames(options), current);
-  if (command === undefined)
-    return matching(
-      commands.map((c) => c.command.split(' ')[0]!),
-      current,
-    );
+  if (command === undefined) {
+    const next = commands.flatMap((c) => commandNames(c)).filter((name) => named.every((word, i) => name[i] === word) && name.length > named.length);
+    return matching([...new Set(next.map((name) => name[named.length]!))], current);
+  }
   const positional = Object.values(command.positionals ?? {})[0];
   if (positional?.choices !== undefined) return matching(positional.choices as string[], current);
   if (command.completes === undefined) return [];

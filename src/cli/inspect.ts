@@ -3,10 +3,11 @@ import { HoistError } from '../errors.js';
 import { describeImage, type ImageInfo } from '../store/index.js';
 import { isJsonFormat, renderTemplate } from './format-option.js';
 import { goTime } from './go-values.js';
+import { localSearchFor, lookupOptions, type LookupArgs } from './lookup-option.js';
 import { writeStdout } from './output.js';
 import { openStore, type GlobalArgs } from './store-option.js';
 
-interface InspectArgs extends GlobalArgs {
+interface InspectArgs extends GlobalArgs, LookupArgs {
   images: string[];
   format?: string;
 }
@@ -22,12 +23,13 @@ export const inspectCommand: CommandSpec<InspectArgs> = {
   describe: 'Show details of stored images as JSON (like podman image inspect)',
   epilog: 'Sizes (Size, VirtualSize) are the bytes stored: config and layers as pulled, compressed ones compressed.',
   positionals: { images: { type: 'string', array: true, demandOption: true, describe: 'names or IDs' } },
-  options: { format: { alias: 'f', type: 'string', describe: "json, or a Go template run per image ('{{.Id}} {{.Digest}}')" } },
+  options: { ...lookupOptions, format: { alias: 'f', type: 'string', describe: "json, or a Go template run per image ('{{.Id}} {{.Digest}}')" } },
   async handler(args) {
     const store = await openStore(args);
+    const search = await localSearchFor(args);
     const infos = [];
     for (const input of args.images) {
-      const record = await store.lookup(input);
+      const record = await store.lookup(input, search);
       if (record === undefined) throw new HoistError('IMAGE_NOT_KNOWN', `${input}: image not known`);
       infos.push(await describeImage(store, record));
     }

@@ -1,22 +1,11 @@
 #!/usr/bin/env node
 import { setFlagsFromString } from 'node:v8';
-import type { CommandSpec } from './command-spec.js';
-import { complete, completionCommand } from './completion.js';
+import { commands } from './commands.js';
+import { complete } from './completion.js';
 import { findCommand } from './dispatch.js';
-import { eventsCommand } from './events.js';
-import { imagesCommand } from './images.js';
-import { inspectCommand } from './inspect.js';
-import { loginCommand } from './login.js';
-import { logoutCommand } from './logout.js';
 import { EXIT_ERROR, printError, setLogLevel, writeStdout, type LogLevel } from './output.js';
 import { packageVersion } from '../config/shipped.js';
-import { pullCommand } from './pull.js';
 import { quickParse } from './quick-parse.js';
-import { resolveCommand } from './resolve.js';
-import { rmiCommand } from './rmi.js';
-import { tagCommand } from './tag.js';
-import { trustCommand } from './trust.js';
-import { verifyCommand } from './verify.js';
 
 // undici parses HTTP with a WebAssembly build of llhttp, which V8 compiles twice: at once with its
 // baseline compiler, then again, in the background, with its optimizing one. A CLI run parses a few
@@ -25,21 +14,6 @@ import { verifyCommand } from './verify.js';
 // with it, 0.26 s and 64 MiB without (node --liftoff-only, 3 runs each). Only this process's flags
 // change; the library leaves its host's V8 alone.
 setFlagsFromString('--liftoff-only');
-
-const commands = [
-  pullCommand,
-  imagesCommand,
-  inspectCommand,
-  rmiCommand,
-  tagCommand,
-  resolveCommand,
-  eventsCommand,
-  trustCommand,
-  verifyCommand,
-  loginCommand,
-  logoutCommand,
-  completionCommand,
-] as unknown as CommandSpec[];
 
 export async function main(argv: string[]): Promise<void> {
   // The completion scripts' question, kept out of the command list so that help never shows it.

@@ -21,6 +21,19 @@ export function setLogLevel(level: LogLevel): void {
 /** Podman's exit status for errors of the tool itself. */
 export const EXIT_ERROR = 125;
 
+/** Podman's exit status of `rmi` and `image exists` when an image is not known (and nothing else failed). */
+export const EXIT_NOT_KNOWN = 1;
+
+/**
+ * Ends a command that went on past failures, as Podman's `pull` and `rmi` do: each failure printed
+ * in order (its own `Error:` line and hint), and the exit status set to `status`.
+ */
+export function reportFailures(errors: readonly unknown[], status: number): void {
+  if (errors.length === 0) return;
+  errors.forEach(printError);
+  process.exitCode = status;
+}
+
 /**
  * Lines as the terminal may receive them: each printable (errors.ts), so a line break or escape
  * sequence inside one is shown escaped and only the breaks between them are real.

@@ -1,15 +1,16 @@
 import type { CommandSpec } from './command-spec.js';
 import { parseCredsFlag } from '../config/auth/index.js';
 import { PULL_POLICIES, parsePullPolicy, pull, terminalPrompt, type RegistryAccess } from '../engine/index.js';
+import { lookupOptions, type LookupArgs } from './lookup-option.js';
 import { integerSetting, parseDuration } from './numbers.js';
 import { readPassword } from './read-password.js';
 import { runInterruptible } from './interrupt.js';
-import { setErrorFormat, writeStdout } from './output.js';
+import { EXIT_ERROR, reportFailures, setErrorFormat, writeStdout } from './output.js';
 import { progressListener } from './progress-output.js';
 import { openStore, type GlobalArgs } from './store-option.js';
 import { pulledFrom, transportHelp } from './transport-help.js';
 
-interface PullArgs extends GlobalArgs {
+interface PullArgs extends GlobalArgs, LookupArgs {
   names: string[];
   quiet: boolean;
   progress: 'auto' | 'tty' | 'plain' | 'json';
@@ -26,8 +27,6 @@ interface PullArgs extends GlobalArgs {
   'tls-verify'?: boolean;
   retry?: number;
   'retry-delay'?: string;
-  'registries-conf'?: string;
-  'alias-cache'?: string;
   'signature-policy'?: string;
   'registries.d'?: string;
 }
@@ -75,8 +74,7 @@ export const pullCommand: CommandSpec<PullArgs> = {
     'tls-verify': { type: 'boolean', describe: 'verify TLS (default true); false also allows plain HTTP' },
     retry: { type: 'number', describe: 'times to retry a failed request (default 3)' },
     'retry-delay': { type: 'string', describe: 'fixed delay between retries, e.g. 2s or 500ms (default: exponential backoff)' },
-    'registries-conf': { type: 'string', describe: 'registries.conf to read instead of the default ones' },
-    'alias-cache': { type: 'string', describe: 'short-name alias cache file' },
+    ...lookupOptions,
     'signature-policy': { type: 'string', describe: 'containers-policy.json to read instead of the default ones (also HOIST_SIGNATURE_POLICY)' },
     'registries.d': { type: 'string', describe: 'containers-registries.d directory to read instead of the default ones' },
   },
@@ -103,16 +101,25 @@ export const pullCommand: CommandSpec<PullArgs> = {
     options.registry.creds = await credentials(args);
     const store = await openStore(args);
     const { onEvent, finish } = progressListener(args);
+    // Every name is pulled, as Podman does; the failures are printed at the end, exit 125.
+    const failures: unknown[] = [];
     try {
       await runInterruptible(async (signal) => {
         for (const name of args.names) {
-          const pulled = await pull(name, { ...options, store, signal, onEvent });
-          finish();
-          pulled.forEach((image) => writeStdout(image.id));
+          try {
+            const pulled = await pull(name, { ...options, store, signal, onEvent });
+            pulled.forEach((image) => writeStdout(image.id));
+          } catch (err) {
+            if (signal.aborted) throw err;
+            failures.push(err);
+          } finally {
+            finish();
+          }
         }
       });
     } finally {
       finish();
     }
+    reportFailures(failures, EXIT_ERROR);
   },
 };

@@ -71,22 +71,27 @@ function acceptable(value: unknown, option: Options): boolean {
   return option.choices === undefined || [option.choices].flat().includes(value as string);
 }
 
-/** `<name>`, `<name..>` and `[name]` positionals of the command string, filled from the words after the command. */
+/**
+ * `<name>`, `<name..>`, `[name]` and a last `[name..]` positional of the command string, filled
+ * from the words after the command (an optional one with none stays unset, as in yargs).
+ */
 function assignPositionals(spec: CommandSpec, words: readonly unknown[]): Record<string, unknown> | undefined {
-  const declared = spec.command.split(' ').slice(1);
+  const declared = spec.command.split(' ').filter((token) => /^[<[]/.test(token));
   const values: Record<string, unknown> = {};
   let next = 0;
   for (const token of declared) {
-    const match = /^(?:<([\w-]+)(\.\.)?>|\[([\w-]+)\])$/.exec(token);
-    if (match === null) return undefined; // an optional variadic or unusual positional: yargs handles it
-    const [, required, variadic, optional] = match;
+    const match = /^(?:<([\w-]+)(\.\.)?>|\[([\w-]+)(\.\.)?\])$/.exec(token);
+    if (match === null) return undefined; // an unusual positional: yargs handles it
+    const [, required, variadic, optional, optionalVariadic] = match;
     if (optional !== undefined) {
-      if (next < words.length) values[optional] = String(words[next++]);
+      if (optionalVariadic !== undefined) {
+        if (next < words.length) values[optional] = words.slice(next).map(String);
+        next = words.length;
+      } else if (next < words.length) values[optional] = String(words[next++]);
       continue;
     }
-    const name = required;
     if (next >= words.length) return undefined;
-    values[name!] = variadic ? words.slice(next).map(String) : String(words[next]);
+    values[required!] = variadic ? words.slice(next).map(String) : String(words[next]);
     next = variadic ? words.length : next + 1;
   }
   return next === words.length ? values : undefined;

@@ -1,7 +1,8 @@
 import type { CommandSpec } from './command-spec.js';
+import { localSearchFor, lookupOptions, type LookupArgs } from './lookup-option.js';
 import { openStore, type GlobalArgs } from './store-option.js';
 
-interface TagArgs extends GlobalArgs {
+interface TagArgs extends GlobalArgs, LookupArgs {
   image: string;
   targets: string[];
 }
@@ -14,8 +15,9 @@ export const tagCommand: CommandSpec<TagArgs> = {
     image: { type: 'string', demandOption: true, describe: 'name or ID of the image' },
     targets: { type: 'string', array: true, demandOption: true, describe: 'new names' },
   },
+  options: lookupOptions,
   async handler(args) {
     const store = await openStore(args);
-    await store.tag(args.image, args.targets);
+    await store.tag(args.image, args.targets, await localSearchFor(args));
   },
 };

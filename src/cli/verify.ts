@@ -1,9 +1,10 @@
 import type { CommandSpec } from './command-spec.js';
 import { HoistError } from '../errors.js';
+import { lookupOptions, type LookupArgs } from './lookup-option.js';
 import { writeStdout } from './output.js';
 import { openStore, type GlobalArgs } from './store-option.js';
 
-interface VerifyArgs extends GlobalArgs {
+interface VerifyArgs extends GlobalArgs, LookupArgs {
   images: string[];
   format: 'text' | 'json';
   'signature-policy'?: string;
@@ -17,13 +18,20 @@ export const verifyCommand: CommandSpec<VerifyArgs> = {
   options: {
     format: { choices: ['text', 'json'], default: 'text', describe: 'output format' },
     'signature-policy': { type: 'string', describe: 'containers-policy.json to read instead of the default ones' },
+    ...lookupOptions,
   },
   async handler(args) {
     const { verifyStoredImage } = await import('../engine/trust-entry.js');
     const store = await openStore(args);
     const results = [];
     for (const input of args.images) {
-      results.push(await verifyStoredImage(input, store, args['signature-policy'] !== undefined ? { signaturePolicy: args['signature-policy'] } : {}));
+      results.push(
+        await verifyStoredImage(input, store, {
+          ...(args['signature-policy'] !== undefined ? { signaturePolicy: args['signature-policy'] } : {}),
+          ...(args['registries-conf'] !== undefined ? { registriesConf: args['registries-conf'] } : {}),
+          ...(args['alias-cache'] !== undefined ? { aliasCache: args['alias-cache'] } : {}),
+        }),
+      );
     }
     if (args.format === 'json') writeStdout(JSON.stringify(results, null, 2));
     else {

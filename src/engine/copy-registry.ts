@@ -2,9 +2,10 @@ import type { RegistriesConf } from '../config/registries/index.js';
 import { HoistError, isHoistError, MultiError } from '../errors.js';
 import { isCustomPlatform, samePlatform, wantedPlatform } from '../manifest/index.js';
 import { formatReference, imageIdPrefix, normalizeImageId, parseReference, parseReferenceParts, type ImageReference } from '../reference/index.js';
-import { aliasCachePath, aliasToRecord, readAliasCache, recordAlias, resolveShortName, type Resolution } from '../shortnames/index.js';
+import { aliasToRecord, readAliasCache, recordAlias, resolveShortName, type Resolution } from '../shortnames/index.js';
 import type { ImageRecord, LookupMatch } from '../store/index.js';
 import { logPullEvent } from './events-log.js';
+import { aliasCacheFile } from './local-search.js';
 import type { PulledImage, PullPolicy } from './options.js';
 import type { PullContext } from './pull-context.js';
 import { copyFromSources, remoteDigest, repositoryTags } from './registry-sources.js';
@@ -56,7 +57,8 @@ async function decideAndCopy(input: string, ctx: PullContext): Promise<PulledIma
   const customPlatform = isCustomPlatform(ctx.options.platform ?? {});
   const policy: PullPolicy = ctx.policy === 'missing' && customPlatform ? 'newer' : ctx.policy;
   if (ctx.options.allTags) return pullAllTags(input, conf, policy, ctx);
-  const found = await store.lookupMatch(input, conf.unqualifiedSearchRegistries);
+  // The lookup every command makes (aliases, localhost/, search registries, docker.io, IDs).
+  const found = await store.lookupMatch(input, await ctx.localSearch());
   const match = found?.name !== undefined && !storedAs(found.record, found.name) ? undefined : found;
   const local = match?.record;
   const present = async () => {
@@ -105,7 +107,7 @@ function refusedByPolicy(err: unknown): boolean {
 }
 
 async function resolve(input: string, conf: RegistriesConf, ctx: PullContext): Promise<Resolution & { cacheFile: string }> {
-  const cacheFile = aliasCachePath({ env: ctx.env, ...(ctx.options.aliasCache !== undefined ? { file: ctx.options.aliasCache } : {}) });
+  const cacheFile = aliasCacheFile(ctx.options, ctx.env);
   // No prompt unless the caller passes one (the CLI passes the terminal's): a library pull must
   // never take over the host program's stdin.
   const { prompt } = ctx.options;

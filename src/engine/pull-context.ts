@@ -7,8 +7,10 @@ import { shippedConfDir, shippedRegistriesDDir } from '../config/shipped.js';
 import { DEFAULT_MAX_PARALLEL } from '../copy/index.js';
 import { HoistError } from '../errors.js';
 import type { EventListener } from '../progress/events.js';
-import { defaultStoreRoot, Store, writableStore } from '../store/index.js';
+import { defaultStoreRoot, Store, writableStore, type LocalSearch } from '../store/index.js';
 import type { PullOptions, PullPolicy } from './options.js';
+import { readAliasCache } from '../shortnames/index.js';
+import { aliasCacheFile, localSearchOf, registriesConfLookup } from './local-search.js';
 import { parsePullPolicy } from './policy.js';
 
 /** What one `pull()` call decides once from options and configuration files. */
@@ -20,6 +22,8 @@ export interface PullConfig {
   env: NodeJS.ProcessEnv;
   settings: Settings;
   registriesConf: () => Promise<RegistriesConf>;
+  /** What a local lookup tries for a short name: registries.conf's aliases and search registries, with the alias cache's aliases. */
+  localSearch: () => Promise<LocalSearch>;
   /** containers-policy.json, read once per pull() (plain JSON: cheap even for the default policy). */
   trustPolicy: () => Promise<Policy>;
   /** containers-registries.d, read only when a policy requirement needs signatures. */
@@ -56,13 +60,9 @@ export async function loadPullConfig(options: PullOptions): Promise<PullConfig> 
   const emit: EventListener = options.onEvent ?? (() => undefined);
   const settings = reported(await loadSettings({ env, shippedFile: join(shippedConfDir(), 'hoist.toml') }), emit);
   const registriesConf = once(async () => {
-    const conf = await loadRegistriesConf({
-      env,
-      shippedFile: join(shippedConfDir(), 'registries.conf'),
-      ...(options.registriesConf !== undefined ? { file: options.registriesConf } : {}),
-    });
-    return reported(conf, emit);
+    return reported(await loadRegistriesConf(registriesConfLookup(options, env)), emit);
   });
+  const localSearch = once(async () => localSearchOf(await registriesConf(), await readAliasCache(aliasCacheFile(options, env))));
   const { policy: configuredPolicy, maxParallelDownloads } = settings;
   const trustPolicy = once(async () => {
     const { loadPolicy } = await import('./trust-entry.js');
@@ -80,6 +80,7 @@ export async function loadPullConfig(options: PullOptions): Promise<PullConfig> 
     env,
     settings,
     registriesConf,
+    localSearch,
     trustPolicy,
     registriesD,
   };

@@ -32,10 +32,10 @@ export interface VerifyResult {
 export async function verifyStoredImage(
   input: string,
   store: Store,
-  options: Pick<PullOptions, 'signaturePolicy' | 'env' | 'onEvent'> = {},
+  options: Pick<PullOptions, 'signaturePolicy' | 'registriesConf' | 'aliasCache' | 'env' | 'onEvent'> = {},
 ): Promise<VerifyResult> {
   const ctx = await loadPullConfig(options);
-  const match = await store.lookupMatch(input);
+  const match = await store.lookupMatch(input, await ctx.localSearch());
   if (match === undefined) throw new HoistError('IMAGE_NOT_KNOWN', `${input}: image not known`);
   const { record } = match;
   const bytes = await store.readSmallBlob(record.manifestDigest);

@@ -1,9 +1,9 @@
 export { Store, type NewImage } from './store.js';
-export type { ImageStore, RemoveResult } from './image-store.js';
+export type { ImageStore, RemoveOptions, RemoveResult } from './image-store.js';
 export { openImageStore, writableStore, type OpenImageStoreOptions } from './open-store.js';
 export { defaultStoreRoot } from './layout.js';
 export type { ImageRecord } from './records.js';
-export type { LookupMatch } from './lookup.js';
+export type { LocalSearch, LookupMatch } from './lookup.js';
 export type { BlobReader, BlobWriteResult, BlobWriteOptions } from './blob-writer.js';
 export type { ExpectedBlob } from './verifying-sink.js';
 export { describeImage, type ImageInfo } from './describe.js';

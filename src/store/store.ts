@@ -1,5 +1,5 @@
 import { open, readFile, rm, stat } from 'node:fs/promises';
-import { HoistError } from '../errors.js';
+import { HoistError, isHoistError } from '../errors.js';
 import {
   MAX_MANIFEST_BYTES,
   parseImageConfig,
@@ -16,8 +16,8 @@ import { blobsOf, collectGarbage, markInFlight } from './gc.js';
 import { initLayout, StorePaths } from './layout.js';
 import { withStoreLock } from './lock.js';
 import { describeImage, type ImageInfo } from './describe.js';
-import type { ImageStore, RemoveResult } from './image-store.js';
-import { lookupImage, type LookupMatch } from './lookup.js';
+import type { ImageStore, RemoveOptions, RemoveResult } from './image-store.js';
+import { lookupImage, type LocalSearch, type LookupMatch } from './lookup.js';
 import { indexWithRecords, readIndex, recordsFromIndex, writeIndex, type ImageRecord } from './records.js';
 import { storeFullError } from './store-full.js';
 import { reclaimTmp } from './tmp-files.js';
@@ -98,13 +98,13 @@ export class Store implements ImageStore {
     return recordsFromIndex(await readIndex(this.paths));
   }
 
-  async lookup(input: string, searchRegistries: readonly string[] = []): Promise<ImageRecord | undefined> {
-    return (await this.lookupMatch(input, searchRegistries))?.record;
+  async lookup(input: string, search: LocalSearch = {}): Promise<ImageRecord | undefined> {
+    return (await this.lookupMatch(input, search))?.record;
   }
 
   /** Like lookup, also telling which stored name matched (none for an ID or digest match). */
-  async lookupMatch(input: string, searchRegistries: readonly string[] = []): Promise<LookupMatch | undefined> {
-    return lookupImage(await this.images(), input, searchRegistries);
+  async lookupMatch(input: string, search: LocalSearch = {}): Promise<LookupMatch | undefined> {
+    return lookupImage(await this.images(), input, search);
   }
 
   async manifestOf(record: Pick<ImageRecord, 'id' | 'manifestDigest' | 'manifestMediaType'>): Promise<ParsedImageManifest> {
@@ -192,12 +192,12 @@ export class Store implements ImageStore {
   }
 
   /** Adds names to an existing image (`hoist tag`). */
-  async tag(input: string, targets: readonly string[]): Promise<ImageRecord> {
+  async tag(input: string, targets: readonly string[], search: LocalSearch = {}): Promise<ImageRecord> {
     const names = targets.map(localImageName);
     return withStoreLock(this.paths, async () => {
       const index = await readIndex(this.paths);
       const records = recordsFromIndex(index);
-      const { record } = requireImage(records, input);
+      const { record } = requireImage(records, input, search);
       const updated = moveNames(records, record, names);
       await writeIndex(this.paths, indexWithRecords(index, updated));
       return updated.find((r) => r.manifestDigest === record.manifestDigest)!;
@@ -205,34 +205,67 @@ export class Store implements ImageStore {
   }
 
   /**
-   * `rmi`: a name given removes that name only while the image has others; an ID (or the last
-   * name) removes the image, which needs `force` if it still has several names. Blobs no longer
-   * referenced are collected.
+   * `rmi`, name by name as Podman's RemoveImages: a name given removes that name only while the
+   * image has others; an ID (or the last name) removes the image, which needs `force` if it still
+   * has several names. An image is all the records of its ID (one image stored from two manifest
+   * formats is one image). `all` removes every image. A name that fails goes into `errors` and the
+   * rest are still removed; `force` skips names that match no image. Blobs no longer referenced are
+   * collected.
    */
-  async remove(inputs: readonly string[], options: { force?: boolean } = {}): Promise<RemoveResult> {
+  async remove(inputs: readonly string[], options: RemoveOptions = {}): Promise<RemoveResult> {
     return withStoreLock(this.paths, async () => {
       const index = await readIndex(this.paths);
       let records = recordsFromIndex(index);
-      const result: RemoveResult = { untagged: [], deleted: [] };
+      const result: RemoveResult = { untagged: [], deleted: [], errors: [] };
+      const removeImage = (id: string) => {
+        const image = records.filter((r) => r.id === id);
+        result.untagged.push(...image.flatMap((r) => r.names));
+        result.deleted.push(id);
+        records = records.filter((r) => r.id !== id);
+      };
+      if (options.all) for (const id of new Set(records.map((r) => r.id))) removeImage(id);
       for (const input of inputs) {
-        const { record, name } = requireImage(records, input);
-        if (name !== undefined && record.names.length > 1) {
-          record.names = record.names.filter((n) => n !== name);
-          result.untagged.push(name);
+        let match: LookupMatch;
+        try {
+          match = requireImage(records, input, options.search);
+        } catch (err) {
+          if (!(options.force && isHoistError(err, 'IMAGE_NOT_KNOWN'))) result.errors.push(err as Error);
           continue;
         }
-        if (name === undefined && record.names.length > 1 && !options.force) {
-          throw new HoistError('IMAGE_IN_USE', `unable to delete image "${record.id}" by ID with more than one tag (${record.names.join(', ')})`, {
-            hint: 'please force removal with --force',
-          });
+        const { record, name } = match;
+        const names = records.filter((r) => r.id === record.id).flatMap((r) => r.names);
+        if (name !== undefined && names.length > 1) {
+          record.names = record.names.filter((n) => n !== name);
+          result.untagged.push(name);
+        } else if (name === undefined && names.length > 1 && !options.force) {
+          result.errors.push(
+            new HoistError('IMAGE_IN_USE', `unable to delete image "${record.id}" by ID with more than one tag (${names.join(', ')})`, {
+              hint: 'please force removal with --force',
+            }),
+          );
+        } else {
+          removeImage(record.id);
         }
-        result.untagged.push(...record.names);
-        result.deleted.push(record.id);
-        records = records.filter((r) => r !== record);
       }
+      // An rmi that removed nothing leaves the store as it was, as a failed one always did.
+      if (result.untagged.length === 0 && result.deleted.length === 0) return result;
       await writeIndex(this.paths, indexWithRecords(index, records));
       await collectGarbage(this.paths, records);
       return result;
+    });
+  }
+
+  /** `image prune`: dangling images (no name in any record of their ID), or with `all` every image. */
+  async prune(options: { all?: boolean } = {}): Promise<string[]> {
+    return withStoreLock(this.paths, async () => {
+      const index = await readIndex(this.paths);
+      const records = recordsFromIndex(index);
+      const named = new Set(records.filter((r) => r.names.length > 0).map((r) => r.id));
+      const pruned = [...new Set(records.map((r) => r.id))].filter((id) => options.all || !named.has(id));
+      const kept = records.filter((r) => !pruned.includes(r.id));
+      await writeIndex(this.paths, indexWithRecords(index, kept));
+      await collectGarbage(this.paths, kept);
+      return pruned;
     });
   }
 
@@ -247,8 +280,8 @@ export class Store implements ImageStore {
   }
 
   /** What `inspect` shows of the image `input` names (IMAGE_NOT_KNOWN when none). */
-  async inspect(input: string): Promise<ImageInfo> {
-    return describeImage(this, requireImage(await this.images(), input).record);
+  async inspect(input: string, search: LocalSearch = {}): Promise<ImageInfo> {
+    return describeImage(this, requireImage(await this.images(), input, search).record);
   }
 
   async readEvents(): Promise<Record<string, unknown>[]> {
@@ -282,8 +315,8 @@ function withoutNames(indexDigests: Record<string, string>, names: ReadonlySet<s
   return Object.fromEntries(Object.entries(indexDigests).filter(([name]) => !names.has(name)));
 }
 
-function requireImage(records: readonly ImageRecord[], input: string): LookupMatch {
-  const match = lookupImage(records, input);
+function requireImage(records: readonly ImageRecord[], input: string, search: LocalSearch = {}): LookupMatch {
+  const match = lookupImage(records, input, search);
   if (match === undefined) throw new HoistError('IMAGE_NOT_KNOWN', `${input}: image not known`);
   return match;
 }

@@ -27,3 +27,20 @@ test('leaves help, version, unknown commands and unknown leading options to the 
     assert.equal(findCommand(argv, commands), undefined, JSON.stringify(argv));
   }
 });
+
+test('a two-word name (image ls) is found as two arguments in a row, and removed', () => {
+  const withAliases: CommandSpec[] = [
+    { command: 'images', aliases: ['image ls', 'image list'], describe: '', handler },
+    { command: 'image exists <image>', describe: '', handler },
+  ];
+  const at = (argv: string[]) => {
+    const result = findCommand(argv, withAliases);
+    return result === undefined ? undefined : { name: result.command.command, argv: result.argv };
+  };
+  assert.deepEqual(at(['--root', '/s', 'image', 'ls', '-a']), { name: 'images', argv: ['--root', '/s', '-a'] });
+  assert.deepEqual(at(['image', 'list']), { name: 'images', argv: [] });
+  assert.deepEqual(at(['image', 'exists', 'x']), { name: 'image exists <image>', argv: ['x'] });
+  assert.equal(at(['image']), undefined);
+  assert.equal(at(['image', 'bogus']), undefined);
+  assert.equal(at(['image', '-a', 'ls']), undefined);
+});

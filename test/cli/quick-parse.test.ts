@@ -1,22 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { globalOptions, type CommandSpec } from '../../src/cli/command-spec.js';
+import { commands } from '../../src/cli/commands.js';
 import { findCommand } from '../../src/cli/dispatch.js';
-import { eventsCommand } from '../../src/cli/events.js';
-import { imagesCommand } from '../../src/cli/images.js';
-import { inspectCommand } from '../../src/cli/inspect.js';
 import { runProgram } from '../../src/cli/program.js';
-import { pullCommand } from '../../src/cli/pull.js';
 import { quickParse } from '../../src/cli/quick-parse.js';
-import { resolveCommand } from '../../src/cli/resolve.js';
-import { rmiCommand } from '../../src/cli/rmi.js';
-import { tagCommand } from '../../src/cli/tag.js';
 
-/** The real commands' tables, with a handler that keeps what it is given instead of running. */
+/** The real commands' tables (aliases included), with a handler that keeps what it is given instead of running. */
 let received: Record<string, unknown> | undefined;
-const specs = ([pullCommand, imagesCommand, inspectCommand, rmiCommand, tagCommand, resolveCommand, eventsCommand] as unknown as CommandSpec[]).map(
-  (spec): CommandSpec => ({ ...spec, handler: async (args) => void (received = args) }),
-);
+const specs = commands.map((spec): CommandSpec => ({ ...spec, handler: async (args) => void (received = args) }));
 
 /** What yargs hands the command's handler for `argv`. */
 async function viaYargs(argv: string[]): Promise<Record<string, unknown>> {
@@ -60,6 +52,19 @@ const accepted = [
   ['inspect', 'a', 'b'],
   ['rmi', '-f', 'a', 'b'],
   ['rmi', 'a'],
+  ['rmi', '-a'],
+  ['rmi', '--registries-conf', '/r.conf', '--alias-cache', '/c.conf', 'a'],
+  ['image', 'rm', '-f', 'a'],
+  ['image', 'ls', '-a'],
+  ['image', 'list'],
+  ['image', 'pull', '-q', 'x'],
+  ['image', 'inspect', 'a', 'b'],
+  ['image', 'tag', 'img', 't1'],
+  ['image', 'exists', 'a'],
+  ['--root', '/tmp/r', 'image', 'exists', '--registries-conf', '/r.conf', 'a'],
+  ['image', 'prune'],
+  ['image', 'prune', '-a', '-f'],
+  ['inspect', '--registries-conf', '/r.conf', 'a'],
   ['tag', 'img', 't1', 't2'],
   ['resolve', 'fedora', '--format', 'json', '--registries-conf', '/r.conf'],
   ['events', '--format', 'json'],
@@ -83,6 +88,9 @@ const declined = [
   ['pull', 'x', '--', '-y'],
   ['tag', 'img'],
   ['images', 'one', 'two'],
+  ['image', 'exists'],
+  ['image', 'exists', 'a', 'b'],
+  ['image', 'prune', 'extra'],
   ['events', '--log-level', 'loud'],
   ['resolve', 'a', 'b'],
 ];

@@ -184,7 +184,7 @@ describe('hoist images, inspect, tag, rmi', () => {
 });
 
 describe('hoist --help and --version', () => {
-  for (const command of ['pull', 'images', 'inspect', 'rmi', 'tag']) {
+  for (const command of ['pull', 'images', 'inspect', 'rmi', 'tag', 'image']) {
     test(`hoist ${command} --help`, async () => {
       const result = await runHoist([command, '--help']);
       assertOk(result);
@@ -197,7 +197,7 @@ describe('hoist --help and --version', () => {
   test('hoist --help lists every command', async () => {
     const result = await runHoist(['--help']);
     assertOk(result);
-    for (const command of ['pull', 'images', 'inspect', 'rmi', 'tag']) assert.match(result.stdout, new RegExp(`^  hoist ${command}\\b`, 'm'));
+    for (const command of ['pull', 'images', 'inspect', 'rmi', 'tag', 'image']) assert.match(result.stdout, new RegExp(`^  hoist ${command}\\b`, 'm'));
   });
 
   test("hoist --version and -v print the package version in Podman's words", async () => {
@@ -266,7 +266,6 @@ describe('bad input: one Error line (and maybe a Hint), exit 125, no stack trace
       /^Hint: append :NAME or :@N to the path — @0: a sha256:/,
     ],
     ['an unknown image for inspect', () => ['inspect', 'nothere'], /^Error: nothere: image not known$/],
-    ['an unknown image for rmi', () => ['rmi', 'nothere'], /^Error: nothere: image not known$/],
     [
       'an unsupported transport',
       () => ['pull', 'containers-storage:fedora'],
@@ -300,6 +299,15 @@ describe('bad input: one Error line (and maybe a Hint), exit 125, no stack trace
       await assertNothingRecorded(root, before);
     });
   }
+
+  test('an unknown image for rmi: the same one Error line, exit 1 as Podman rmi has it (issue 13; was 125)', async () => {
+    const before = await storeSnapshot(root);
+    const result = await hoist(['rmi', 'nothere']);
+    assert.equal(result.status, 1, result.stderr);
+    assert.equal(result.stdout, '');
+    assert.equal(result.stderr, 'Error: nothere: image not known\n');
+    await assertNothingRecorded(root, before);
+  });
 
   test('--log-level=debug adds the stack trace', async () => {
     const result = await hoist(['--log-level=debug', 'pull', `oci:${join(work, 'nothere')}`]);

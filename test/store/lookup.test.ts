@@ -35,7 +35,12 @@ const found: Array<[input: string, search: string[], want: ImageRecord | undefin
   ['baz', [], hub, 'docker.io/library/baz:latest'],
   ['library/baz', [], hub, 'docker.io/library/baz:latest'],
   ['team/bar:1', ['registry.example', 'quay.io'], quay, 'quay.io/team/bar:1'],
-  ['team/bar:1', [], undefined],
+  // Else, as libimage's repo-tags match, a stored name ending in /PATH:TAG (at a '/' only).
+  ['team/bar:1', [], quay, 'quay.io/team/bar:1'],
+  ['bar:1', [], quay, 'quay.io/team/bar:1'],
+  ['eam/bar:1', [], undefined],
+  ['bar:2', [], undefined],
+  ['bar', [], undefined],
   ['foo:2', [], undefined],
   // IDs, sha256: IDs, unique prefixes.
   [hex('fed1'), [], dangling],
@@ -53,7 +58,7 @@ const found: Array<[input: string, search: string[], want: ImageRecord | undefin
 
 for (const [input, search, want, name] of found) {
   test(`lookupImage(${JSON.stringify(input.length > 40 ? `${input.slice(0, 40)}…` : input)}${search.length ? `, [${search}]` : ''})`, () => {
-    const match = lookupImage(records, input, search);
+    const match = lookupImage(records, input, { searchRegistries: search });
     assert.equal(match?.record, want);
     assert.equal(match?.name, name);
   });
@@ -71,12 +76,12 @@ test('lookupImage: an input that is neither a name nor an ID is refused with the
 });
 
 test('localNameCandidates lists localhost/, the search registries, then docker.io, without duplicates', () => {
-  assert.deepEqual(localNameCandidates('app:1', ['quay.io', 'docker.io']).map(formatReference), [
+  assert.deepEqual(localNameCandidates('app:1', { searchRegistries: ['quay.io', 'docker.io'] }).map(formatReference), [
     'localhost/app:1',
     'quay.io/app:1',
     'docker.io/library/app:1',
   ]);
-  assert.deepEqual(localNameCandidates('quay.io/a/b', ['x.io']).map(formatReference), ['quay.io/a/b:latest']);
+  assert.deepEqual(localNameCandidates('quay.io/a/b', { searchRegistries: ['x.io'] }).map(formatReference), ['quay.io/a/b:latest']);
 });
 
 test('lookupImage: an image whose config is addressed by sha512 is found by its whole 128-hex ID', () => {
@@ -85,4 +90,31 @@ test('lookupImage: an image whose config is addressed by sha512 is found by its 
   assert.equal(lookupImage([...records, sha512], id)?.record, sha512);
   assert.equal(lookupImage([...records, sha512], `sha512:${id}`)?.record, sha512);
   assert.equal(lookupImage([...records, sha512], id.slice(0, 12))?.record, sha512);
+});
+
+test('localNameCandidates: a registries.conf alias comes first (tag and digest carried over), then localhost/, the search registries, docker.io', () => {
+  const search = { aliases: new Map([['repo/image', 'quay.io/repo/image']]), searchRegistries: ['registry.example'] };
+  assert.deepEqual(localNameCandidates('repo/image', search).map(formatReference), [
+    'quay.io/repo/image:latest',
+    'localhost/repo/image:latest',
+    'registry.example/repo/image:latest',
+    'docker.io/repo/image:latest',
+  ]);
+  assert.deepEqual(localNameCandidates(`repo/image:2@${quayIndex}`, search).map(formatReference)[0], `quay.io/repo/image@${quayIndex}`);
+  assert.deepEqual(localNameCandidates('repo/image:2', search).map(formatReference)[0], 'quay.io/repo/image:2');
+});
+
+test('lookupImage: the alias target is found before localhost/ (Podman LookupImage order)', () => {
+  const aliased = record(hex('aa11'), ['quay.io/repo/image:latest']);
+  const localhost = record(hex('bb22'), ['localhost/repo/image:latest']);
+  const search = { aliases: new Map([['repo/image', 'quay.io/repo/image']]) };
+  assert.equal(lookupImage([localhost, aliased], 'repo/image', search)?.record, aliased);
+  assert.equal(lookupImage([localhost, aliased], 'repo/image')?.record, localhost);
+});
+
+test('lookupImage: records of one ID (one image stored from two manifest formats) are one image for an ID prefix', () => {
+  const oci = record(hex('cc33'), ['localhost/a:oci']);
+  const docker = record(hex('cc33'), ['localhost/a:docker'], { manifestDigest: `sha256:${hex('d0c')}` });
+  assert.equal(lookupImage([oci, docker], 'cc33')?.record.id, oci.id);
+  assert.equal(lookupImage([oci, docker], `sha256:${hex('cc33').slice(0, 20)}`)?.record.id, oci.id);
 });
