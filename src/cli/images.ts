@@ -31,12 +31,42 @@ interface ImageRow {
   tag: string;
 }
 
+/**
+ * The rows of one image: one per tagged name. Names by digest (`repo@sha256:…`, kept so peers and
+ * lookups find the image by them) add a row only for an image with no tag at all, one per
+ * repository, as Podman shows them since podman#7651: a pull by digest after a pull by tag is
+ * still one row.
+ */
 function rowsOf(info: ImageInfo): ImageRow[] {
   if (info.Names.length === 0) return [{ info, repository: '<none>', tag: '<none>' }];
-  return info.Names.map((name) => {
-    const ref = parseReference(name);
-    return { info, repository: repositoryName(ref), tag: ref.tag ?? '<none>' };
-  });
+  const refs = info.Names.map(parseReference);
+  const tagged = refs.filter((ref) => ref.tag !== undefined);
+  if (tagged.length > 0) return tagged.map((ref) => ({ info, repository: repositoryName(ref), tag: ref.tag! }));
+  return [...new Set(refs.map(repositoryName))].map((repository) => ({ info, repository, tag: '<none>' }));
+}
+
+/**
+ * One entry per image ID: the store may hold one image under two records (the same config pulled
+ * with two manifest formats); `images` shows it once, with every name either record has.
+ */
+function onePerImage(infos: readonly ImageInfo[]): ImageInfo[] {
+  const byId = new Map<string, ImageInfo>();
+  const union = (a: readonly string[], b: readonly string[]) => [...new Set([...a, ...b])];
+  for (const info of infos) {
+    const seen = byId.get(info.Id);
+    byId.set(
+      info.Id,
+      seen === undefined
+        ? info
+        : {
+            ...seen,
+            Names: union(seen.Names, info.Names),
+            RepoTags: union(seen.RepoTags, info.RepoTags),
+            RepoDigests: union(seen.RepoDigests, info.RepoDigests),
+          },
+    );
+  }
+  return [...byId.values()];
 }
 
 /** `--sort`: newest first for created, ascending for the rest. */
@@ -167,7 +197,7 @@ export const imagesCommand: CommandSpec<ImagesArgs> = {
     // Dangling images show with --all, or when a dangling= filter asks about them.
     const wantsDangling = args.all || filters.some((f) => f.key === 'dangling');
     const records = (await store.images()).filter((r) => wantsDangling || r.names.length > 0);
-    const infos = (await Promise.all(records.map((r) => describeImage(store, r)))).filter(passes);
+    const infos = onePerImage(await Promise.all(records.map((r) => describeImage(store, r)))).filter(passes);
     const rows = sortRows(infos.flatMap(rowsOf), args.sort);
     const images = [...new Set(rows.map((r) => r.info))];
     if (args.quiet) {

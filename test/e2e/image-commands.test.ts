@@ -244,3 +244,16 @@ describe('hoist image …: the Podman forms', () => {
     assert.match(unknown.stderr, /^Error: Unknown argument: frobnicate\n$/);
   });
 });
+
+describe('one row per image in images, however it was named', () => {
+  test('a pull by digest after a pull by tag is still one row (podman#7651); an image known only by digest is one <none> row', async () => {
+    const root = await sandbox.store().then((s) => s.root);
+    await pulled(root, `${host}/test/tiny:latest`);
+    await pulled(root, `${host}/test/tiny@${tiny.manifest.digest}`);
+    const rows = (await ok(root, ['images', '--format', '{{.Repository}} {{.Tag}} {{.ID}}'])).trimEnd().split('\n');
+    assert.deepEqual(rows, [`${host}/test/tiny latest ${tiny.id.slice(0, 12)}`]);
+    const byDigest = await sandbox.store().then((s) => s.root);
+    await pulled(byDigest, `${host}/org/app@${tiny.manifest.digest}`);
+    assert.deepEqual((await ok(byDigest, ['images', '--format', '{{.Repository}} {{.Tag}}'])).trimEnd().split('\n'), [`${host}/org/app <none>`]);
+  });
+});
