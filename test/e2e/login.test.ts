@@ -198,6 +198,12 @@ describe('hoist login and podman login write the same entry', () => {
     const hoistFile = join(sandbox.dir, 'hoist-auth.json');
     const args = ['--tls-verify=false', '-u', registry.username!, '--password-stdin', `${registry.host}/team`];
     const podman = await run('podman', ['login', '--authfile', podmanFile, ...args], { input: registry.password! });
+    // Installed but unable to run here (no user namespace for rootless podman, say): a peer that
+    // cannot take part is named, not taken for hoist's failure.
+    if (podman.status !== 0 && !/Login Succeeded|unauthorized|invalid username/i.test(podman.stderr)) {
+      t.skip(`podman is installed but cannot run here: ${podman.stderr.trim().split('\n').at(-1)}`);
+      return;
+    }
     assert.equal(podman.status, 0, podman.stderr);
     const ours = await hoist(['login', '--authfile', hoistFile, ...args], registry.password);
     assert.equal(ours.status, 0, ours.stderr);
