@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { run, runHoist, type RunResult } from '../helpers/cli.js';
+import { cliPath, run, runHoist, startProgram, type RunResult } from '../helpers/cli.js';
 import { buildImage } from '../helpers/images.js';
 import { pushImage } from '../helpers/push.js';
 import { startRegistry, type RegistryHandle } from '../helpers/registry.js';
@@ -211,5 +211,42 @@ describe('hoist login and podman login write the same entry', () => {
     assert.deepEqual(Object.keys(mine.auths), Object.keys(theirs.auths));
     assert.deepEqual(mine.auths, theirs.auths);
     assert.deepEqual(Object.keys(mine), Object.keys(theirs));
+  });
+});
+
+describe('hoist login on a terminal', () => {
+  let registry: RegistryHandle;
+  before(async () => (registry = await startRegistry({ auth: 'htpasswd' })));
+  after(async () => registry?.stop());
+
+  test('asks for the username (echoed) and the password (not echoed) in a real pseudo-terminal, then logs in', async () => {
+    const authfile = join(sandbox.dir, 'tty-auth.json');
+    const envs = Object.entries(env)
+      .filter(([, value]) => value !== undefined)
+      .map(([key, value]) => `${key}=${JSON.stringify(value)}`)
+      .join(' ');
+    const command = `env ${envs} ${process.execPath} ${cliPath} login --tls-verify=false --authfile ${authfile} ${registry.host}`;
+    const { child, result } = startProgram('script', ['-qfec', command, '/dev/null'], { timeoutMs: 30_000, interactive: true });
+    let screen = '';
+    const waiting: { text: string; resolve: () => void }[] = [];
+    child.stdout.on('data', (chunk: Buffer | string) => {
+      screen += String(chunk);
+      for (const wait of waiting.filter((w) => screen.includes(w.text))) wait.resolve();
+    });
+    // Or the program's end, so a prompt that never comes fails the test with the screen shown.
+    const seen = (text: string) =>
+      Promise.race([new Promise<void>((resolve) => (screen.includes(text) ? resolve() : waiting.push({ text, resolve }))), result.then(() => undefined)]);
+    await seen('Username: ');
+    child.stdin.write(`${registry.username}\r`);
+    await seen('Password: ');
+    child.stdin.end(`${registry.password}\r`);
+    const done = await result;
+    assert.equal(done.status, 0, screen + done.stdout);
+    // What the terminal shows, the line editor's cursor moves left out.
+    const shown = (screen + done.stdout).replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
+    assert.match(shown, new RegExp(`Username: ${registry.username}`), 'the username is echoed');
+    assert.ok(!shown.includes(registry.password!), 'the password is not echoed');
+    assert.match(shown, /Login Succeeded!/);
+    assert.equal((await authFile(authfile)).auths[registry.host]?.auth, basic(registry.username!, registry.password!));
   });
 });

@@ -19,6 +19,8 @@ export interface RunOptions {
   env?: Record<string, string | undefined>;
   input?: string;
   cwd?: string;
+  /** Leave stdin open for the caller to write to as the program runs (a dialogue); default: `input`, then end. */
+  interactive?: boolean;
   /** Kill the program (SIGKILL) once it has run this long; the result then says timedOut. */
   timeoutMs?: number;
 }
@@ -65,7 +67,7 @@ export function startProgram(command: string, args: readonly string[], options: 
     child.stdin.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code !== 'EPIPE') reject(err);
     });
-    child.stdin.end(options.input ?? '');
+    if (!options.interactive) child.stdin.end(options.input ?? '');
   });
   return { child, result };
 }
