@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { cliPath, run, runHoist } from '../helpers/cli.js';
@@ -64,10 +65,39 @@ test('the bash script completes in a real bash, words with ":" and "=" included'
   assert.deepEqual(await complete('hoist ins'), ['inspect']);
 });
 
-test('zsh and fish scripts ask the same question', async () => {
-  for (const shell of ['zsh', 'fish']) {
-    const result = await runHoist(['completion', shell]);
+const absent = (shell: string) => (spawnSync(shell, ['--version']).status === 0 ? undefined : `${shell} is not installed here`);
+
+test('the fish script completes in a real fish', { skip: absent('fish') }, async () => {
+  const complete = async (line: string) => {
+    const script = [`function hoist; ${process.execPath} ${cliPath} $argv; end`, 'hoist completion fish | source', `complete -C ${JSON.stringify(line)}`].join(
+      '\n',
+    );
+    const result = await run('fish', ['--no-config', '-c', script]);
     assert.equal(result.status, 0, result.stderr);
-    assert.match(result.stdout, /hoist __complete /);
-  }
+    return result.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split('\t')[0]);
+  };
+  // fish sorts what it offers.
+  assert.deepEqual(await complete('hoist pull --policy '), ['always', 'missing', 'never', 'newer']);
+  assert.deepEqual(await complete(`hoist --root ${root} rmi localhost/`), ['localhost/hello:1.0']);
+});
+
+test('the zsh script completes in a real zsh (compadd and compdef stood in for, outside a completion widget)', { skip: absent('zsh') }, async () => {
+  const complete = async (...words: string[]) => {
+    const script = [
+      `hoist() { ${process.execPath} ${cliPath} "$@"; }`,
+      'compdef() { :; }',
+      'compadd() { [[ $1 == -a ]] && print -rl -- ${(P)2}; }',
+      'eval "$(hoist completion zsh)"',
+      `words=(hoist ${words.map((w) => `'${w}'`).join(' ')}); CURRENT=${words.length + 1}`,
+      '_hoist',
+    ].join('\n');
+    const result = await run('zsh', ['-f', '-c', script]);
+    assert.equal(result.status, 0, result.stderr);
+    return result.stdout.split('\n').filter(Boolean);
+  };
+  assert.deepEqual(await complete('pull', '--policy=ne'), ['--policy=newer', '--policy=never']);
+  assert.deepEqual(await complete('--root', root, 'inspect', 'local'), ['localhost/hello:1.0']);
 });
