@@ -127,3 +127,28 @@ test('the plain and TTY renderers end a copied pull with one summary line; an im
   render({ ...done, copied: false });
   assert.deepEqual(lines, ['Pulled localhost/app:1 (cccccccccccc): 2.0KiB fetched, 1.0KiB already stored, in 0.5 s']);
 });
+
+test('TtyRenderer redraws for the new width when the terminal is resized', async () => {
+  const { EventEmitter } = await import('node:events');
+  const out = Object.assign(new EventEmitter(), { columns: 120, text: '', write: (s: string) => ((out.text += s), true) });
+  const tty = new TtyRenderer(out as unknown as NodeJS.WriteStream);
+  tty.handle({ type: 'blob-start', kind: 'layer', digest: layer, size: 50 * 1024 * 1024 });
+  tty.handle({ type: 'blob-progress', kind: 'layer', digest: layer, bytes: 1024, size: 50 * 1024 * 1024 });
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  const drawn = out.text
+    .split('\n')
+    .filter((l) => l.includes('Copying blob'))
+    .at(-1)!
+    .replace(/^[\s\S]*\x1b\[0J/, '');
+  out.text = '';
+  out.columns = 50;
+  out.emit('resize');
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  tty.finish();
+  // The line drawn for 120 columns now wraps onto several rows of 50: the erase goes up that many.
+  const rows = Math.ceil(drawn.length / 50);
+  assert.ok(rows > 1, drawn);
+  assert.ok(out.text.startsWith(`\r\x1b[${rows}A\x1b[0J`), JSON.stringify(out.text));
+  const bars = out.text.split('\n').filter((l) => l.includes('Copying blob'));
+  assert.ok(bars.length > 0 && bars.every((l) => l.replace(/^[\s\S]*\x1b\[0J/, '').length < 50), JSON.stringify(out.text));
+});
