@@ -54,12 +54,17 @@ export function wordsOfLine(line: string): string[] {
 const flagNames = (options: Record<string, Options>) =>
   Object.entries(options).flatMap(([name, option]) => [`--${name}`, ...[option.alias ?? []].flat().map((a) => (a.length === 1 ? `-${a}` : `--${a}`))]);
 
-function findOption(flag: string, options: Record<string, Options>): Options | undefined {
-  const name = flag.replace(/^-+/, '');
-  return options[name] ?? Object.values(options).find((option) => [option.alias ?? []].flat().includes(name));
+/** The name of the option `flag` (`--policy`, `-q`) stands for, by its name or an alias. */
+function optionName(flag: string, options: Record<string, Options>): string | undefined {
+  const written = flag.replace(/^-+/, '');
+  return written in options ? written : Object.keys(options).find((name) => [options[name]!.alias ?? []].flat().includes(written));
 }
 
-const takesValue = (option: Options | undefined) => option !== undefined && option.type !== 'boolean' && option.count !== true;
+function takesValue(flag: string, options: Record<string, Options>): boolean {
+  const name = optionName(flag, options);
+  const option = name === undefined ? undefined : options[name];
+  return option !== undefined && option.type !== 'boolean' && option.count !== true;
+}
 
 /**
  * The candidates for the last of `words` (the word being typed), given the words before it:
@@ -76,7 +81,7 @@ export async function completions(words: readonly string[], commands: readonly C
   for (let i = 0; i < before.length; i++) {
     const word = before[i]!;
     if (word.startsWith('-')) {
-      if (!word.includes('=') && takesValue(findOption(word, options))) i++;
+      if (!word.includes('=') && takesValue(word, options)) i++;
       continue;
     }
     if (command === undefined) {
@@ -86,12 +91,12 @@ export async function completions(words: readonly string[], commands: readonly C
     }
   }
   const valuesOf = (flag: string): readonly string[] => {
-    const option = findOption(flag, options);
-    const name = Object.keys(options).find((key) => options[key] === option);
-    return (option?.choices as string[] | undefined) ?? (name !== undefined ? command?.optionValues?.[name] : undefined) ?? [];
+    const name = optionName(flag, options);
+    if (name === undefined) return [];
+    return (options[name]!.choices as string[] | undefined) ?? command?.optionValues?.[name] ?? [];
   };
   const previous = before.at(-1);
-  if (previous?.startsWith('-') && !previous.includes('=') && takesValue(findOption(previous, options))) {
+  if (previous?.startsWith('-') && !previous.includes('=') && takesValue(previous, options)) {
     return matching(valuesOf(previous), current);
   }
   if (current.startsWith('--') && current.includes('=')) {

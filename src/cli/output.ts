@@ -1,5 +1,6 @@
 import createDebug from 'debug';
 import { HoistError, messageLines, MultiError, printable } from '../errors.js';
+import { jsonLine } from '../progress/index.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -62,19 +63,18 @@ export function printError(err: unknown): void {
 
 /**
  * The error as the last line of a JSON-lines stream: `{"time","type":"error","code","message",
- * "hint","details"}`, made printable as every JSON line is (progress/json-lines.ts).
+ * "hint","details"}`, as every line of the stream is written (`jsonLine`).
  */
 function errorJsonLine(err: unknown): string {
   const hoist = err instanceof HoistError ? err : undefined;
   const line = {
-    time: new Date().toISOString(),
     type: 'error',
     code: hoist?.code ?? 'INTERNAL',
     message: messageLines(err).join('\n'),
     ...(hoist?.hint !== undefined ? { hint: hoist.hint } : {}),
     ...(hoist !== undefined && Object.keys(hoist.details).length > 0 ? { details: hoist.details } : {}),
   };
-  return printable(JSON.stringify(line));
+  return jsonLine(line);
 }
 
 /** A warning of a command that renders no progress (resolve, trust show), as the renderers print them. */

@@ -108,7 +108,7 @@ Environment:
 function unknownCommand(argv: readonly string[], commands: readonly CommandSpec[]): HoistError | undefined {
   const first = argv.find((arg) => !arg.startsWith('-'));
   if (first === undefined || first !== argv[0]) return undefined;
-  const names = commands.map((c) => c.command.split(' ')[0]!);
+  const names = [...new Set(commands.flatMap((c) => commandNames(c).map((words) => words[0]!)))];
   if (names.includes(first)) return undefined;
   const nearest = names.map((name) => ({ name, distance: editDistance(first, name) })).sort((a, b) => a.distance - b.distance)[0];
   const hint =

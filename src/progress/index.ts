@@ -1,5 +1,5 @@
 export type { CopyEvent, BlobKind, EventListener } from './events.js';
 export { plainRenderer } from './plain.js';
-export { jsonLinesRenderer } from './json-lines.js';
+export { jsonLine, jsonLinesRenderer } from './json-lines.js';
 export { TtyRenderer } from './tty.js';
 export { formatBytes, shortDigest } from './format.js';

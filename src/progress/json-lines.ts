@@ -2,10 +2,15 @@ import { printable } from '../errors.js';
 import type { CopyEvent } from './events.js';
 
 /**
- * Machine-readable progress: every event as one JSON line, progress ticks thinned to 4 per second
- * per blob. JSON.stringify escapes C0 controls only; printable escapes the C1 and format characters
- * a warning may quote too, in JSON's own `\uXXXX`, so the line stays the same JSON.
+ * One line of a JSON-lines stream: `time`, then the record's fields. JSON.stringify escapes C0
+ * controls only; printable escapes the C1 and format characters a message may quote too, in JSON's
+ * own `\uXXXX`, so the line stays the same JSON.
  */
+export function jsonLine(record: Record<string, unknown>): string {
+  return printable(JSON.stringify({ time: new Date().toISOString(), ...record }));
+}
+
+/** Machine-readable progress: every event as one JSON line, progress ticks thinned to 4 per second per blob. */
 export function jsonLinesRenderer(write: (line: string) => void, now: () => number = Date.now): (event: CopyEvent) => void {
   const lastTick = new Map<string, number>();
   return (event) => {
@@ -14,6 +19,6 @@ export function jsonLinesRenderer(write: (line: string) => void, now: () => numb
       if (t - (lastTick.get(event.digest) ?? 0) < 250 && event.bytes < event.size) return;
       lastTick.set(event.digest, t);
     }
-    write(printable(JSON.stringify({ time: new Date().toISOString(), ...event })));
+    write(jsonLine(event));
   };
 }
