@@ -49,6 +49,9 @@ export const ERROR_CODES = [
   'ABORTED',
   'INTERNAL',
   'NOT_LOGGED_IN',
+  'UNPACK_TARGET',
+  'INVALID_LAYER',
+  'NO_SPACE',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -86,6 +89,9 @@ export const WARNING_CODES = [
   'SIGNATURES_NOT_READ',
   'SIGNATURE_SOURCE',
   'RETRY',
+  'OWNERSHIP_NOT_RECORDED',
+  'DEVICE_PLACEHOLDER',
+  'XATTR_SKIPPED',
 ] as const;
 
 export type WarningCode = (typeof WARNING_CODES)[number];

@@ -45,6 +45,7 @@ export {
   type ImageReference,
 } from './reference/index.js';
 export { parseImageName, type ImageName, type TransportName } from './transports/index.js';
-export type { CopyEvent, EventListener } from './progress/index.js';
+export { unpack, exportImage, type ImageReadOptions, type UnpackOptions, type UnpackResult, type ExportResult } from './unpack/index.js';
+export type { CopyEvent, EventListener, UnpackEvent, UnpackEventListener } from './progress/index.js';
 export type { PlatformFlags, WantedPlatform } from './manifest/index.js';
 export { ERROR_CODES, WARNING_CODES, HoistError, MultiError, isHoistError, type ErrorCode, type ErrorDetails, type WarningCode } from './errors.js';

@@ -26,3 +26,15 @@ export type CopyEvent =
   | { type: 'warning'; code: WarningCode; message: string };
 
 export type EventListener = (event: CopyEvent) => void;
+
+/** What unpacking an image reports: per layer, in order, and warnings (ownership, devices, xattrs). */
+export type UnpackEvent =
+  | { type: 'unpack-start'; id: string; layers: number }
+  | { type: 'layer-start'; index: number; digest: string; size: number }
+  /** Compressed bytes of the layer read so far, at most 4 times a second and at its end. */
+  | { type: 'layer-progress'; index: number; digest: string; bytes: number; size: number }
+  | { type: 'layer-done'; index: number; digest: string; entries: number }
+  | { type: 'unpack-done'; id: string; seconds: number }
+  | { type: 'warning'; code: WarningCode; message: string };
+
+export type UnpackEventListener = (event: UnpackEvent) => void;

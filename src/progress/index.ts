@@ -1,4 +1,4 @@
-export type { CopyEvent, BlobKind, EventListener } from './events.js';
+export type { CopyEvent, BlobKind, EventListener, UnpackEvent, UnpackEventListener } from './events.js';
 export { plainRenderer } from './plain.js';
 export { jsonLine, jsonLinesRenderer } from './json-lines.js';
 export { TtyRenderer } from './tty.js';

@@ -10,17 +10,22 @@ export const layers: Layering = {
   units: {
     'index.ts': {
       job: 'the library’s public surface: re-exports only',
-      mayImport: ['engine', 'store', 'transports', 'config', 'manifest', 'reference', 'progress'],
+      mayImport: ['engine', 'unpack', 'store', 'transports', 'config', 'manifest', 'reference', 'progress'],
     },
     cli: {
       job: 'the `hoist` program: one file per command (`pull`, `images`, `inspect`, `rmi`, `tag`, `image exists`, `image prune`, `resolve`, `events`, `trust`, `verify`, `login`, `logout`, `completion`; the table and Podman’s `image …` names in `commands.ts`), a fast path (`quick-parse.ts`) and yargs for the rest; renders output and errors',
       // transports/: the transport table, for pull's help (cli/transport-help.ts).
-      mayImport: ['engine', 'store', 'transports', 'config', 'reference', 'progress'],
+      mayImport: ['engine', 'unpack', 'store', 'transports', 'config', 'reference', 'progress'],
     },
     engine: {
       job: '`pull()`: pull policies, local lookup, short-name candidates, one registry source per candidate (copied once), trust joined to the copy, the events log; `explainName` (a registry name’s candidates, what a local name reads and chooses), `explainTrust`, `verifyStoredImage`',
       mayImport: ['copy', 'shortnames', 'transports', 'trust', 'store', 'config', 'source', 'manifest', 'reference'],
       // The engine emits events but must not depend on a renderer (docs/decisions.md, "Shape of the code").
+      mayImportTypes: ['progress'],
+    },
+    unpack: {
+      job: '`unpack()` and `exportImage()`: a stored image’s layers applied in order into a directory (every path resolved inside it, whiteouts, hardlinks, owners or their rootless record, xattrs), each layer’s diff_id checked as it is read; an OCI runtime bundle’s config.json; the flattened root filesystem as one tar',
+      mayImport: ['store', 'archive', 'manifest', 'reference', 'io'],
       mayImportTypes: ['progress'],
     },
     copy: {

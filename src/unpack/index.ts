@@ -1,0 +1,3 @@
+export type { ImageReadOptions, UnpackOptions, UnpackResult, ExportResult } from './options.js';
+export { unpack } from './unpack-image.js';
+export { exportImage } from './export-image.js';
