@@ -133,13 +133,22 @@ export class LayerApplier {
       for await (const chunk of entry.body()) {
         for (let written = 0; written < chunk.length; ) written += writeSync(fd, chunk, written);
       }
-      this.attributes.owner(entry, path, fd);
-      fchmodSync(fd, entry.mode);
+      this.#attributes(entry, path, fd);
       futimesSync(fd, entry.atime ?? entry.mtime, entry.mtime);
     } finally {
       closeSync(fd);
     }
+  }
+
+  /**
+   * Owner, xattrs, then mode, in that order: chown clears setuid, setgid and file capabilities,
+   * and without root a user xattr can be set only while the file is still writable (0600 as made).
+   */
+  #attributes(entry: StreamEntry, path: string, fd?: number): void {
+    this.attributes.owner(entry, path, fd);
     this.attributes.xattrs(entry, path);
+    if (fd !== undefined) fchmodSync(fd, entry.mode);
+    else chmodSync(path, entry.mode); // a node this unpack just made at this path, not a link
   }
 
   #other(entry: StreamEntry, components: string[], upper: UpperPaths, layer: LayerInput): void {
@@ -257,15 +266,20 @@ export class LayerApplier {
         const errno = Object.assign(new Error(`${args[0]} failed: ${made.error?.message ?? made.stderr.toString().trim()}`), { syscall: args[0] });
         throw errno;
       }
-      this.attributes.owner(entry, path);
-      chmodSync(path, entry.mode); // the node was just made here, so this path is it, not a link
+      this.#attributes(entry, path);
     } else {
-      closeSync(openSync(path, CREATE_FLAGS, 0));
-      this.notes.note('DEVICE_PLACEHOLDER', quoted(entry.name));
-      this.attributes.owner(entry, path);
+      // umoci's rootless placeholder: an empty file of mode 0, its device recorded in override_stat.
+      const fd = openSync(path, CREATE_FLAGS, 0o600);
+      try {
+        this.notes.note('DEVICE_PLACEHOLDER', quoted(entry.name));
+        this.attributes.owner(entry, path, fd);
+        this.attributes.xattrs(entry, path);
+        fchmodSync(fd, 0);
+      } finally {
+        closeSync(fd);
+      }
     }
     lutimesSync(path, entry.atime ?? entry.mtime, entry.mtime);
-    this.attributes.xattrs(entry, path);
   }
 }
 

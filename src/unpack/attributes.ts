@@ -117,9 +117,12 @@ export class Attributes {
     if (entry.xattrs.size > 0 || (!this.asRoot && this.#needsRecord(entry))) this.#xattr = await loadXattr();
   }
 
-  /** Without root: an owner not the caller's, or a device that became a plain file, is recorded (symlinks cannot hold user xattrs). */
+  /**
+   * Without root: an owner not the caller's, or a device that became a plain file, is recorded.
+   * Linux allows user xattrs on regular files and directories only, so a symlink's or a FIFO's owner is dropped.
+   */
   #needsRecord(entry: StreamEntry): boolean {
-    if (entry.type === 'symlink' || entry.type === 'hardlink') return false;
+    if (entry.type === 'symlink' || entry.type === 'hardlink' || entry.type === 'fifo') return false;
     return entry.type === 'char' || entry.type === 'block' || entry.uid !== this.#uid || entry.gid !== this.#gid;
   }
 
@@ -136,31 +139,32 @@ export class Attributes {
       return;
     }
     const mode = entry.mode.toString(8).padStart(4, '0');
-    if (!this.#set(path, OVERRIDE_STAT, `${entry.uid}:${entry.gid}:${mode}:${statType(entry)}`)) {
-      this.#overrideRefused = true;
-      this.notes.note('OWNERSHIP_NOT_RECORDED', path);
-    }
+    const refused = this.#set(path, OVERRIDE_STAT, `${entry.uid}:${entry.gid}:${mode}:${statType(entry)}`);
+    if (refused === undefined) return;
+    // A file system without user xattrs refuses them all: stop asking. EPERM is this one path's refusal.
+    if (refused === EOPNOTSUPP) this.#overrideRefused = true;
+    this.notes.note('OWNERSHIP_NOT_RECORDED', path);
   }
 
   /** The entry's PAX xattrs, those allowed; after owner and mode, as chown would clear a file capability. */
   xattrs(entry: StreamEntry, path: string): void {
     for (const [name, value] of entry.xattrs) {
-      if (!xattrAllowed(name, this.asRoot, entry.type === 'symlink') || !this.#set(path, name, value)) {
+      if (!xattrAllowed(name, this.asRoot, entry.type === 'symlink') || this.#set(path, name, value) !== undefined) {
         this.notes.note('XATTR_SKIPPED', `${name} on ${path}`);
       }
     }
   }
 
-  /** False when the file system or the kernel refuses this xattr; a full disk fails the unpack. */
-  #set(path: string, name: string, value: Uint8Array | string): boolean {
+  /** Undefined when set; the errno when the file system or the kernel refuses it. A full disk fails the unpack. */
+  #set(path: string, name: string, value: Uint8Array | string): number | undefined {
     try {
       this.#xattr!.setAttributeSync(path, name, value);
-      return true;
+      return undefined;
     } catch (err) {
       const errno = osErrno(err);
       // As an errno error, so the unpack reports a full disk as it does for any other write.
       if (errno === ENOSPC) throw Object.assign(new Error(`setxattr ${name}: no space left on device`), { code: 'ENOSPC', syscall: 'setxattr' });
-      if (errno === EOPNOTSUPP || errno === EPERM) return false;
+      if (errno === EOPNOTSUPP || errno === EPERM) return errno;
       throw err;
     }
   }
