@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { isHoistError, type HoistError } from '../../src/errors.js';
 import type { UnpackEvent } from '../../src/progress/events.js';
 import type { Store } from '../../src/store/index.js';
+import { getAttribute } from '@napi-rs/xattr';
 import { unpack, type UnpackOptions, type UnpackResult } from '../../src/unpack/index.js';
 import { openStore } from '../store/fixtures.js';
 import { layerTar, storeImageWithLayers, type LayerEntry, type StoredLayersOptions } from './layers.js';
@@ -56,7 +57,7 @@ export interface SceneOptions {
  * whatever it checked itself: the victim is untouched, nothing appeared or vanished beside dest
  * and around it, and dest holds no copy of the victim's content.
  */
-export async function withUnpackScene(fn: (scene: UnpackScene) => Promise<void>, options: SceneOptions = {}): Promise<void> {
+export async function withUnpackScene(fn: (scene: UnpackScene) => Promise<unknown>, options: SceneOptions = {}): Promise<void> {
   const root = await makeTempDir();
   try {
     const store = await openStore(root);
@@ -143,3 +144,13 @@ export const inRoot = (absolute: string): string => absolute.replace(/^\/+/, '')
 
 /** Enough `../` to climb from anywhere in `dest` (a few levels deep) past the host's `/`. */
 export const climb = (dest: string): string => '../'.repeat(dest.split('/').length + 4);
+
+export const OVERRIDE_STAT = 'user.containers.override_stat';
+
+/** The `user.containers.override_stat` a rootless unpack records (undefined when none). */
+export async function overrideStat(path: string): Promise<string | undefined> {
+  return (await getAttribute(path, OVERRIDE_STAT))?.toString();
+}
+
+/** True when the tests run as root: owners are applied and devices are real. */
+export const asRoot = process.getuid?.() === 0;
