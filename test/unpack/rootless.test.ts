@@ -14,9 +14,14 @@ import { withTempDir } from '../helpers/tmp.js';
 
 const NOBODY = 65534;
 const here = dirname(fileURLToPath(import.meta.url));
-const FILES = ['breakouts-containerd.test.js', 'breakouts-storage.test.js', 'umoci-scoping.test.js', 'changeset.test.js', 'rootless-cases.js'].map((f) =>
-  join(here, f),
-);
+const FILES = [
+  'breakouts-containerd.test.js',
+  'breakouts-storage.test.js',
+  'umoci-scoping.test.js',
+  'changeset.test.js',
+  'victim-harness.test.js',
+  'rootless-cases.js',
+].map((f) => join(here, f));
 
 const hasSetpriv = spawnSync('setpriv', ['--version']).status === 0;
 const skip = !hasSetpriv
