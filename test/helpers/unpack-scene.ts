@@ -147,9 +147,21 @@ export const climb = (dest: string): string => '../'.repeat(dest.split('/').leng
 
 export const OVERRIDE_STAT = 'user.containers.override_stat';
 
-/** The `user.containers.override_stat` a rootless unpack records (undefined when none). */
+/**
+ * The `user.containers.override_stat` a rootless unpack records (undefined when none). Reading a
+ * user xattr needs read permission, which a device placeholder (mode 0000) does not give its own
+ * unprivileged owner: its mode is opened for the read and put back.
+ */
 export async function overrideStat(path: string): Promise<string | undefined> {
-  return (await getAttribute(path, OVERRIDE_STAT))?.toString();
+  const st = await lstat(path);
+  const mode = st.mode & 0o7777;
+  const closed = process.getuid?.() !== 0 && !st.isSymbolicLink() && (mode & 0o400) === 0;
+  if (closed) await chmod(path, mode | 0o400);
+  try {
+    return (await getAttribute(path, OVERRIDE_STAT))?.toString();
+  } finally {
+    if (closed) await chmod(path, mode);
+  }
 }
 
 /** True when the tests run as root: owners are applied and devices are real. */

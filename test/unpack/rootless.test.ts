@@ -47,10 +47,11 @@ test(`the unpack conformance suite passes as uid ${NOBODY}`, { skip, timeout: 18
       );
       child.stdin?.end();
     });
-    const failures = stdout
-      .split('\n')
-      .filter((line) => /^\s*not ok |^\s+(error|expected|actual|code|location):/.test(line))
-      .slice(0, 200)
+    // Each failing test's report, up to its stack: enough to see what differed as uid 65534.
+    const lines = stdout.split('\n');
+    const failures = lines
+      .flatMap((line, i) => (/^\s*not ok /.test(line) ? lines.slice(i, i + 16).filter((l) => !/^\s+(at |async |stack:)/.test(l)) : []))
+      .slice(0, 400)
       .join('\n');
     assert.match(stdout, /^# pass [1-9]/m, `the spawned run ran tests\n${stderr}`);
     assert.equal(code, 0, `rootless run failed:\n${failures}\n${stderr.slice(-4000)}`);
