@@ -296,6 +296,27 @@ describe('xattrs', () => {
         'the warning is also an event',
       );
     }));
+  // A v2 capability (VFS_CAP_REVISION_2, effective) granting CAP_NET_BIND_SERVICE (bit 10).
+  const capability = Buffer.from([0x01, 0x00, 0x00, 0x02, 0x00, 0x04, 0x00, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+  test('security.capability survives the chown as root (set after it), and is skipped rootless', () =>
+    withUnpackScene(async (s) => {
+      const run = await s.apply([[{ name: 'ping', data: 'x', mode: 0o755, uid: 1000, gid: 1000, pax: { 'SCHILY.xattr.security.capability': capability } }]]);
+      const got = await getAttribute(s.at('ping'), 'security.capability');
+      if (asRoot) {
+        assert.deepEqual(got, capability);
+        assert.deepEqual(warningCodes(run), []);
+      } else {
+        assert.equal(got, null);
+        assert.deepEqual(warningCodes(run), ['XATTR_SKIPPED']);
+      }
+    }));
+
+  test('security.selinux is never applied', () =>
+    withUnpackScene(async (s) => {
+      const run = await s.apply([[{ name: 'f', data: 'x', pax: { 'SCHILY.xattr.security.selinux': 'system_u:object_r:evil_t:s0' } }]]);
+      assert.deepEqual(warningCodes(run), ['XATTR_SKIPPED']);
+      assert.notEqual((await getAttribute(s.at('f'), 'security.selinux'))?.toString(), 'system_u:object_r:evil_t:s0');
+    }));
 });
 
 describe('layers', () => {
@@ -371,5 +392,23 @@ describe('layers', () => {
       ]);
       assert.deepEqual(await readdir(s.dest), ['kept']);
       await assertAbsent(s.at('.wh..wh.plnk'));
+    }));
+
+  // A layer's diffid is the hash of all its uncompressed bytes, the ones after the tar's end too (as umoci drains them).
+  const junked = Buffer.concat([layerTar([{ name: 'f', data: 'x' }]), Buffer.from('trailing junk')]);
+  test('bytes after the end of the tar count in the diffid: matching', () =>
+    withUnpackScene(async (s) => {
+      await s.apply([junked]);
+      assert.equal(await readText(s.at('f')), 'x');
+    }));
+
+  test('bytes after the end of the tar count in the diffid: a diffid of the tar alone is DIGEST_MISMATCH', () =>
+    withUnpackScene((s) => s.rejects([junked], 'DIGEST_MISMATCH', /diffid mismatch/, { diffIds: [sha256(junked.subarray(0, junked.length - 13))] })));
+
+  test('a corrupt zstd layer is INVALID_LAYER', () =>
+    withUnpackScene(async (s) => {
+      // A zstd magic and frame header, then a block header promising more than there is.
+      const corrupt = Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x38]), Buffer.from([0xfd, 0xff, 0x0f]), Buffer.alloc(64, 0x5a)]);
+      await s.rejects([corrupt], 'INVALID_LAYER', undefined, { compression: 'none' });
     }));
 });

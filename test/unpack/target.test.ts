@@ -98,3 +98,31 @@ test('--bundle: DIR/rootfs holds the layers (breakouts cleaned against rootfs) a
     assert.equal(typeof config.ociVersion, 'string');
     assert.equal(config.root?.path, 'rootfs');
   }));
+
+test('events: unpack-start, each layer started and done in order with its entry count, unpack-done', () =>
+  withUnpackScene(async (s) => {
+    const run = await s.apply([
+      [
+        { name: 'a', data: '1' },
+        { name: 'b', type: 'dir' },
+      ],
+      [{ name: 'c', data: '3' }],
+    ]);
+    const kinds = run.events.filter((e) => e.type !== 'layer-progress' && e.type !== 'warning');
+    assert.deepEqual(
+      kinds.map((e) => [e.type, 'index' in e ? e.index : undefined]),
+      [
+        ['unpack-start', undefined],
+        ['layer-start', 0],
+        ['layer-done', 0],
+        ['layer-start', 1],
+        ['layer-done', 1],
+        ['unpack-done', undefined],
+      ],
+    );
+    assert.deepEqual(
+      kinds.flatMap((e) => (e.type === 'layer-done' ? [e.entries] : [])),
+      [2, 1],
+    );
+    assert.equal(kinds[0]?.type === 'unpack-start' && kinds[0].layers, 2);
+  }));
