@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmod, lstat, readdir } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { getAttribute } from '@napi-rs/xattr';
@@ -13,6 +14,33 @@ import { asRoot, assertAbsent, assertSymlink, overrideStat, readText, withUnpack
  * states them. Where root and an unprivileged caller differ (owners, devices), each test asserts
  * the behaviour of the uid it runs as: rootless.test.ts runs this file again as uid 65534.
  */
+
+/**
+ * A zstd frame holding a tar of one file of `size` zero bytes, written as RLE blocks (4 bytes per
+ * 128 KiB), and the diffid of what it decompresses to: a bomb built without holding it in memory.
+ */
+function zstdZeroBomb(size: number): { blob: Buffer; diffId: string } {
+  const BLOCK = 128 * 1024;
+  const header = layerTar([{ name: 'bomb', data: '' }]).subarray(0, 512);
+  header.write(`${size.toString(8).padStart(11, '0')}\0`, 124, 'latin1');
+  header.write('        ', 148, 'latin1');
+  let sum = 0;
+  for (const byte of header) sum += byte;
+  header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
+  const blockHeader = (length: number, type: number, last: boolean) => {
+    const value = (length << 3) | (type << 1) | (last ? 1 : 0);
+    return Buffer.from([value & 0xff, (value >> 8) & 0xff, (value >> 16) & 0xff]);
+  };
+  const parts = [Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 7 << 3]), blockHeader(512, 0, false), header];
+  const hash = createHash('sha256').update(header);
+  const zeros = Buffer.alloc(BLOCK);
+  for (let left = size + 1024; left > 0; left -= BLOCK) {
+    const length = Math.min(BLOCK, left);
+    parts.push(blockHeader(length, 1, left <= BLOCK), Buffer.from([0]));
+    hash.update(zeros.subarray(0, length));
+  }
+  return { blob: Buffer.concat(parts), diffId: `sha256:${hash.digest('hex')}` };
+}
 
 const perm = async (path: string) => (await lstat(path)).mode & 0o7777;
 const warningCodes = (run: { warnings: { code: string }[] }) => run.warnings.map((w) => w.code);
@@ -410,5 +438,18 @@ describe('layers', () => {
       // A zstd magic and frame header, then a block header promising more than there is.
       const corrupt = Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x38]), Buffer.from([0xfd, 0xff, 0x0f]), Buffer.alloc(64, 0x5a)]);
       await s.rejects([corrupt], 'INVALID_LAYER', undefined, { compression: 'none' });
+    }));
+
+  test('the same RLE zstd construction under the bound unpacks (8 MiB of zeros)', () =>
+    withUnpackScene(async (s) => {
+      const { blob, diffId } = zstdZeroBomb(8 * 1024 * 1024);
+      await s.apply([blob], { compression: 'none', diffIds: [diffId] });
+      assert.equal((await lstat(s.at('bomb'))).size, 8 * 1024 * 1024);
+    }));
+
+  test('a zstd bomb (70 MiB from 3 KiB, past 1000 x compressed + 64 MiB) is INVALID_LAYER', () =>
+    withUnpackScene(async (s) => {
+      const { blob, diffId } = zstdZeroBomb(70 * 1024 * 1024);
+      await s.rejects([blob], 'INVALID_LAYER', undefined, { compression: 'none', diffIds: [diffId] });
     }));
 });
