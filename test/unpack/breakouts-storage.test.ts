@@ -140,3 +140,33 @@ describe('c/storage TestUntarUstarGnuConflict: long names in every encoding', ()
       await assertSymlink(s.at('longlink'), target);
     }));
 });
+
+describe('names from PAX and GNU extension records are cleaned as header names are', () => {
+  test('a PAX path of ../victim/pwned lands in DIR/victim/pwned', () =>
+    withUnpackScene(async (s) => {
+      await s.apply([[{ name: 'innocent', data: 'inside', pax: { path: '../victim/pwned' } }]]);
+      assert.equal(await readText(s.at('victim/pwned')), 'inside');
+      assert.deepEqual(await readdir(s.dest), ['victim']);
+    }));
+
+  test('a GNU long name reaching for the victim lands in DIR/victim', () =>
+    withUnpackScene(async (s) => {
+      const name = `../victim/${'n'.repeat(120)}`;
+      await s.apply([[{ name, data: 'inside', longNames: 'gnu' }]]);
+      assert.equal(await readText(s.at(name.slice(3))), 'inside');
+    }));
+
+  // The header's own linkname names a file that exists: only the PAX linkpath makes this fail.
+  test('a PAX linkpath to ../victim/hello on a hardlink: INVALID_LAYER', () =>
+    withUnpackScene((s) =>
+      s.rejects(
+        [
+          [
+            { name: 'innocent', data: 'x' },
+            { name: 'h', type: 'hardlink', linkname: 'innocent', pax: { linkpath: '../victim/hello' } },
+          ],
+        ],
+        'INVALID_LAYER',
+      ),
+    ));
+});

@@ -96,6 +96,48 @@ describe('changeset over existing files', () => {
       assert.equal(await readText(s.at('target')), 'target content');
     }));
 
+  test('a directory over a file replaces the file', () =>
+    withUnpackScene(async (s) => {
+      await s.apply([
+        [{ name: 'x', data: 'a file' }],
+        [
+          { name: 'x', type: 'dir', mode: 0o751 },
+          { name: 'x/child', data: 'c' },
+        ],
+      ]);
+      assert.ok((await lstat(s.at('x'))).isDirectory());
+      assert.equal(await perm(s.at('x')), 0o751);
+      assert.equal(await readText(s.at('x/child')), 'c');
+    }));
+
+  test('a hardlink over a file from a lower layer replaces it', () =>
+    withUnpackScene(async (s) => {
+      await s.apply([
+        [
+          { name: 'a', data: 'A' },
+          { name: 'b', data: 'B' },
+        ],
+        [{ name: 'b', type: 'hardlink', linkname: 'a' }],
+      ]);
+      assert.equal(await readText(s.at('b')), 'A');
+      assert.equal((await lstat(s.at('a'))).nlink, 2);
+    }));
+
+  test('an opaque whiteout at the root hides every lower path', () =>
+    withUnpackScene(async (s) => {
+      await s.apply([
+        [
+          { name: 'a', data: 'A' },
+          { name: 'b/c', data: 'C' },
+        ],
+        [
+          { name: 'd', data: 'D' },
+          { name: '.wh..wh..opq', data: '' },
+        ],
+      ]);
+      assert.deepEqual(await readdir(s.dest), ['d']);
+    }));
+
   test('a root directory entry (./) sets the attributes of DIR itself', () =>
     withUnpackScene(async (s) => {
       await s.apply([
@@ -406,6 +448,9 @@ describe('layers', () => {
 
   test('a name longer than 4096 bytes is INVALID_LAYER', () =>
     withUnpackScene((s) => s.rejects([[{ name: `${'n'.repeat(200)}/`.repeat(21), data: 'x' }]], 'INVALID_LAYER')));
+
+  test('a symlink target longer than 4096 bytes is INVALID_LAYER', () =>
+    withUnpackScene((s) => s.rejects([[{ name: 'long', type: 'symlink', linkname: `/${'t'.repeat(4100)}` }]], 'INVALID_LAYER')));
 
   test('a name of more than 1024 components is INVALID_LAYER', () =>
     withUnpackScene((s) => s.rejects([[{ name: `${'c/'.repeat(1025)}f`, data: 'x' }]], 'INVALID_LAYER')));
