@@ -47,7 +47,7 @@ export class RootPaths {
   /**
    * The real directory `components` lead to, inside the root. Missing directories are created
    * when `create`, else the answer is undefined. A component that is neither a directory nor a
-   * symlink to one fails.
+   * symlink to one fails when `create`, and is undefined otherwise.
    */
   resolveDir(components: readonly string[], create: boolean): string | undefined {
     const direct = components.join('/');
@@ -81,6 +81,8 @@ export class RootPaths {
         if (target.startsWith('/')) resolved.length = 0;
         pending.push(...target.split('/').reverse());
       } else if (!stat.isDirectory()) {
+        // Only creating something below a file is wrong; what is looked for there (a whiteout's target, a hardlink's) is simply not there.
+        if (!create) return undefined;
         throw new UnsafePath(`${quoted(rel)} is not a directory, but an entry is to be created inside it`);
       } else {
         this.#realDirs.add(rel);
