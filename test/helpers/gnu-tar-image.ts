@@ -1,7 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { blobOf, OCI_CONFIG, OCI_LAYER_GZIP, OCI_MANIFEST, sha256, writeOciLayout, type Blob } from './images.js';
+import { blobOf, manifestOf, OCI_CONFIG, OCI_LAYER_GZIP, sha256, writeOciLayout, type Blob } from './images.js';
 import { sh } from './umoci.js';
 
 /**
@@ -66,15 +66,7 @@ export async function buildGnuTarImage(dir: string): Promise<GnuTarImage> {
     }),
     OCI_CONFIG,
   );
-  const manifest = blobOf(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: OCI_MANIFEST,
-      config: { mediaType: config.mediaType, digest: config.digest, size: config.size },
-      layers: layers.map((l) => ({ mediaType: l.mediaType, digest: l.digest, size: l.size })),
-    }),
-    OCI_MANIFEST,
-  );
+  const manifest = manifestOf(config, layers);
   const layout = join(dir, 'gnu-layout');
   await writeOciLayout(layout, [{ top: manifest, refName: 'v1' }], [manifest, config, ...layers]);
   return { layout, tag: 'v1', config, layers, tars };
