@@ -38,5 +38,7 @@ await build({
   // CommonJS dependencies (debug, proper-lockfile) call require(); give ESM output one.
   banner: { js: "import { createRequire as __hoistCreateRequire } from 'node:module'; const require = __hoistCreateRequire(import.meta.url);" },
   plugins: [withoutHttp2],
+  // A native addon: loaded from node_modules at run time, and only by an unpack that writes xattrs.
+  external: ['@napi-rs/xattr'],
   logLevel: 'warning',
 });

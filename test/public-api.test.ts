@@ -13,6 +13,7 @@ test('the library exports what a program that pulls and manages images needs, an
     'defaultStoreRoot',
     'explainResolution',
     'explainTrust',
+    'exportImage',
     'familiarString',
     'formatReference',
     'isHoistError',
@@ -27,6 +28,7 @@ test('the library exports what a program that pulls and manages images needs, an
     'parseReference',
     'pull',
     'repositoryName',
+    'unpack',
     'verifyStoredImage',
     'withDefaultTag',
   ]);

@@ -30,6 +30,16 @@ export interface TarHeader {
   untyped: boolean;
   /** Links, directories and devices have no body whatever their size field says (as Go's archive/tar reads them). */
   headerOnly: boolean;
+  /** The type flag as stored (`3`, `4`, `6` are character and block devices and FIFOs). */
+  flag: string;
+  /** Permission bits with setuid, setgid and sticky; 0 when the field is malformed. */
+  mode: number;
+  uid: number;
+  gid: number;
+  /** Seconds since the epoch. */
+  mtime: number;
+  devmajor: number;
+  devminor: number;
 }
 
 const typeFlags: Record<string, HeaderType> = {
@@ -101,5 +111,20 @@ export function parseHeader(block: Buffer): TarHeader | string {
   if (prefix !== '') name = `${prefix}/${name}`;
   const flag = String.fromCharCode(block[156]!);
   const type = typeFlags[flag] ?? 'other';
-  return { name, linkname: cString(block.subarray(157, 257)), size, type, untyped: flag === '\0', headerOnly: headerOnlyFlags.has(flag) };
+  const numeric = (start: number, end: number) => parseNumeric(block.subarray(start, end)) ?? 0;
+  return {
+    name,
+    linkname: cString(block.subarray(157, 257)),
+    size,
+    type,
+    untyped: flag === '\0',
+    headerOnly: headerOnlyFlags.has(flag),
+    flag,
+    mode: numeric(100, 108) & 0o7777,
+    uid: numeric(108, 116),
+    gid: numeric(116, 124),
+    mtime: numeric(136, 148),
+    devmajor: posixUstar || block.toString('latin1', 257, 263) === 'ustar ' ? numeric(329, 337) : 0,
+    devminor: posixUstar || block.toString('latin1', 257, 263) === 'ustar ' ? numeric(337, 345) : 0,
+  };
 }

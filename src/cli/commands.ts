@@ -1,6 +1,7 @@
 import type { CommandSpec } from './command-spec.js';
 import { completionCommand } from './completion.js';
 import { eventsCommand } from './events.js';
+import { exportCommand } from './export.js';
 import { imageExistsCommand } from './image-exists.js';
 import { imagePruneCommand } from './image-prune.js';
 import { imagesCommand } from './images.js';
@@ -12,6 +13,7 @@ import { resolveCommand } from './resolve.js';
 import { rmiCommand } from './rmi.js';
 import { tagCommand } from './tag.js';
 import { trustCommand } from './trust.js';
+import { unpackCommand } from './unpack.js';
 import { verifyCommand } from './verify.js';
 
 // Podman's `image` group names the same commands (`image ls` is `images`); `image exists` and
@@ -22,6 +24,8 @@ export const commands = [
   { ...inspectCommand, aliases: ['image inspect'] },
   { ...rmiCommand, aliases: ['image rm'] },
   { ...tagCommand, aliases: ['image tag'] },
+  unpackCommand,
+  exportCommand,
   imageExistsCommand,
   imagePruneCommand,
   resolveCommand,

@@ -6,7 +6,7 @@ const exitStatus: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
  * Turns SIGINT/SIGTERM into an abort of the running operation, so downloads stop, temp files are
  * removed and nothing is committed; then exits 130/143 as a shell expects.
  */
-export async function runInterruptible<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function runInterruptible<T>(fn: (signal: AbortSignal) => Promise<T>, what = 'pull'): Promise<T> {
   const controller = new AbortController();
   let received: string | undefined;
   const handlers = Object.keys(exitStatus).map((sig) => {
@@ -22,7 +22,7 @@ export async function runInterruptible<T>(fn: (signal: AbortSignal) => Promise<T
     return await fn(controller.signal);
   } catch (err) {
     if (received !== undefined) {
-      process.stderr.write(`Error: pull interrupted by ${received}\n`);
+      process.stderr.write(`Error: ${what} interrupted by ${received}\n`);
       process.exit(exitStatus[received]);
     }
     throw err;

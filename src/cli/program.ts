@@ -89,6 +89,9 @@ const TOP_LEVEL_EPILOG = `Examples:
   hoist resolve fedora                           show how a name resolves, without pulling
   hoist images --format json
   id=$(hoist pull -q fedora) && hoist inspect "$id"
+  hoist unpack fedora ./rootfs                   the image's files, for chroot or a build step
+  hoist unpack --bundle fedora ./bundle          an OCI runtime bundle, for crun or runc
+  hoist export fedora -o rootfs.tar              the flattened root filesystem as one tar
 
 Environment:
   HOIST_ROOT                   the store (default /var/lib/hoist as root, else $XDG_DATA_HOME/hoist)

@@ -1,4 +1,12 @@
-import { jsonLinesRenderer, plainRenderer, TtyRenderer, type EventListener } from '../progress/index.js';
+import {
+  jsonLinesRenderer,
+  plainRenderer,
+  TtyRenderer,
+  unpackJsonRenderer,
+  unpackPlainRenderer,
+  type EventListener,
+  type UnpackEventListener,
+} from '../progress/index.js';
 
 export interface ProgressChoice {
   quiet: boolean;
@@ -15,4 +23,11 @@ export function progressListener({ quiet, progress }: ProgressChoice): { onEvent
   if (mode === 'plain') return { onEvent: plainRenderer(write), finish: () => undefined };
   const tty = new TtyRenderer(process.stderr);
   return { onEvent: tty.handle, finish: () => tty.finish() };
+}
+
+/** The listener for an unpack's or an export's events: JSON lines, or plain lines (on a terminal too). */
+export function unpackProgressListener({ quiet, progress }: ProgressChoice): UnpackEventListener | undefined {
+  if (quiet) return undefined;
+  const write = (line: string) => process.stderr.write(`${line}\n`);
+  return progress === 'json' ? unpackJsonRenderer(write) : unpackPlainRenderer(write);
 }

@@ -7,7 +7,7 @@ import { shippedConfDir, shippedRegistriesDDir } from '../config/shipped.js';
 import { DEFAULT_MAX_PARALLEL } from '../copy/index.js';
 import { HoistError } from '../errors.js';
 import type { EventListener } from '../progress/events.js';
-import { defaultStoreRoot, Store, writableStore, type LocalSearch } from '../store/index.js';
+import { storeOf, type LocalSearch, type Store } from '../store/index.js';
 import type { PullOptions, PullPolicy } from './options.js';
 import { readAliasCache } from '../shortnames/index.js';
 import { aliasCacheFile, localSearchOf, registriesConfLookup } from './local-search.js';
@@ -98,5 +98,5 @@ export function registriesDLookup(options: Pick<PullOptions, 'registriesD'>, env
 
 export async function createPullContext(options: PullOptions): Promise<PullContext> {
   const config = await loadPullConfig(options);
-  return { ...config, store: options.store !== undefined ? writableStore(options.store) : await Store.open(options.root ?? defaultStoreRoot(config.env)) };
+  return { ...config, store: await storeOf({ ...options, env: config.env }, 'pull()') };
 }

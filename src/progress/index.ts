@@ -3,3 +3,4 @@ export { plainRenderer } from './plain.js';
 export { jsonLine, jsonLinesRenderer } from './json-lines.js';
 export { TtyRenderer } from './tty.js';
 export { formatBytes, shortDigest } from './format.js';
+export { unpackJsonRenderer, unpackPlainRenderer } from './unpack-lines.js';

@@ -1,6 +1,6 @@
 export { Store, type NewImage } from './store.js';
 export type { ImageStore, RemoveOptions, RemoveResult } from './image-store.js';
-export { openImageStore, writableStore, type OpenImageStoreOptions } from './open-store.js';
+export { openImageStore, storeOf, type OpenImageStoreOptions } from './open-store.js';
 export { defaultStoreRoot } from './layout.js';
 export type { ImageRecord } from './records.js';
 export type { LocalSearch, LookupMatch } from './lookup.js';

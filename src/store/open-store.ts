@@ -15,11 +15,12 @@ export async function openImageStore(options: OpenImageStoreOptions = {}): Promi
 }
 
 /**
- * The store behind an ImageStore that a caller hands back (`pull({ store })`). Only stores hoist
- * opened can be written by a pull: a pull needs the store's lock and blob writer, which an
- * interface cannot stand in for.
+ * The store behind an ImageStore that a caller hands back (`pull({ store })`, `unpack({ store })`),
+ * else the one `root` names. Only stores hoist opened will do: a pull needs the store's lock and
+ * blob writer, an unpack its blob files, which an interface cannot stand in for.
  */
-export function writableStore(store: ImageStore): Store {
-  if (store instanceof Store) return store;
-  throw new HoistError('INVALID_ARGUMENT', 'the store given to pull() was not opened by openImageStore()');
+export async function storeOf(options: { store?: ImageStore; root?: string; env?: NodeJS.ProcessEnv }, caller: string): Promise<Store> {
+  if (options.store === undefined) return Store.open(options.root ?? defaultStoreRoot(options.env ?? process.env));
+  if (options.store instanceof Store) return options.store;
+  throw new HoistError('INVALID_ARGUMENT', `the store given to ${caller} was not opened by openImageStore()`);
 }

@@ -24,8 +24,15 @@ test('parseNumeric refuses negative base-256, unsafe values and garbage', () => 
   assert.equal(parseNumeric(Buffer.from('9\0')), undefined);
 });
 
+/** The fields that say what an entry is and where its body lies. */
+function identity(header: ReturnType<typeof parseHeader>) {
+  if (typeof header === 'string') return header;
+  const { name, linkname, size, type, untyped, headerOnly } = header;
+  return { name, linkname, size, type, untyped, headerOnly };
+}
+
 test('parseHeader decodes a ustar file header', () => {
-  assert.deepEqual(parseHeader(tarHeader('dir/file.txt', 1234)), {
+  assert.deepEqual(identity(parseHeader(tarHeader('dir/file.txt', 1234))), {
     name: 'dir/file.txt',
     linkname: '',
     size: 1234,
@@ -51,17 +58,32 @@ test('parseHeader ignores the prefix field of GNU-format headers', () => {
 
 test('parseHeader decodes links and directories', () => {
   const [symlink] = tarEntries([{ name: 'l', type: 'symlink', linkname: '../t' }]);
-  assert.deepEqual(parseHeader(symlink!), { name: 'l', linkname: '../t', size: 0, type: 'symlink', untyped: false, headerOnly: true });
+  assert.deepEqual(identity(parseHeader(symlink!)), { name: 'l', linkname: '../t', size: 0, type: 'symlink', untyped: false, headerOnly: true });
   const [directory] = tarEntries([{ name: 'd/', type: 'dir' }]);
-  assert.deepEqual(parseHeader(directory!), { name: 'd/', linkname: '', size: 0, type: 'directory', untyped: false, headerOnly: true });
+  assert.deepEqual(identity(parseHeader(directory!)), { name: 'd/', linkname: '', size: 0, type: 'directory', untyped: false, headerOnly: true });
 });
 
 test('parseHeader leaves the v7 trailing-slash rule to the full name: a NUL type flag is untyped, a name ending in / decides nothing', () => {
   // GNU tar's header after a long name: flag '0', and the first 100 bytes of the name, which here end in '/'.
   const truncated = `${'d'.repeat(99)}/`;
-  assert.deepEqual(parseHeader(tarHeader(truncated, 3)), { name: truncated, linkname: '', size: 3, type: 'file', untyped: false, headerOnly: false });
+  assert.deepEqual(identity(parseHeader(tarHeader(truncated, 3))), { name: truncated, linkname: '', size: 3, type: 'file', untyped: false, headerOnly: false });
   const v7 = withTypeflag(tarHeader('d/', 0), '\0');
-  assert.deepEqual(parseHeader(v7), { name: 'd/', linkname: '', size: 0, type: 'file', untyped: true, headerOnly: false });
+  assert.deepEqual(identity(parseHeader(v7)), { name: 'd/', linkname: '', size: 0, type: 'file', untyped: true, headerOnly: false });
+});
+
+test('parseHeader decodes the mode with its setuid bits, owners, mtime, the type flag and device numbers', () => {
+  const header = withTypeflag(tarHeader('dev/null', 0), '3');
+  header.write('0004755\0', 100, 'latin1');
+  header.write('0000052\0', 108, 'latin1');
+  header.write('0000053\0', 116, 'latin1');
+  header.write('0000001\0', 329, 'latin1');
+  header.write('0000003\0', 337, 'latin1');
+  const parsed = parseHeader(withChecksum(header));
+  assert.ok(typeof parsed !== 'string');
+  assert.deepEqual(
+    { flag: parsed.flag, mode: parsed.mode, uid: parsed.uid, gid: parsed.gid, mtime: parsed.mtime, devmajor: parsed.devmajor, devminor: parsed.devminor },
+    { flag: '3', mode: 0o4755, uid: 42, gid: 43, mtime: 1_700_000_000, devmajor: 1, devminor: 3 },
+  );
 });
 
 test('parseHeader refuses a bad checksum and a bad size field', () => {

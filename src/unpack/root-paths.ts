@@ -1,0 +1,105 @@
+import { chmodSync, lstatSync, mkdirSync, readlinkSync } from 'node:fs';
+import { quoted } from '../errors.js';
+
+/** Symlinks followed while resolving one path, as Linux's own limit on a path walk (MAXSYMLINKS is 40; securejoin allows 255). */
+const MAX_SYMLINKS = 255;
+/** Components of one entry name: node-tar's maxDepth (CVE-2024-28863). */
+export const MAX_DEPTH = 1024;
+
+/**
+ * A tar name as components below the root, cleaned lexically as if the root were `/` (containerd's
+ * `filepath.Join("/", name)`, umoci's CleanPath): empty and `.` components dropped, `..` clamped
+ * at the root. So `../x`, `/../x` and `a/../../x` all mean `x`: a name alone can never leave it.
+ */
+export function cleanComponents(name: string): string[] {
+  const out: string[] = [];
+  for (const component of name.split('/')) {
+    if (component === '' || component === '.') continue;
+    if (component === '..') out.pop();
+    else out.push(component);
+  }
+  return out;
+}
+
+/** A name that cannot be applied safely: the caller names the layer. */
+export class UnsafePath extends Error {}
+
+/**
+ * The tree being unpacked, addressed by paths relative to its root. Directories are resolved as a
+ * chroot would: a symlink met on the way is followed inside the root (an absolute target restarts
+ * at the root, `..` stops there), so nothing a layer planted can lead a path out. The last
+ * component of a name is never followed: whoever creates, replaces or removes it acts on the link.
+ *
+ * Resolved real directories are remembered, so a layer of many files costs one lstat per new
+ * directory, not one per component per file. The memory only ever holds real directories, and
+ * `forget` drops a removed tree from it, so a symlink planted where a directory was cannot be
+ * walked through on the strength of what was true before (node-tar's CVE-2021-32803).
+ */
+export class RootPaths {
+  readonly #realDirs = new Set<string>(['']);
+
+  constructor(readonly root: string) {}
+
+  abs(rel: string): string {
+    return rel === '' ? this.root : `${this.root}/${rel}`;
+  }
+
+  /**
+   * The real directory `components` lead to, inside the root. Missing directories are created
+   * when `create`, else the answer is undefined. A component that is neither a directory nor a
+   * symlink to one fails.
+   */
+  resolveDir(components: readonly string[], create: boolean): string | undefined {
+    const direct = components.join('/');
+    if (this.#realDirs.has(direct)) return direct;
+    const resolved: string[] = [];
+    const pending = [...components].reverse();
+    let links = 0;
+    while (pending.length > 0) {
+      const component = pending.pop()!;
+      if (component === '' || component === '.') continue;
+      if (component === '..') {
+        resolved.pop();
+        continue;
+      }
+      resolved.push(component);
+      const rel = resolved.join('/');
+      if (this.#realDirs.has(rel)) continue;
+      const abs = this.abs(rel);
+      const stat = lstatSync(abs, { throwIfNoEntry: false });
+      if (stat === undefined) {
+        if (!create) return undefined;
+        mkdirSync(abs);
+        chmodSync(abs, 0o755); // Podman's default for a parent the layer did not list, whatever the umask
+      } else if (stat.isSymbolicLink()) {
+        if (++links > MAX_SYMLINKS) throw new UnsafePath(`resolving ${quoted(components.join('/'))} follows more than ${MAX_SYMLINKS} symlinks`);
+        resolved.pop();
+        const target = readlinkSync(abs);
+        if (target.startsWith('/')) resolved.length = 0;
+        pending.push(...target.split('/').reverse());
+        continue;
+      } else if (!stat.isDirectory()) {
+        throw new UnsafePath(`${quoted(rel)} is not a directory, but an entry is to be created inside it`);
+      }
+      this.#realDirs.add(rel);
+    }
+    return resolved.join('/');
+  }
+
+  /** `rel` is a real directory now (just created by an entry). */
+  knowDir(rel: string): void {
+    this.#realDirs.add(rel);
+  }
+
+  /** `rel` is gone or replaced: neither it nor anything below it is known any more. */
+  forget(rel: string): void {
+    if (!this.#realDirs.delete(rel)) return; // not a directory: nothing below it was known
+    const prefix = `${rel}/`;
+    for (const dir of this.#realDirs) if (dir.startsWith(prefix)) this.#realDirs.delete(dir);
+  }
+}
+
+/** `rel` joined under `parent`, both relative to the root. */
+export function childPath(parent: string, name: string): string {
+  return parent === '' ? name : `${parent}/${name}`;
+}
