@@ -108,6 +108,8 @@ export interface DiffOptions {
   except?: readonly { path: string; field: TreeField; reason: string }[];
   /** Names of the two sides in the messages. */
   names?: [string, string];
+  /** Compare mtimes truncated to this many nanoseconds (default 1: exactly). */
+  mtimeResolutionNs?: bigint;
 }
 
 /**
@@ -119,6 +121,7 @@ export function diffTrees(a: Tree, b: Tree, options: DiffOptions = {}): string[]
   const ignored = new Set(options.ignore ?? []);
   const excepted = (path: string, field: TreeField) => options.except?.some((e) => e.path === path && e.field === field) ?? false;
   const label = (path: string) => (path === '' ? '/' : path);
+  const resolution = options.mtimeResolutionNs ?? 1n;
   const out: string[] = [];
   for (const path of [...new Set([...a.keys(), ...b.keys()])].sort()) {
     const x = a.get(path);
@@ -129,6 +132,7 @@ export function diffTrees(a: Tree, b: Tree, options: DiffOptions = {}): string[]
     }
     for (const field of FIELDS) {
       if (ignored.has(field) || excepted(path, field) || x[field] === y[field]) continue;
+      if (field === 'mtimeNs' && x.mtimeNs / resolution === y.mtimeNs / resolution) continue;
       out.push(`${label(path)}: ${field} ${show(field, x[field])} (${nameA}) ≠ ${show(field, y[field])} (${nameB})`);
     }
   }

@@ -25,6 +25,10 @@ export const UMOCI_CONFIG = {
   workingDir: '/srv',
   user: '1000:1001',
   labels: { 'org.example.fixture': 'umoci', 'org.example.multi': 'a b' },
+  author: 'hoist tests',
+  exposedPorts: ['80/tcp', '53/udp'],
+  stopSignal: 'SIGQUIT',
+  volumes: ['/data', '/var/cache/app'],
 };
 
 /**
@@ -72,7 +76,6 @@ const FIRST_LAYER = [
 const SECOND_LAYER = [
   'rm etc/hello',
   'rm -r var/lib/gone',
-  'rm -r opt/replace && echo now-a-file > opt/replace',
   'rm opt/was-file && mkdir opt/was-file && echo in > opt/was-file/in',
   'rm opt/was-link && mkdir opt/was-link && echo in > opt/was-link/in',
   // A directory entry over a directory: attributes change, the children stay.
@@ -83,14 +86,20 @@ const SECOND_LAYER = [
   'chown 43:44 srv/owned',
 ];
 
+/**
+ * The third umoci layer, on top of the GNU tar one: a directory replaced by a file, which umoci's
+ * repack writes as the file followed by a whiteout of each old child *below* it (`opt/replace`,
+ * then `opt/replace/.wh.inner`); umoci unpack and podman take that as a no-op.
+ */
+const THIRD_LAYER = ['rm -r opt/replace && echo now-a-file > opt/replace'];
+
+/** The tags, each one layer more than the one before. */
+export const UMOCI_TAGS = ['first', 'second', 'opaque', 'replaced'] as const;
+
 export interface UmociLayout {
   /** The OCI layout directory (its name is lowercase: hoist names the image after it). */
   layout: string;
-  /** umoci's own layers only (its repack's whiteouts included). */
-  repackedTag: string;
-  /** The tag with the GNU tar layer (an opaque directory) on top. */
-  tag: string;
-  /** What `tar -tv` lists for the layers of `tag`, in order (to see what each writer wrote). */
+  /** What `tar -tv` lists for each layer of the last tag, in order (to see what each writer wrote). */
   listings: string[];
 }
 
@@ -112,13 +121,20 @@ export async function buildUmociImage(dir: string): Promise<UmociLayout> {
     '--config.user',
     c.user,
     ...Object.entries(c.labels).flatMap(([k, v]) => ['--config.label', `${k}=${v}`]),
+    '--author',
+    c.author,
+    ...c.exposedPorts.flatMap((p) => ['--config.exposedports', p]),
+    '--config.stopsignal',
+    c.stopSignal,
+    ...c.volumes.flatMap((v) => ['--config.volume', v]),
   ]);
   await changeAndRepack(dir, layout, 'base', 'first', FIRST_LAYER);
   await changeAndRepack(dir, layout, 'first', 'second', SECOND_LAYER);
   await runUmoci(['raw', 'add-layer', '--image', `${layout}:second`, '--tag', 'opaque', await opaqueLayer(dir)]);
+  await changeAndRepack(dir, layout, 'opaque', 'replaced', THIRD_LAYER);
   const listings: string[] = [];
-  for (const blob of await layerBlobs(layout, 'opaque')) listings.push((await sh(dir, [`tar -tvzf '${blob}'`])).stdout);
-  return { layout, repackedTag: 'second', tag: 'opaque', listings };
+  for (const blob of await layerBlobs(layout, 'replaced')) listings.push((await sh(dir, [`tar -tvzf '${blob}'`])).stdout);
+  return { layout, listings };
 }
 
 async function changeAndRepack(dir: string, layout: string, from: string, to: string, script: readonly string[]): Promise<void> {

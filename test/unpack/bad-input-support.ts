@@ -82,7 +82,9 @@ export async function assertDirAsBefore(before: DirState): Promise<void> {
   assert.deepEqual(after.parentEntries, before.parentEntries, "DIR's parent holds what it held");
   if (before.tree === undefined) return assert.equal(after.tree, undefined, 'DIR, which did not exist, was removed');
   assert.ok(after.tree !== undefined, 'DIR still exists');
-  assert.deepEqual(diffTrees(before.tree, after.tree, { names: ['before', 'after'] }), [], 'DIR is as it was');
+  // An existing DIR's own mtime moves when the unpack's entries are created in it and removed again.
+  const except = before.tree.get('')?.type === 'dir' ? [{ path: '', field: 'mtimeNs' as const, reason: 'entries were made and removed in it' }] : [];
+  assert.deepEqual(diffTrees(before.tree, after.tree, { names: ['before', 'after'], except }), [], 'DIR is as it was');
 }
 
 /** A fresh path for DIR, whose parent exists. */

@@ -7,7 +7,15 @@ import { OCI_LAYER_ZSTD } from '../helpers/images.js';
 import { startRegistry, type RegistryHandle } from '../helpers/registry.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
 import { snapshotTree, type Tree } from '../helpers/tree.js';
-import { assertSameTree, hoistCli, umociUnpack, type HoistCli } from './interop-support.js';
+import {
+  assertRuntimeConfigLikeUmoci,
+  assertSameTree,
+  hoistCli,
+  readRuntimeConfig,
+  umociUnpack,
+  type HoistCli,
+  type RuntimeConfig,
+} from './interop-support.js';
 
 // Interop with skopeo as the writer of the image (oci:, dir:, and a zstd push to a real registry)
 // and umoci as the reference unpacker of the same layers, which GNU tar wrote from real files.
@@ -18,12 +26,13 @@ let image: GnuTarImage;
 let hoist: HoistCli;
 /** umoci's unpack of the original (gzip) layout: what every copy must unpack to. */
 let reference: Tree;
+let umociConfig: RuntimeConfig;
 
 before(async () => {
   scratch = await makeTempDir();
   image = await buildGnuTarImage(join(scratch, 'fixture'));
   hoist = await hoistCli(scratch);
-  reference = (await umociUnpack(`${image.layout}:${image.tag}`, join(scratch, 'umoci'))).tree;
+  ({ tree: reference, config: umociConfig } = await umociUnpack(`${image.layout}:${image.tag}`, join(scratch, 'umoci')));
 });
 after(() => removeDir(scratch));
 
@@ -35,6 +44,11 @@ describe('hoist unpack of images skopeo wrote, against umoci unpack', () => {
     const dir = join(scratch, 'hoist-oci');
     await hoist.unpack('localhost/skopeo-oci:v1', dir);
     assertSameTree(reference, await snapshotTree(dir), ['umoci', 'hoist']);
+    // A config with PATH in Env, a numeric User without a group, and no author, ports or volumes.
+    const bundle = join(scratch, 'hoist-oci-bundle');
+    await hoist.unpack('localhost/skopeo-oci:v1', bundle, ['--bundle']);
+    assertSameTree(reference, await snapshotTree(join(bundle, 'rootfs')), ['umoci', 'hoist']);
+    assertRuntimeConfigLikeUmoci(await readRuntimeConfig(bundle), umociConfig);
   });
 
   test('skopeo copy --format v2s2 oci: → dir: (Docker media types, unnamed in the store)', async () => {

@@ -52,15 +52,39 @@ export interface RuntimeConfig {
   ociVersion?: string;
   process?: { args?: string[]; env?: string[]; cwd?: string; user?: { uid?: number; gid?: number; additionalGids?: number[] }; terminal?: boolean };
   root?: { path?: string; readonly?: boolean };
+  mounts?: { destination: string; type?: string; source?: string; options?: string[] }[];
   annotations?: Record<string, string>;
+}
+
+/**
+ * Asserts hoist's config.json has what umoci's has in every field built from the image config:
+ * args (Entrypoint + Cmd), env, cwd, user, the mounts (runc's defaults and a tmpfs per volume),
+ * and the annotations. One difference is allowed: umoci writes the annotations of an absent
+ * author, StopSignal and ExposedPorts as empty strings, hoist leaves them out (conversion.md
+ * sets them to the field's value, and an absent field has none).
+ */
+export function assertRuntimeConfigLikeUmoci(ours: RuntimeConfig, umoci: RuntimeConfig): void {
+  assert.equal(ours.root?.path, 'rootfs');
+  assert.deepEqual(ours.process?.args, umoci.process?.args, 'process.args');
+  assert.deepEqual(ours.process?.env, umoci.process?.env, 'process.env');
+  assert.equal(ours.process?.cwd, umoci.process?.cwd, 'process.cwd');
+  assert.deepEqual(ours.process?.user, umoci.process?.user, 'process.user');
+  assert.deepEqual(ours.mounts, umoci.mounts, 'mounts');
+  const expected = Object.fromEntries(Object.entries(umoci.annotations ?? {}).filter(([key, value]) => value !== '' || key in (ours.annotations ?? {})));
+  assert.deepEqual(ours.annotations, expected, 'annotations');
 }
 
 export async function readRuntimeConfig(bundle: string): Promise<RuntimeConfig> {
   return JSON.parse(await readFile(join(bundle, 'config.json'), 'utf8')) as RuntimeConfig;
 }
 
-/** Asserts two trees agree on every compared field, listing each difference when they do not. */
+/**
+ * Asserts hoist's tree agrees with a peer's on every field, listing each difference when not.
+ * Times agree to the microsecond, not the nanosecond: Node's utimes and lutimes take seconds as a
+ * double, which at today's epoch cannot hold nanoseconds (one step is ~240 ns), so no Node program
+ * can set what a PAX mtime of `.123456789` says; hoist keeps the microseconds.
+ */
 export function assertSameTree(expected: Tree, actual: Tree, names: [string, string], options: Omit<DiffOptions, 'names'> = {}): void {
-  const differences = diffTrees(expected, actual, { ...options, names });
+  const differences = diffTrees(expected, actual, { mtimeResolutionNs: 1000n, ...options, names });
   assert.deepEqual(differences, [], `${names[1]}'s tree differs from ${names[0]}'s:\n${differences.join('\n')}`);
 }
