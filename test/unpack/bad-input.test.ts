@@ -177,7 +177,7 @@ describe('a file system that fills up', () => {
       // DIR absent (created by unpack, removed again), then DIR the mount point itself (emptied).
       await assertUnpackFails(store, images.big!, join(mountPoint, 'rootfs'), 'NO_SPACE');
       await assertUnpackFails(store, images.big!, mountPoint, 'NO_SPACE');
-      await cliFails(images.big!, join(mountPoint, 'rootfs'));
+      await cliFails(images.big!, join(mountPoint, 'rootfs'), join(mountPoint, 'rootfs'));
       assert.deepEqual(await readdir(mountPoint), []);
       assert.equal((await statfs(mountPoint)).bfree, empty.bfree, 'every block written was freed');
     } finally {
