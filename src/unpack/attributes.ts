@@ -1,6 +1,6 @@
 import { fchownSync, lchownSync } from 'node:fs';
 import type { StreamEntry } from '../archive/tar-stream.js';
-import type { WarningCode } from '../errors.js';
+import { quoted, type WarningCode } from '../errors.js';
 
 /** The xattr calls hoist needs (`@napi-rs/xattr`, whose calls act on the path itself: a symlink is not followed). */
 interface XattrModule {
@@ -135,7 +135,7 @@ export class Attributes {
     }
     if (!this.#needsRecord(entry)) return;
     if (this.#overrideRefused) {
-      this.notes.note('OWNERSHIP_NOT_RECORDED', path);
+      this.notes.note('OWNERSHIP_NOT_RECORDED', quoted(path));
       return;
     }
     const mode = entry.mode.toString(8).padStart(4, '0');
@@ -143,14 +143,14 @@ export class Attributes {
     if (refused === undefined) return;
     // A file system without user xattrs refuses them all: stop asking. EPERM is this one path's refusal.
     if (refused === EOPNOTSUPP) this.#overrideRefused = true;
-    this.notes.note('OWNERSHIP_NOT_RECORDED', path);
+    this.notes.note('OWNERSHIP_NOT_RECORDED', quoted(path));
   }
 
   /** The entry's PAX xattrs, those allowed; after owner and mode, as chown would clear a file capability. */
   xattrs(entry: StreamEntry, path: string): void {
     for (const [name, value] of entry.xattrs) {
       if (!xattrAllowed(name, this.asRoot, entry.type === 'symlink') || this.#set(path, name, value) !== undefined) {
-        this.notes.note('XATTR_SKIPPED', `${name} on ${path}`);
+        this.notes.note('XATTR_SKIPPED', `${quoted(name)} on ${quoted(path)}`);
       }
     }
   }

@@ -54,34 +54,46 @@ export class RootPaths {
     if (this.#realDirs.has(direct)) return direct;
     const resolved: string[] = [];
     const pending = [...components].reverse();
+    // From where the path runs through directories that do not exist: below that, names are only
+    // names (nothing to lstat, no link to follow), and a `..` may climb back out, as securejoin
+    // and containerd resolve them. Directories are made only for what is missing at the end.
+    let missingFrom = -1;
     let links = 0;
     while (pending.length > 0) {
       const component = pending.pop()!;
       if (component === '' || component === '.') continue;
       if (component === '..') {
         resolved.pop();
+        if (resolved.length <= missingFrom) missingFrom = -1;
         continue;
       }
       resolved.push(component);
+      if (missingFrom >= 0) continue;
       const rel = resolved.join('/');
       if (this.#realDirs.has(rel)) continue;
-      const abs = this.abs(rel);
-      const stat = lstatSync(abs, { throwIfNoEntry: false });
+      const stat = lstatSync(this.abs(rel), { throwIfNoEntry: false });
       if (stat === undefined) {
-        if (!create) return undefined;
-        mkdirSync(abs);
-        chmodSync(abs, 0o755); // Podman's default for a parent the layer did not list, whatever the umask
+        missingFrom = resolved.length - 1;
       } else if (stat.isSymbolicLink()) {
         if (++links > MAX_SYMLINKS) throw new UnsafePath(`resolving ${quoted(components.join('/'))} follows more than ${MAX_SYMLINKS} symlinks`);
         resolved.pop();
-        const target = readlinkSync(abs);
+        const target = readlinkSync(this.abs(rel));
         if (target.startsWith('/')) resolved.length = 0;
         pending.push(...target.split('/').reverse());
-        continue;
       } else if (!stat.isDirectory()) {
         throw new UnsafePath(`${quoted(rel)} is not a directory, but an entry is to be created inside it`);
+      } else {
+        this.#realDirs.add(rel);
       }
-      this.#realDirs.add(rel);
+    }
+    if (missingFrom >= 0) {
+      if (!create) return undefined;
+      for (let depth = missingFrom + 1; depth <= resolved.length; depth++) {
+        const rel = resolved.slice(0, depth).join('/');
+        mkdirSync(this.abs(rel));
+        chmodSync(this.abs(rel), 0o755); // Podman's default for a parent the layer did not list, whatever the umask
+        this.#realDirs.add(rel);
+      }
     }
     return resolved.join('/');
   }

@@ -13,6 +13,7 @@ export interface UnpackTarget {
 
 function targetError(dir: string, detail: string, cause?: unknown): HoistError {
   return new HoistError('UNPACK_TARGET', `cannot unpack into ${quoted(dir)}: ${detail}`, {
+    hint: 'name a directory that does not exist yet, or an empty one',
     details: { file: dir },
     ...(cause === undefined ? {} : { cause }),
   });
@@ -26,7 +27,7 @@ export function prepareTarget(dir: string, bundle: boolean): UnpackTarget {
     const stat = statSync(path, { throwIfNoEntry: false });
     if (stat === undefined) made = mkdirSync(path, { recursive: true, mode: 0o755 }) ?? path;
     else if (!stat.isDirectory()) throw targetError(dir, 'it is not a directory');
-    else if (readdirSync(path).length > 0) throw targetError(dir, 'it is not empty', undefined);
+    else if (readdirSync(path).length > 0) throw targetError(dir, 'it is not empty');
   } catch (err) {
     if (err instanceof HoistError) throw err;
     throw targetError(dir, (err as Error).message, err);
