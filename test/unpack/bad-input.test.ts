@@ -92,7 +92,8 @@ async function cliFails(image: string, dir: string, names?: string, flags: reado
   const before = await dirState(dir);
   const result = await runHoist(['--root', store.root, 'unpack', ...flags, image, dir], { env: store.env });
   assertCliFailure(result);
-  if (names !== undefined) assert.ok(result.stderr.split('\n')[0]!.includes(names), `the Error: line names ${names}: ${result.stderr}`);
+  const errorLine = result.stderr.split('\n').find((l) => l.startsWith('Error:'))!;
+  if (names !== undefined) assert.ok(errorLine.includes(names), `the Error: line names ${names}: ${result.stderr}`);
   await assertDirAsBefore(before);
   return result.stderr;
 }
