@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { GeneratedImage } from './generate/images.js';
+import { LAYOUT_TAG, writeOciLayout } from './layout.js';
 import { measure } from './measure.js';
 import type { Contender, ScenarioContext } from './scenarios.js';
 import { hoistEnv, hoistPull, isAbsent, podmanArgs, removePodmanRoot, REPO_ROOT, skopeoCopy, type Podman } from './tools.js';
@@ -18,7 +19,9 @@ function readable(ctx: ScenarioContext, command: string): string {
   return command
     .replaceAll(ctx.registryHost, '$REGISTRY')
     .replaceAll(ctx.proxyHost, '$PROXY')
-    .replaceAll(ctx.images.archive.path, relative(REPO_ROOT, ctx.images.archive.path));
+    .replaceAll(ctx.images.archive.path, relative(REPO_ROOT, ctx.images.archive.path))
+    .replaceAll(ctx.layout, '$LAYOUT')
+    .replaceAll(ctx.images.large.id, '$ID');
 }
 export const ref = (host: string, image: GeneratedImage) => `${host}/${image.repository}:${image.tag}`;
 const layoutRef = (image: GeneratedImage) => `${image.repository}:${image.tag}`;
@@ -159,6 +162,94 @@ export function warmStores(ctx: ScenarioContext) {
           shows: readable(ctx, copy('$PRESENT').join(' ')),
           async prepare() {
             return { commands: [copy(await once('skopeo', copy))] };
+          },
+        },
+      ];
+    },
+  };
+}
+
+/** Layouts written so far, by path: hoist A and hoist B (--compare) share one. */
+const layouts = new Map<string, Promise<string>>();
+
+/**
+ * The contenders of the unpack and export scenarios, all starting from the OCI layout of the large
+ * image (written once, untimed). hoist's store is filled from it once, untimed, as `umoci unpack`
+ * reads the layout directly; podman has no unpack of a layout, so its pull (which applies the
+ * layers to its storage) and `image mount` are timed together.
+ */
+export function unpackContenders(ctx: ScenarioContext) {
+  const image = ctx.images.large;
+  const source = `${ctx.layout}:${LAYOUT_TAG}`;
+  const layout = (): Promise<string> => {
+    let written = layouts.get(ctx.layout);
+    if (written === undefined) {
+      written = writeOciLayout(image, ctx.layout).then(() => ctx.layout);
+      layouts.set(ctx.layout, written);
+    }
+    return written;
+  };
+  let store: Promise<string> | undefined;
+  const pulledStore = (): Promise<string> =>
+    (store ??= (async () => {
+      await layout();
+      const root = join(ctx.workDir, `unpack-store-${ctx.hoistLabel.replace(' ', '-')}`);
+      const sample = await measure(hoistPull(ctx.hoistCli, root, `oci:${source}`), hoistEnv());
+      if (sample.exitCode !== 0) throw new Error(`filling the ${ctx.hoistLabel} store from the layout failed: ${sample.stderr.trim()}`);
+      return root;
+    })());
+  const hoistRun = (args: (out: string) => string[], shows: string, name: string): Contender => ({
+    label: ctx.hoistLabel,
+    tool: 'hoist',
+    shows: readable(ctx, `node ${shown(ctx.hoistCli)} --root $PRESENT ${shows}`),
+    async prepare() {
+      const root = await pulledStore();
+      const dir = await freshDir(ctx, 'hoist-unpack');
+      return {
+        commands: [[process.execPath, ctx.hoistCli, '--root', root, ...args(join(dir, name))]],
+        env: hoistEnv(),
+        cleanup: () => rm(dir, { recursive: true, force: true }),
+      };
+    },
+  });
+  return {
+    hoistUnpack: () => hoistRun((out) => ['unpack', image.id, out], `unpack ${image.id} $EMPTY/rootfs`, 'rootfs'),
+    hoistExport: () => hoistRun((out) => ['export', image.id, '-o', out], `export ${image.id} -o $EMPTY/rootfs.tar`, 'rootfs.tar'),
+    umoci(): Contender[] {
+      if (isAbsent(ctx.umoci)) return [];
+      const command = (bundle: string) => ['umoci', 'unpack', '--image', source, bundle];
+      return [
+        {
+          label: 'umoci',
+          tool: 'umoci',
+          note: 'umoci unpack also writes an mtree manifest of the whole rootfs (for umoci repack) and config.json beside it',
+          shows: readable(ctx, command('$EMPTY/bundle').join(' ')),
+          async prepare() {
+            await layout();
+            const dir = await freshDir(ctx, 'umoci');
+            return { commands: [command(join(dir, 'bundle'))], cleanup: () => rm(dir, { recursive: true, force: true }) };
+          },
+        },
+      ];
+    },
+    podman(): Contender[] {
+      if (isAbsent(ctx.podman)) return [];
+      const podman = ctx.podman;
+      // One shell runs both, so wall time, CPU and peak RSS cover the pair (measure.py waits for the tree).
+      const script = (root: string, quote = (a: string) => `'${a}'`) => {
+        const args = (rest: string[]) => podmanArgs(podman, root, rest).map(quote).join(' ');
+        return `id=$(${args(['pull', '-q', `oci:${source}`])}) && ${args(['image', 'mount'])} "$id" >/dev/null`;
+      };
+      return [
+        {
+          label: `podman (${podman.driver})`,
+          tool: 'podman',
+          note: 'podman pull copies the blobs into its storage and applies every layer there; podman image mount then mounts the image',
+          shows: readable(ctx, `sh -c '${script('$EMPTY', (a) => a)}'`),
+          async prepare() {
+            await layout();
+            const root = await freshDir(ctx, 'podman-unpack');
+            return { commands: [['sh', '-c', script(root)]], cleanup: () => removePodmanRoot(root) };
           },
         },
       ];

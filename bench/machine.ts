@@ -12,11 +12,12 @@ export interface Machine {
   registry: string;
   skopeo: string;
   podman: string;
+  umoci: string;
   /** 1-minute load average when the run started and ended: other work on the machine adds noise. */
   load: { start: number; end?: number };
 }
 
-export function describeMachine(skopeo: string | Absent, podman: Podman | Absent): Machine {
+export function describeMachine(skopeo: string | Absent, podman: Podman | Absent, umoci: string | Absent): Machine {
   const registry = spawnSync('docker-registry', ['--version'], { encoding: 'utf8' }).stdout?.trim() ?? '';
   return {
     cpus: availableParallelism(),
@@ -27,6 +28,7 @@ export function describeMachine(skopeo: string | Absent, podman: Podman | Absent
     registry: registry || 'unknown',
     skopeo: isAbsent(skopeo) ? `skopeo absent (${skopeo.absent})` : skopeo,
     podman: isAbsent(podman) ? `podman absent (${podman.absent})` : `${podman.version}, ${podman.driver} storage`,
+    umoci: isAbsent(umoci) ? `umoci absent (${umoci.absent})` : umoci,
     load: { start: loadavg()[0]! },
   };
 }

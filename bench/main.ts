@@ -1,4 +1,5 @@
-import { mkdtemp } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { startCountingProxy } from './counting-proxy.js';
@@ -24,7 +25,10 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2));
   const images = await generatedImages(join(REPO_ROOT, 'bench', '.cache'), options.scale, log);
-  const workDir = await mkdtemp(join(tmpdir(), 'hoist-bench-'));
+  // Lowercase only: podman names an image pulled from `oci:PATH:TAG` after PATH, and refuses
+  // uppercase. Short: podman refuses a --runroot of more than 50 characters.
+  const workDir = join(tmpdir(), `hoist-bench-${randomBytes(3).toString('hex')}`);
+  await mkdir(workDir);
   log('registry: starting and pushing the images…');
   const registry = await registryWith([images.large, images.small]);
   const proxy = await startCountingProxy(registry.host);
@@ -35,9 +39,11 @@ async function main(): Promise<number> {
     }
     const skopeo = options.noPeers ? LEFT_OUT : versionOf('skopeo');
     const podman = options.noPeers ? LEFT_OUT : await probePodman(`${registry.host}/${images.small.repository}:${images.small.tag}`, workDir);
-    const machine = describeMachine(skopeo, podman);
-    log(`peers: ${machine.skopeo}; ${machine.podman}`);
-    const context = { images, registryHost: registry.host, proxyHost: proxy.host, skopeo, podman, runs: options.runs, workDir };
+    const umoci = options.noPeers ? LEFT_OUT : versionOf('umoci');
+    const machine = describeMachine(skopeo, podman, umoci);
+    log(`peers: ${machine.skopeo}; ${machine.podman}; ${machine.umoci}`);
+    const layout = join(workDir, 'layout-large');
+    const context = { images, registryHost: registry.host, proxyHost: proxy.host, skopeo, podman, umoci, layout, runs: options.runs, workDir };
     const own = scenarios({ ...context, hoistCli: options.hoistCli, hoistLabel: 'hoist' });
     const all = options.compareCli === undefined ? own : withComparison(own, scenarios({ ...context, hoistCli: options.compareCli, hoistLabel: 'hoist B' }));
     const chosen = options.only.length === 0 ? all : all.filter((s) => options.only.includes(s.id));

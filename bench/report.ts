@@ -115,7 +115,7 @@ export function markdownReport(report: BenchReport): string {
     [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...body.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n');
   return [
     `Measured with \`${report.command}\` on ${report.date.slice(0, 10)}: ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB RAM, Linux ${m.kernel},`,
-    `Node ${m.node}, ${m.registry}, ${m.skopeo}, ${m.podman}; 1-min load average ${m.load.start.toFixed(1)} at start, ${m.load.end?.toFixed(1) ?? '?'} at end.`,
+    `Node ${m.node}, ${m.registry}, ${m.skopeo}, ${m.podman}, ${m.umoci}; 1-min load average ${m.load.start.toFixed(1)} at start, ${m.load.end?.toFixed(1) ?? '?'} at end.`,
     `Images (generated, deterministic): ${report.images.large}; ${report.images.small}; ${report.images.archive}.`,
     'Wall time is the median over alternating runs (A B A B …); CPU is user+sys of the process tree; peak RSS is the largest of any run.',
     `hoist runs without ${HOIST_ENV_CLEARED.join(', ')} from the environment.`,
@@ -126,7 +126,7 @@ export function markdownReport(report: BenchReport): string {
     '',
     '<details><summary>Commands</summary>',
     '',
-    '$REGISTRY is `docker-registry serve` on loopback, $PROXY the counting proxy in front of it, $EMPTY a fresh directory per run, $PRESENT a store that already holds the image.',
+    '$REGISTRY is `docker-registry serve` on loopback, $PROXY the counting proxy in front of it, $EMPTY a fresh directory per run, $PRESENT a store that already holds the image, $LAYOUT an OCI layout of the large image on disk, $ID its image ID.',
     '',
     ...commands(report).map((c) => `- ${c}`),
     '',

@@ -1,4 +1,4 @@
-import { hoistCold, hoistConcurrent, INSECURE_REGISTRY, podmanCold, ref, skopeoCold, warmStores } from './contenders.js';
+import { hoistCold, hoistConcurrent, INSECURE_REGISTRY, podmanCold, ref, skopeoCold, unpackContenders, warmStores } from './contenders.js';
 import { mb } from './format.js';
 import type { GeneratedImage, GeneratedImages } from './generate/images.js';
 import { isAbsent, LEFT_OUT, type Absent, type Podman } from './tools.js';
@@ -14,7 +14,7 @@ export interface PreparedRun {
 
 export interface Contender {
   label: string;
-  tool: 'hoist' | 'skopeo' | 'podman';
+  tool: 'hoist' | 'skopeo' | 'podman' | 'umoci';
   /** The command line, for the report (with placeholders for temp paths). */
   shows: string;
   /** What a reader must know to compare it fairly (e.g. the closest equivalent a peer has). */
@@ -33,7 +33,17 @@ export interface Scenario {
   absent: string[];
 }
 
-export const SCENARIO_IDS = ['cold-large', 'cold-small', 'always-unchanged', 'newer-unchanged', 'missing-present', 'cold-archive', 'concurrent-4'] as const;
+export const SCENARIO_IDS = [
+  'cold-large',
+  'cold-small',
+  'always-unchanged',
+  'newer-unchanged',
+  'missing-present',
+  'cold-archive',
+  'concurrent-4',
+  'unpack-large',
+  'export-large',
+] as const;
 
 export interface RunCounts {
   cold: number;
@@ -41,6 +51,7 @@ export interface RunCounts {
   warm: number;
   archive: number;
   concurrent: number;
+  unpack: number;
 }
 
 export interface ScenarioContext {
@@ -52,6 +63,9 @@ export interface ScenarioContext {
   proxyHost: string;
   skopeo: string | Absent;
   podman: Podman | Absent;
+  umoci: string | Absent;
+  /** Where the OCI layout of the large image is written, on first use (the unpack and export scenarios). */
+  layout: string;
   runs: RunCounts;
   /** Scratch space for stores; removed by the caller. */
   workDir: string;
@@ -62,6 +76,8 @@ export function scenarios(ctx: ScenarioContext): Scenario[] {
   const { images, registryHost, proxyHost } = ctx;
   const { large, small } = images;
   const warm = warmStores(ctx);
+  const unpacking = unpackContenders(ctx);
+  const unpacked = mb(large.layers.reduce((sum, l) => sum + l.tarSize, 0));
   const archive = `docker-archive:${images.archive.path}`;
   return [
     coldRegistry(ctx, 'cold-large', `cold pull, ${large.layers.length}-layer image (${mb(large.pullBytes)} compressed)`, ctx.runs.cold, large, registryHost),
@@ -110,6 +126,22 @@ export function scenarios(ctx: ScenarioContext): Scenario[] {
       contenders: [hoistConcurrent(ctx, ref(proxyHost, large), large.id, 4)],
       absent: [],
     },
+    {
+      id: 'unpack-large',
+      title: `unpack of the ${large.layers.length}-layer image (${unpacked} uncompressed) from an OCI layout on disk`,
+      runs: ctx.runs.unpack,
+      countsTraffic: false,
+      contenders: [unpacking.hoistUnpack(), ...unpacking.umoci(), ...unpacking.podman()],
+      absent: absentPeers(ctx, ['umoci', 'podman']),
+    },
+    {
+      id: 'export-large',
+      title: `export of the ${large.layers.length}-layer image as one flattened tar`,
+      runs: ctx.runs.unpack,
+      countsTraffic: false,
+      contenders: [unpacking.hoistExport()],
+      absent: [],
+    },
   ];
 }
 
@@ -141,7 +173,7 @@ function coldRegistry(ctx: ScenarioContext, id: Scenario['id'], title: string, r
   };
 }
 
-function absentPeers(ctx: ScenarioContext, peers: ('skopeo' | 'podman')[]): string[] {
+function absentPeers(ctx: ScenarioContext, peers: ('skopeo' | 'podman' | 'umoci')[]): string[] {
   return peers.flatMap((peer) => {
     const found = ctx[peer];
     return isAbsent(found) && found !== LEFT_OUT ? [`${peer}: ${found.absent}`] : [];

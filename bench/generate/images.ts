@@ -168,7 +168,8 @@ async function buildImage(recipe: ImageRecipe, scale: number, dir: string, blobs
   return { image, built };
 }
 
-function document(mediaType: string, value: unknown): Document {
+/** A JSON document as pushed: its exact text, digest and size. */
+export function document(mediaType: string, value: unknown): Document {
   const data = JSON.stringify(value);
   const bytes = Buffer.from(data);
   return { mediaType, digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}`, size: bytes.length, data };

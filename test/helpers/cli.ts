@@ -86,19 +86,22 @@ export function startHoist(args: readonly string[], options: RunOptions = {}): S
 }
 
 /**
- * Runs skopeo (without a policy file: fixtures are unsigned). A missing skopeo fails the calling
- * test with a clear message: interop tests must never pass by not running.
+ * Runs a peer program to completion and fails the calling test when it is missing (naming
+ * `missing`, how to get it) or exits non-zero: interop tests must never pass by not running.
  */
-export async function runSkopeo(args: readonly string[]): Promise<RunResult> {
+export async function runRequired(command: string, args: readonly string[], missing: string, options: RunOptions = {}): Promise<RunResult> {
   let result: RunResult;
   try {
-    result = await run('skopeo', ['--insecure-policy', ...args]);
+    result = await run(command, args, options);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new Error('skopeo is not installed: the interop tests need it (apt-get install skopeo; .ci/run installs it)');
-    }
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`${command} is not installed: ${missing}`);
     throw err;
   }
-  if (result.status !== 0) throw new Error(`skopeo ${args.join(' ')} failed (${result.status}): ${result.stderr}`);
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status}): ${result.stderr}`);
   return result;
+}
+
+/** Runs skopeo (without a policy file: fixtures are unsigned); a missing skopeo fails the test (runRequired). */
+export function runSkopeo(args: readonly string[]): Promise<RunResult> {
+  return runRequired('skopeo', ['--insecure-policy', ...args], 'the interop tests need it (apt-get install skopeo; .ci/run installs it)');
 }

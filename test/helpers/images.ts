@@ -79,15 +79,20 @@ export function buildImage(options: FixtureOptions = {}): FixtureImage {
     history: tars.map(() => ({ created: '2024-01-02T03:04:05Z', created_by: 'hoist test fixture' })),
   };
   const config = blobOf(JSON.stringify(configDoc), docker ? DOCKER_CONFIG : OCI_CONFIG);
-  const manifestDoc = {
+  const manifest = manifestOf(config, layers, docker ? DOCKER_MANIFEST : OCI_MANIFEST);
+  const blobs = new Map([manifest, config, ...layers].map((b) => [b.digest, b]));
+  return { manifest, config, layers, diffIds, id: config.digest.slice(7), blobs };
+}
+
+/** The image manifest (OCI's, or Docker's v2s2 with DOCKER_MANIFEST) of a config and its layers. */
+export function manifestOf(config: Blob, layers: readonly Blob[], mediaType: string = OCI_MANIFEST): Blob {
+  const doc = {
     schemaVersion: 2,
-    mediaType: docker ? DOCKER_MANIFEST : OCI_MANIFEST,
+    mediaType,
     config: { mediaType: config.mediaType, digest: config.digest, size: config.size },
     layers: layers.map((l) => ({ mediaType: l.mediaType, digest: l.digest, size: l.size })),
   };
-  const manifest = blobOf(JSON.stringify(manifestDoc), manifestDoc.mediaType);
-  const blobs = new Map([manifest, config, ...layers].map((b) => [b.digest, b]));
-  return { manifest, config, layers, diffIds, id: config.digest.slice(7), blobs };
+  return blobOf(JSON.stringify(doc), mediaType);
 }
 
 export interface FixtureIndex {
