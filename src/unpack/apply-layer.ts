@@ -99,6 +99,7 @@ export class LayerApplier {
         throw err;
       }
     }
+    this.#paths.endLayer();
     return entries;
   }
 
@@ -182,8 +183,9 @@ export class LayerApplier {
     const parent = this.#paths.resolveDir(components.slice(0, -1), true)!;
     const rel = childPath(parent, components.at(-1)!);
     const path = this.#paths.abs(rel);
+    const mayExist = upper.has(rel) || !this.#paths.isFresh(parent);
     markUpper(upper, rel);
-    const existing = lstatSync(path, { throwIfNoEntry: false });
+    const existing = mayExist ? lstatSync(path, { throwIfNoEntry: false }) : undefined;
     if (entry.type === 'directory') {
       if (existing?.isDirectory() !== true) {
         if (existing !== undefined) this.#remove(rel);

@@ -37,6 +37,13 @@ export class UnsafePath extends Error {}
  */
 export class RootPaths {
   readonly #realDirs = new Set<string>(['']);
+  /**
+   * Directories made while the current layer is applied (the root too, for the first layer: it
+   * starts empty). What such a directory holds is exactly what this layer put there, so whether a
+   * name exists in it is known without asking the file system: one lstat saved per entry of a
+   * new tree, most entries of most images.
+   */
+  readonly #fresh = new Set<string>(['']);
 
   constructor(readonly root: string) {}
 
@@ -95,21 +102,35 @@ export class RootPaths {
         mkdirSync(this.abs(rel));
         chmodSync(this.abs(rel), 0o755); // Podman's default for a parent the layer did not list, whatever the umask
         this.#realDirs.add(rel);
+        this.#fresh.add(rel);
       }
     }
     return resolved.join('/');
   }
 
-  /** `rel` is a real directory now (just created by an entry). */
+  /** `rel` is a real directory now, just made by an entry of the current layer. */
   knowDir(rel: string): void {
     this.#realDirs.add(rel);
+    this.#fresh.add(rel);
+  }
+
+  /** Whether `dir` was made by the current layer (so it holds only what this layer wrote). */
+  isFresh(dir: string): boolean {
+    return this.#fresh.has(dir);
+  }
+
+  /** The next layer begins: what this one made is now lower content like any other. */
+  endLayer(): void {
+    this.#fresh.clear();
   }
 
   /** `rel` is gone or replaced: neither it nor anything below it is known any more. */
   forget(rel: string): void {
     if (!this.#realDirs.delete(rel)) return; // not a directory: nothing below it was known
+    this.#fresh.delete(rel);
     const prefix = `${rel}/`;
     for (const dir of this.#realDirs) if (dir.startsWith(prefix)) this.#realDirs.delete(dir);
+    for (const dir of this.#fresh) if (dir.startsWith(prefix)) this.#fresh.delete(dir);
   }
 }
 
