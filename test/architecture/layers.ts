@@ -13,7 +13,7 @@ export const layers: Layering = {
       mayImport: ['engine', 'unpack', 'store', 'transports', 'config', 'manifest', 'reference', 'progress'],
     },
     cli: {
-      job: 'the `hoist` program: one file per command (`pull`, `images`, `inspect`, `rmi`, `tag`, `image exists`, `image prune`, `resolve`, `events`, `trust`, `verify`, `login`, `logout`, `completion`; the table and Podman’s `image …` names in `commands.ts`), a fast path (`quick-parse.ts`) and yargs for the rest; renders output and errors',
+      job: 'the `hoist` program: one file per command (`pull`, `images`, `inspect`, `rmi`, `tag`, `image exists`, `image prune`, `resolve`, `events`, `trust`, `verify`, `login`, `logout`, `completion`, `unpack`, `export`; the table and Podman’s `image …` names in `commands.ts`), a fast path (`quick-parse.ts`) and yargs for the rest; renders output and errors',
       // transports/: the transport table, for pull's help (cli/transport-help.ts).
       mayImport: ['engine', 'unpack', 'store', 'transports', 'config', 'reference', 'progress'],
     },
