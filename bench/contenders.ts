@@ -13,15 +13,22 @@ const shown = (cli: string) => relative(REPO_ROOT, cli);
 
 /**
  * A command line for the report: the registry and the counting proxy as $REGISTRY and $PROXY (their
- * ports change every run), the cached archive relative to the checkout.
+ * ports change every run), the TLS registry, its CA directory and the WAN relays in front of it as
+ * $TLS_REGISTRY, $CERTS and $WAN<rtt>, the cached archive relative to the checkout.
  */
 function readable(ctx: ScenarioContext, command: string): string {
-  return command
-    .replaceAll(ctx.registryHost, '$REGISTRY')
-    .replaceAll(ctx.proxyHost, '$PROXY')
-    .replaceAll(ctx.images.archive.path, relative(REPO_ROOT, ctx.images.archive.path))
-    .replaceAll(ctx.layout, '$LAYOUT')
-    .replaceAll(ctx.images.large.id, '$ID');
+  const tls = ctx.tls;
+  const placeholders: [string, string][] = [
+    [ctx.registryHost, '$REGISTRY'],
+    [ctx.proxyHost, '$PROXY'],
+    ...(tls === undefined
+      ? []
+      : ([[tls.host, '$TLS_REGISTRY'], [tls.certDir, '$CERTS'], ...tls.links.map((link) => [link.host, `$WAN${link.profile.rttMs}`])] as [string, string][])),
+    [ctx.images.archive.path, relative(REPO_ROOT, ctx.images.archive.path)],
+    [ctx.layout, '$LAYOUT'],
+    [ctx.images.large.id, '$ID'],
+  ];
+  return placeholders.reduce((line, [value, placeholder]) => line.replaceAll(value, placeholder), command);
 }
 export const ref = (host: string, image: GeneratedImage) => `${host}/${image.repository}:${image.tag}`;
 const layoutRef = (image: GeneratedImage) => `${image.repository}:${image.tag}`;
@@ -92,18 +99,29 @@ export function podmanCold(ctx: ScenarioContext, podman: Podman, name: string, f
   };
 }
 
+/** Where a warm store's image comes from, and the TLS flags each tool needs to reach it. */
+export interface WarmSource {
+  name: string;
+  image: GeneratedImage;
+  hoist: string[];
+  podman: string[];
+  skopeo: string[];
+  /** Names the stores' directories (one set of stores per source). */
+  prefix: string;
+}
+
 /**
- * Stores that already hold the large image (pulled through the counting proxy, so stored names
- * match), filled once on first use and shared by the always/newer/missing scenarios.
+ * Stores that already hold an image (by default the large one pulled through the counting proxy,
+ * so stored names match), filled once on first use and shared by the always/newer/missing scenarios.
  */
-export function warmStores(ctx: ScenarioContext) {
-  const name = ref(ctx.proxyHost, ctx.images.large);
+export function warmStores(ctx: ScenarioContext, source: WarmSource = plainWarmSource(ctx)) {
+  const { name, image } = source;
   const filled = new Map<string, Promise<string>>();
   const once = (key: string, fill: (dir: string) => string[]): Promise<string> => {
     let dir = filled.get(key);
     if (dir === undefined) {
       dir = (async () => {
-        const path = join(ctx.workDir, `warm-${key}`);
+        const path = join(ctx.workDir, `${source.prefix}-${key}`);
         const sample = await measure(fill(path), key.startsWith('hoist') ? hoistEnv() : process.env);
         if (sample.exitCode !== 0) throw new Error(`filling the ${key} store failed: ${sample.stderr.trim()}`);
         return path;
@@ -112,7 +130,6 @@ export function warmStores(ctx: ScenarioContext) {
     }
     return dir;
   };
-  const hoistFlags = ['--tls-verify=false'];
   const podman = isAbsent(ctx.podman) ? undefined : ctx.podman;
   const podmanOnPresent = (podman: Podman, args: string[], note?: string): Contender => ({
     label: `podman (${podman.driver})`,
@@ -120,7 +137,7 @@ export function warmStores(ctx: ScenarioContext) {
     ...(note !== undefined ? { note } : {}),
     shows: readable(ctx, podmanArgs(podman, '$PRESENT', args).join(' ')),
     async prepare() {
-      const root = await once('podman', (dir) => podmanArgs(podman, dir, ['pull', '--tls-verify=false', name]));
+      const root = await once('podman', (dir) => podmanArgs(podman, dir, ['pull', ...source.podman, name]));
       return { commands: [podmanArgs(podman, root, args)] };
     },
   });
@@ -131,29 +148,28 @@ export function warmStores(ctx: ScenarioContext) {
         tool: 'hoist',
         shows: readable(ctx, `node ${shown(ctx.hoistCli)} --root $PRESENT pull ${[...flags, name].join(' ')}`),
         async prepare() {
-          const root = await once(ctx.hoistLabel.replace(' ', '-'), (dir) => hoistPull(ctx.hoistCli, dir, name, hoistFlags));
-          return { commands: [hoistPull(ctx.hoistCli, root, name, flags)], env: hoistEnv(), expectId: ctx.images.large.id };
+          const root = await once(ctx.hoistLabel.replace(' ', '-'), (dir) => hoistPull(ctx.hoistCli, dir, name, source.hoist));
+          return { commands: [hoistPull(ctx.hoistCli, root, name, flags)], env: hoistEnv(), expectId: image.id };
         },
       };
     },
     /** `podman pull --policy P` where supported; Podman 4.3 always pulls with policy `always`. */
     podmanPull(policy: 'always' | 'newer'): Contender[] {
       if (podman === undefined) return [];
-      if (podman.pullPolicy) return [podmanOnPresent(podman, ['pull', '--tls-verify=false', '--policy', policy, name])];
+      if (podman.pullPolicy) return [podmanOnPresent(podman, ['pull', ...source.podman, '--policy', policy, name])];
       const note = `${podman.version} has no \`pull --policy\`: this is a plain \`podman pull\` (policy always) of the present image`;
-      return [podmanOnPresent(podman, ['pull', '--tls-verify=false', name], note)];
+      return [podmanOnPresent(podman, ['pull', ...source.podman, name], note)];
     },
     /** `podman pull --policy missing`; without it, `podman image exists` is podman's nearest no-network check. */
     podmanMissing(): Contender[] {
       if (podman === undefined) return [];
-      if (podman.pullPolicy) return [podmanOnPresent(podman, ['pull', '--tls-verify=false', '--policy', 'missing', name])];
+      if (podman.pullPolicy) return [podmanOnPresent(podman, ['pull', ...source.podman, '--policy', 'missing', name])];
       const note = `${podman.version} has no \`pull --policy\`: this is \`podman image exists\`, its nearest local-only check`;
       return [podmanOnPresent(podman, ['image', 'exists', name], note)];
     },
     skopeo(): Contender[] {
       if (isAbsent(ctx.skopeo)) return [];
-      const image = ctx.images.large;
-      const copy = (dir: string) => skopeoCopy(`docker://${name}`, dir, layoutRef(image), INSECURE_REGISTRY);
+      const copy = (dir: string) => skopeoCopy(`docker://${name}`, dir, layoutRef(image), source.skopeo);
       return [
         {
           label: 'skopeo',
@@ -167,6 +183,12 @@ export function warmStores(ctx: ScenarioContext) {
       ];
     },
   };
+}
+
+export const INSECURE = ['--tls-verify=false'];
+
+function plainWarmSource(ctx: ScenarioContext): WarmSource {
+  return { name: ref(ctx.proxyHost, ctx.images.large), image: ctx.images.large, hoist: INSECURE, podman: INSECURE, skopeo: INSECURE_REGISTRY, prefix: 'warm' };
 }
 
 /** Layouts written so far, by path: hoist A and hoist B (--compare) share one. */

@@ -8,10 +8,10 @@ import { currentLoad, describeMachine } from './machine.js';
 import { rusageAvailable } from './measure.js';
 import { isStandardRun, parseOptions } from './options.js';
 import { profileHoist } from './profiling.js';
-import { registryWith } from './registry.js';
+import { registryWith, tlsRegistryWith } from './registry.js';
 import { describeImages, textReport, writeReports, type BenchReport } from './report.js';
 import { runScenario, type ScenarioResult } from './runner.js';
-import { scenarios, withComparison } from './scenarios.js';
+import { scenarios, TLS_SCENARIO_IDS, WAN_RTTS_MS, withComparison } from './scenarios.js';
 import { checkTargets } from './targets.js';
 import { LEFT_OUT, probePodman, REPO_ROOT, removePodmanRoot, versionOf } from './tools.js';
 
@@ -32,6 +32,7 @@ async function main(): Promise<number> {
   log('registry: starting and pushing the images…');
   const registry = await registryWith([images.large, images.small]);
   const proxy = await startCountingProxy(registry.host);
+  let tlsRegistry: Awaited<ReturnType<typeof tlsRegistryWith>> | undefined;
   try {
     if (options.profile) {
       process.stdout.write(await profileHoist(options.hoistCli, images, registry.host, workDir, join(REPO_ROOT, 'bench', '.cache', 'profiles'), log));
@@ -43,7 +44,23 @@ async function main(): Promise<number> {
     const machine = describeMachine(skopeo, podman, umoci);
     log(`peers: ${machine.skopeo}; ${machine.podman}; ${machine.umoci}`);
     const layout = join(workDir, 'layout-large');
-    const context = { images, registryHost: registry.host, proxyHost: proxy.host, skopeo, podman, umoci, layout, runs: options.runs, workDir };
+    if (options.only.length === 0 || options.only.some((id) => TLS_SCENARIO_IDS.includes(id))) {
+      log('tls registry: starting, pushing the images, measuring the WAN relays…');
+      tlsRegistry = await tlsRegistryWith([images.large, images.small], WAN_RTTS_MS, log);
+    }
+    const tls = tlsRegistry?.tls;
+    const context = {
+      images,
+      registryHost: registry.host,
+      proxyHost: proxy.host,
+      skopeo,
+      podman,
+      umoci,
+      layout,
+      runs: options.runs,
+      workDir,
+      ...(tls !== undefined ? { tls } : {}),
+    };
     const own = scenarios({ ...context, hoistCli: options.hoistCli, hoistLabel: 'hoist' });
     const all = options.compareCli === undefined ? own : withComparison(own, scenarios({ ...context, hoistCli: options.compareCli, hoistLabel: 'hoist B' }));
     const chosen = options.only.length === 0 ? all : all.filter((s) => options.only.includes(s.id));
@@ -60,6 +77,7 @@ async function main(): Promise<number> {
       ...(options.compareCli !== undefined ? { compare: options.compareCli } : {}),
       machine,
       images: describeImages(images),
+      ...(tls !== undefined ? { wan: tls.links.map((l) => ({ ...l.profile, addedRttMs: l.accuracy.addedRttMs, rounds: l.accuracy.rounds })) } : {}),
       scenarios: results,
       targets: checkTargets(results, images),
       rusage: rusageAvailable,
@@ -72,6 +90,7 @@ async function main(): Promise<number> {
     return results.some((r) => r.contenders.some((c) => c.tool === 'hoist' && c.error !== undefined)) ? 1 : 0;
   } finally {
     await proxy.stop();
+    await tlsRegistry?.stop();
     await registry.stop();
     await removePodmanRoot(workDir);
   }

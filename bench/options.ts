@@ -36,8 +36,8 @@ const USAGE = `usage: npm run bench [-- OPTIONS]
   --no-peers      leave skopeo and podman out (for quick A/B runs of hoist builds)
 Only a full run without these options writes bench/results/latest.{json,md}; others write bench/.cache/last-run.*`;
 
-const STANDARD_RUNS: RunCounts = { cold: 5, small: 7, warm: 10, archive: 5, concurrent: 3, unpack: 5 };
-const QUICK_RUNS: RunCounts = { cold: 2, small: 3, warm: 4, archive: 2, concurrent: 1, unpack: 2 };
+const STANDARD_RUNS: RunCounts = { cold: 5, small: 7, warm: 10, archive: 5, concurrent: 3, unpack: 5, wan: 5 };
+const QUICK_RUNS: RunCounts = { cold: 2, small: 3, warm: 4, archive: 2, concurrent: 1, unpack: 2, wan: 2 };
 
 function parseFlags(argv: string[]) {
   return parseArgs({
@@ -72,7 +72,11 @@ export function parseOptions(argv: string[]): BenchOptions {
     quick: values.quick,
     scale: values.quick ? 1 / 3 : 1,
     runs:
-      runs !== undefined ? { cold: runs, small: runs, warm: runs, archive: runs, concurrent: runs, unpack: runs } : values.quick ? QUICK_RUNS : STANDARD_RUNS,
+      runs !== undefined
+        ? { cold: runs, small: runs, warm: runs, archive: runs, concurrent: runs, unpack: runs, wan: runs }
+        : values.quick
+          ? QUICK_RUNS
+          : STANDARD_RUNS,
     only,
     profile: values.profile,
     hoistCli: values.hoist !== undefined ? resolve(values.hoist) : HOIST_CLI,

@@ -1,11 +1,13 @@
 import { createReadStream } from 'node:fs';
 import { pushBlob, pushManifest, pushStreamedBlob } from '../test/helpers/push.js';
-import { startRegistry, type RegistryHandle } from '../test/helpers/registry.js';
+import { startRegistry, type RegistryHandle, type RegistryOptions } from '../test/helpers/registry.js';
 import type { Document, GeneratedImage } from './generate/images.js';
+import type { TlsRegistry, WanLink } from './scenarios.js';
+import { measureAddedRtt, startWanRelay, WAN_BANDWIDTH, type WanProfile, type WanRelay } from './wan-relay.js';
 
 /** A real `docker-registry serve` on loopback (the test suite's helper), with the images pushed. */
-export async function registryWith(images: readonly GeneratedImage[]): Promise<RegistryHandle> {
-  const registry = await startRegistry();
+export async function registryWith(images: readonly GeneratedImage[], options: RegistryOptions = {}): Promise<RegistryHandle> {
+  const registry = await startRegistry(options);
   try {
     for (const image of images) await push(registry, image);
   } catch (err) {
@@ -29,4 +31,36 @@ async function push(registry: RegistryHandle, image: GeneratedImage): Promise<vo
     await pushManifest(registry, repo, image.manifest.digest, asBlob(image.manifest));
   }
   await pushManifest(registry, repo, image.tag, asBlob(image.top));
+}
+
+/**
+ * The TLS registry of the tls- and wan- scenarios, with the images pushed, and a WAN relay in
+ * front of it per RTT, each measured (before any scenario runs) for the RTT it really adds.
+ */
+export async function tlsRegistryWith(
+  images: readonly GeneratedImage[],
+  rtts: readonly number[],
+  log: (line: string) => void,
+): Promise<{ tls: TlsRegistry; stop(): Promise<void> }> {
+  const registry = await registryWith(images, { tls: true });
+  const relays: WanRelay[] = [];
+  const stop = async () => {
+    for (const relay of relays) await relay.stop();
+    await registry.stop();
+  };
+  try {
+    const links: WanLink[] = [];
+    for (const rttMs of rtts) {
+      const profile: WanProfile = { rttMs, bytesPerSecond: WAN_BANDWIDTH };
+      const accuracy = await measureAddedRtt(profile);
+      log(`wan relay: RTT ${rttMs} ms configured, ${accuracy.addedRttMs.toFixed(1)} ms added (median of ${accuracy.rounds} round trips)`);
+      const relay = await startWanRelay(registry.host, profile);
+      relays.push(relay);
+      links.push({ host: relay.host, profile, accuracy });
+    }
+    return { tls: { host: registry.host, certDir: registry.certDir!, links }, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
 }

@@ -6,6 +6,7 @@ import type { ContenderResult, ScenarioResult } from './runner.js';
 import { mb, seconds } from './format.js';
 import type { TargetCheck } from './targets.js';
 import { HOIST_ENV_CLEARED } from './tools.js';
+import type { WanProfile } from './wan-relay.js';
 
 export interface BenchReport {
   command: string;
@@ -15,6 +16,8 @@ export interface BenchReport {
   compare?: string;
   machine: Machine;
   images: { large: string; small: string; archive: string; generatorVersion: number; scale: number };
+  /** The WAN relays of the wan- scenarios: their profile and the RTT they were measured to add. */
+  wan?: (WanProfile & { addedRttMs: number; rounds: number })[];
   scenarios: ScenarioResult[];
   targets: TargetCheck[];
   /** Whether CPU time and peak RSS were measured (they need python3). */
@@ -91,6 +94,16 @@ function commands(report: BenchReport): string[] {
   );
 }
 
+/** The relays' accuracy, for the header: configured RTT beside the one measured through them. */
+function wanLine(report: BenchReport): string[] {
+  if (report.wan === undefined || report.wan.length === 0) return [];
+  const links = report.wan.map(
+    (w) =>
+      `RTT ${w.rttMs} ms configured, ${w.addedRttMs.toFixed(1)} ms measured${w.bytesPerSecond === undefined ? '' : ` (${(w.bytesPerSecond * 8) / 1e6} Mbit/s cap)`}`,
+  );
+  return [`WAN relay (user space, bench/wan-relay.ts; median added RTT of ${report.wan[0]!.rounds} ping-pongs): ${links.join('; ')}.`];
+}
+
 const verdict = (met: boolean | null) => (met === null ? 'n/a (peer absent)' : met ? 'met' : 'NOT met');
 
 export function textReport(report: BenchReport): string {
@@ -101,7 +114,16 @@ export function textReport(report: BenchReport): string {
       .map((cell, col) => cell.padEnd(widths[col]!))
       .join('  ')
       .trimEnd();
-  const lines = [render(HEADER), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(render), ...notes, ...compared(report), '', 'targets:'];
+  const lines = [
+    ...wanLine(report),
+    render(HEADER),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    ...body.map(render),
+    ...notes,
+    ...compared(report),
+    '',
+    'targets:',
+  ];
   for (const t of report.targets) lines.push(`  [${verdict(t.met)}] ${t.target}: ${t.measured}`);
   if (!report.rusage) lines.push('', 'CPU and peak RSS not measured: python3 is not installed.');
   return `${lines.join('\n')}\n`;
@@ -119,6 +141,7 @@ export function markdownReport(report: BenchReport): string {
     `Images (generated, deterministic): ${report.images.large}; ${report.images.small}; ${report.images.archive}.`,
     'Wall time is the median over alternating runs (A B A B …); CPU is user+sys of the process tree; peak RSS is the largest of any run.',
     `hoist runs without ${HOIST_ENV_CLEARED.join(', ')} from the environment.`,
+    ...wanLine(report),
     '',
     table(HEADER, body),
     '',
@@ -126,7 +149,7 @@ export function markdownReport(report: BenchReport): string {
     '',
     '<details><summary>Commands</summary>',
     '',
-    '$REGISTRY is `docker-registry serve` on loopback, $PROXY the counting proxy in front of it, $EMPTY a fresh directory per run, $PRESENT a store that already holds the image, $LAYOUT an OCI layout of the large image on disk, $ID its image ID.',
+    '$REGISTRY is `docker-registry serve` on loopback, $PROXY the counting proxy in front of it, $EMPTY a fresh directory per run, $PRESENT a store that already holds the image, $TLS_REGISTRY the same registry serving HTTPS (certificate of a test CA in $CERTS), $WAN80 and $WAN20 the WAN relays in front of it, $LAYOUT an OCI layout of the large image on disk, $ID its image ID.',
     '',
     ...commands(report).map((c) => `- ${c}`),
     '',

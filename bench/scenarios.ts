@@ -1,7 +1,8 @@
-import { hoistCold, hoistConcurrent, INSECURE_REGISTRY, podmanCold, ref, skopeoCold, unpackContenders, warmStores } from './contenders.js';
+import { hoistCold, hoistConcurrent, INSECURE, INSECURE_REGISTRY, podmanCold, ref, skopeoCold, unpackContenders, warmStores } from './contenders.js';
 import { mb } from './format.js';
 import type { GeneratedImage, GeneratedImages } from './generate/images.js';
 import { isAbsent, LEFT_OUT, type Absent, type Podman } from './tools.js';
+import type { RelayAccuracy, WanProfile } from './wan-relay.js';
 
 /** One timed run of a contender: the processes started together, and how to clean up after. */
 export interface PreparedRun {
@@ -43,7 +44,18 @@ export const SCENARIO_IDS = [
   'concurrent-4',
   'unpack-large',
   'export-large',
+  'tls-cold-large',
+  'wan80-cold-small',
+  'wan80-newer',
+  'wan20-cold-small',
+  'wan20-newer',
 ] as const;
+
+/** The scenarios that need the TLS registry (and the WAN relays in front of it). */
+export const TLS_SCENARIO_IDS: readonly string[] = SCENARIO_IDS.filter((id) => id.startsWith('tls-') || id.startsWith('wan'));
+
+/** The round-trip times of the WAN profiles, one relay each. */
+export const WAN_RTTS_MS = [80, 20] as const;
 
 export interface RunCounts {
   cold: number;
@@ -52,6 +64,22 @@ export interface RunCounts {
   archive: number;
   concurrent: number;
   unpack: number;
+  wan: number;
+}
+
+/** A relay of the bench's (wan-relay.ts) in front of the TLS registry, and the RTT it was measured to add. */
+export interface WanLink {
+  host: string;
+  profile: WanProfile;
+  accuracy: RelayAccuracy;
+}
+
+/** A registry serving HTTPS with a certificate of the test CA, for the tls- and wan- scenarios. */
+export interface TlsRegistry {
+  host: string;
+  /** A certs.d directory with the CA (`ca.crt`), for --cert-dir and --src-cert-dir. */
+  certDir: string;
+  links: WanLink[];
 }
 
 export interface ScenarioContext {
@@ -67,6 +95,8 @@ export interface ScenarioContext {
   /** Where the OCI layout of the large image is written, on first use (the unpack and export scenarios). */
   layout: string;
   runs: RunCounts;
+  /** Started only when a scenario that needs it was chosen; its scenarios are left out otherwise. */
+  tls?: TlsRegistry;
   /** Scratch space for stores; removed by the caller. */
   workDir: string;
 }
@@ -142,8 +172,59 @@ export function scenarios(ctx: ScenarioContext): Scenario[] {
       contenders: [unpacking.hoistExport()],
       absent: [],
     },
+    ...(ctx.tls === undefined ? [] : tlsScenarios(ctx, ctx.tls)),
   ];
 }
+
+/**
+ * Pulls where users feel them: through TLS (hoist's own TLS stack against Go's), and through a
+ * WAN relay of RTT 80 ms and 20 ms (200 Mbit/s) in front of the TLS registry, where every round
+ * trip a client makes shows.
+ */
+function tlsScenarios(ctx: ScenarioContext, tls: TlsRegistry): Scenario[] {
+  const { large, small } = ctx.images;
+  const flags = certFlags(tls);
+  const direct = coldRegistry(
+    ctx,
+    'tls-cold-large',
+    `cold pull over TLS (no relay), ${large.layers.length}-layer image (${mb(large.pullBytes)} compressed)`,
+    ctx.runs.cold,
+    large,
+    tls.host,
+    flags,
+  );
+  const wan = tls.links.flatMap((link): Scenario[] => {
+    const rtt = link.profile.rttMs;
+    const id = (suffix: string) => `wan${rtt}-${suffix}` as Scenario['id'];
+    const profile = `RTT ${rtt} ms${link.profile.bytesPerSecond === undefined ? '' : `, ${(link.profile.bytesPerSecond * 8) / 1e6} Mbit/s`}, TLS`;
+    const name = ref(link.host, small);
+    const warm = warmStores(ctx, { name, image: small, hoist: flags.hoist, podman: flags.podman, skopeo: flags.skopeo, prefix: `warm-wan${rtt}` });
+    return [
+      coldRegistry(ctx, id('cold-small'), `cold pull, 1-layer image (${mb(small.pullBytes)} compressed), ${profile}`, ctx.runs.wan, small, link.host, flags),
+      {
+        id: id('newer'),
+        title: `\`--policy newer\`, 1-layer image present and unchanged, ${profile}`,
+        runs: ctx.runs.wan,
+        countsTraffic: false,
+        contenders: [warm.hoist([...flags.hoist, '--policy', 'newer']), ...warm.podmanPull('newer')],
+        absent: absentPeers(ctx, ['podman']),
+      },
+    ];
+  });
+  return [direct, ...wan];
+}
+
+interface TlsFlags {
+  hoist: string[];
+  podman: string[];
+  skopeo: string[];
+}
+
+function certFlags(tls: TlsRegistry): TlsFlags {
+  return { hoist: ['--cert-dir', tls.certDir], podman: ['--cert-dir', tls.certDir], skopeo: ['--src-cert-dir', tls.certDir] };
+}
+
+const PLAIN: TlsFlags = { hoist: INSECURE, podman: INSECURE, skopeo: INSECURE_REGISTRY };
 
 /**
  * The scenarios of hoist A (with its peers) with the hoist contenders of build B run beside A's,
@@ -157,7 +238,7 @@ export function withComparison(a: Scenario[], b: Scenario[]): Scenario[] {
   });
 }
 
-function coldRegistry(ctx: ScenarioContext, id: Scenario['id'], title: string, runs: number, image: GeneratedImage, host: string): Scenario {
+function coldRegistry(ctx: ScenarioContext, id: Scenario['id'], title: string, runs: number, image: GeneratedImage, host: string, flags = PLAIN): Scenario {
   const name = ref(host, image);
   return {
     id,
@@ -165,9 +246,9 @@ function coldRegistry(ctx: ScenarioContext, id: Scenario['id'], title: string, r
     runs,
     countsTraffic: false,
     contenders: [
-      hoistCold(ctx, name, ['--tls-verify=false'], image.id),
-      ...(isAbsent(ctx.skopeo) ? [] : [skopeoCold(ctx, `docker://${name}`, image, INSECURE_REGISTRY)]),
-      ...(isAbsent(ctx.podman) ? [] : [podmanCold(ctx, ctx.podman, name, ['--tls-verify=false'])]),
+      hoistCold(ctx, name, flags.hoist, image.id),
+      ...(isAbsent(ctx.skopeo) ? [] : [skopeoCold(ctx, `docker://${name}`, image, flags.skopeo)]),
+      ...(isAbsent(ctx.podman) ? [] : [podmanCold(ctx, ctx.podman, name, flags.podman)]),
     ],
     absent: absentPeers(ctx, ['skopeo', 'podman']),
   };

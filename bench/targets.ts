@@ -3,7 +3,7 @@ import type { GeneratedImages } from './generate/images.js';
 import type { ContenderResult, ScenarioResult } from './runner.js';
 
 /**
- * The targets of issue 6, checked against one run's results (targets of scenarios that did not
+ * The targets of issues 6 and 15, checked against one run's results (targets of scenarios that did not
  * run are left out). `met` is null when the peer to compare with is absent.
  */
 export interface TargetCheck {
@@ -29,6 +29,10 @@ const TARGETS: { scenario: string; target: string; check: Check }[] = [
   { scenario: 'unpack-large', target: 'unpack from an OCI layout: wall ≤ 0.7× umoci unpack', check: ratioTo('umoci', 0.7) },
   { scenario: 'unpack-large', target: 'unpack: wall ≤ 0.7× podman pull + podman image mount', check: ratioTo('podman', 0.7) },
   { scenario: 'unpack-large', target: `unpack: peak RSS ≤ ${UNPACK_RSS_LIMIT_MIB} MiB`, check: peakRss(UNPACK_RSS_LIMIT_MIB) },
+  // Issue 15: where users feel it (TLS, and a WAN of RTT 80 ms through the bench's relay).
+  { scenario: 'tls-cold-large', target: 'cold pull over TLS: wall ≤ 1.0× skopeo', check: ratioTo('skopeo', 1.0) },
+  { scenario: 'wan80-cold-small', target: 'cold pull of the small image, RTT 80 ms: wall ≤ 0.8× skopeo', check: ratioTo('skopeo', 0.8) },
+  { scenario: 'wan80-newer', target: '`newer`, unchanged image, RTT 80 ms: ≤ 0.7× podman pull of a present image', check: ratioTo('podman', 0.7) },
 ];
 
 export function checkTargets(results: ScenarioResult[], images: GeneratedImages): TargetCheck[] {

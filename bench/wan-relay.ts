@@ -1,0 +1,165 @@
+import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { median } from './runner.js';
+
+/**
+ * A user-space WAN in front of a loopback server (the kernel here has no netem/tbf): a TCP relay
+ * that delays every chunk in each direction by a fixed one-way delay (RTT/2), in order, with an
+ * optional bandwidth cap per direction. It forwards bytes, so TLS passes through untouched.
+ */
+export interface WanProfile {
+  /** Round-trip time the relay adds; each direction is delayed by half of it. */
+  rttMs: number;
+  /** Per direction and connection, like a link's rate; none when undefined. */
+  bytesPerSecond?: number;
+}
+
+export interface WanRelay {
+  /** `127.0.0.1:PORT`, for image references. */
+  host: string;
+  profile: WanProfile;
+  stop(): Promise<void>;
+}
+
+/** 200 Mbit/s, a good office or home line. */
+export const WAN_BANDWIDTH = 25_000_000;
+/** Above this many bytes queued in one direction, the source is paused until the queue drains. */
+const MAX_QUEUED = 4 * 1024 * 1024;
+
+export async function startWanRelay(target: string, profile: WanProfile): Promise<WanRelay> {
+  const [hostname, port] = target.split(':') as [string, string];
+  const sockets = new Set<Socket>();
+  const track = (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  };
+  // Half-open both ways: an end is forwarded after the delay like data, and what is still queued
+  // for a side that ended its writing is delivered (a server's last response before its FIN).
+  const server: Server = createServer({ noDelay: true, allowHalfOpen: true }, (client) => {
+    track(client);
+    const upstream = createConnection({ host: hostname, port: Number(port), noDelay: true, allowHalfOpen: true });
+    track(upstream);
+    const fail = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', fail);
+    upstream.on('error', fail);
+    delayed(client, upstream, profile);
+    delayed(upstream, client, profile);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    host: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+    profile,
+    stop: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/**
+ * One direction: each chunk is due one-way-delay after it has passed the (capped) link, so a
+ * chunk waits for the ones before it. Chunks leave in order from a queue with their due times;
+ * the end of the stream is delayed like data.
+ */
+function delayed(source: Socket, sink: Socket, profile: WanProfile): void {
+  const oneWay = profile.rttMs / 2;
+  const queue: { chunk: Buffer | null; due: number }[] = [];
+  let queued = 0;
+  let linkFree = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let waitingForDrain = false;
+
+  const flush = () => {
+    timer = undefined;
+    while (queue.length > 0 && !waitingForDrain) {
+      const head = queue[0]!;
+      const wait = head.due - performance.now();
+      if (wait > 0) {
+        timer = setTimeout(flush, wait);
+        return;
+      }
+      queue.shift();
+      if (head.chunk === null) {
+        sink.end();
+        return;
+      }
+      queued -= head.chunk.length;
+      if (source.isPaused() && queued <= MAX_QUEUED) source.resume();
+      if (!sink.write(head.chunk)) {
+        waitingForDrain = true;
+        sink.once('drain', () => {
+          waitingForDrain = false;
+          flush();
+        });
+      }
+    }
+  };
+  const enqueue = (chunk: Buffer | null) => {
+    const now = performance.now();
+    const length = chunk?.length ?? 0;
+    linkFree = Math.max(now, linkFree) + (profile.bytesPerSecond === undefined ? 0 : (length * 1000) / profile.bytesPerSecond);
+    queue.push({ chunk, due: linkFree + oneWay });
+    if (timer === undefined && !waitingForDrain) flush();
+  };
+  source.on('data', (chunk: Buffer) => {
+    queued += chunk.length;
+    enqueue(chunk);
+    if (queued > MAX_QUEUED) source.pause();
+  });
+  source.once('end', () => enqueue(null));
+}
+
+export interface RelayAccuracy {
+  /** Median of ROUND_TRIPS small request/response exchanges through the relay, less the median without it. */
+  addedRttMs: number;
+  rounds: number;
+}
+
+const ROUND_TRIPS = 20;
+
+/**
+ * What the relay really adds: ROUND_TRIPS one-byte ping/pongs to an echo server through a relay of
+ * this profile, and as many directly, on one connection each (so no handshake is counted).
+ */
+export async function measureAddedRtt(profile: WanProfile): Promise<RelayAccuracy> {
+  const echo = createServer({ noDelay: true }, (socket) => {
+    socket.on('error', () => socket.destroy());
+    socket.pipe(socket);
+  });
+  await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+  const echoHost = `127.0.0.1:${(echo.address() as AddressInfo).port}`;
+  const relay = await startWanRelay(echoHost, profile);
+  try {
+    const through = await pingPongs(relay.host);
+    const direct = await pingPongs(echoHost);
+    return { addedRttMs: median(through) - median(direct), rounds: ROUND_TRIPS };
+  } finally {
+    await relay.stop();
+    echo.close();
+  }
+}
+
+async function pingPongs(host: string): Promise<number[]> {
+  const [hostname, port] = host.split(':') as [string, string];
+  const socket = createConnection({ host: hostname, port: Number(port), noDelay: true });
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  const times: number[] = [];
+  let answered: (() => void) | undefined;
+  socket.on('data', () => answered?.());
+  const failed = new Promise<never>((_, reject) => socket.once('error', reject));
+  try {
+    for (let i = 0; i < ROUND_TRIPS; i++) {
+      const start = performance.now();
+      const pong = new Promise<void>((resolve) => (answered = resolve));
+      socket.write('x');
+      await Promise.race([pong, failed]);
+      times.push(performance.now() - start);
+    }
+  } finally {
+    socket.destroy();
+  }
+  return times;
+}
