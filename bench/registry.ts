@@ -56,7 +56,7 @@ export async function tlsRegistryWith(
       log(`wan relay: RTT ${rttMs} ms configured, ${accuracy.addedRttMs.toFixed(1)} ms added (median of ${accuracy.rounds} round trips)`);
       const relay = await startWanRelay(registry.host, profile);
       relays.push(relay);
-      links.push({ host: relay.host, profile, accuracy });
+      links.push({ host: relay.host, profile, accuracy, relay });
     }
     return { tls: { host: registry.host, certDir: registry.certDir!, links }, stop };
   } catch (err) {

@@ -62,9 +62,11 @@ function row(title: string, label: string, c: ContenderResult, hoistMedian: numb
   const s = c.summary;
   if (s === undefined) return [title, label, '0', `FAILED: ${c.error ?? ''}`, '', '', '', '', ''];
   const traffic =
-    s.medianRequests === undefined
-      ? ''
-      : `${s.medianRequests} req, ${mb(s.medianBytes ?? 0)}${s.maxFetchesPerBlob !== undefined && s.maxFetchesPerBlob > 0 ? `, ≤${s.maxFetchesPerBlob}× per blob` : ''}`;
+    s.medianRoundTrips !== undefined
+      ? `${s.medianConnections ?? 0} conn, ${s.medianRoundTrips} round trips`
+      : s.medianRequests === undefined
+        ? ''
+        : `${s.medianRequests} req, ${mb(s.medianBytes ?? 0)}${s.maxFetchesPerBlob !== undefined && s.maxFetchesPerBlob > 0 ? `, ≤${s.maxFetchesPerBlob}× per blob` : ''}`;
   return [
     title,
     label + (c.error !== undefined ? ` (failed later: ${c.error})` : ''),

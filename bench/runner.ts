@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import type { CountingProxy } from './counting-proxy.js';
 import { measure } from './measure.js';
 import type { Contender, Scenario } from './scenarios.js';
+import type { RelayCounter } from './wan-relay.js';
 
 /** One timed run of a contender (all its processes together). */
 export interface Sample {
@@ -16,6 +17,9 @@ export interface Sample {
   bytes?: number;
   /** The most times any one blob was fetched in this run. */
   maxFetchesPerBlob?: number;
+  /** Through the WAN relay, when the scenario has one. */
+  connections?: number;
+  roundTrips?: number;
 }
 
 export interface Summary {
@@ -28,6 +32,8 @@ export interface Summary {
   medianRequests?: number;
   medianBytes?: number;
   maxFetchesPerBlob?: number;
+  medianConnections?: number;
+  medianRoundTrips?: number;
 }
 
 export interface ContenderResult {
@@ -65,7 +71,7 @@ export async function runScenario(scenario: Scenario, proxy: CountingProxy, log:
       const result = results[i]!;
       if (result.error !== undefined) continue;
       try {
-        const sample = await runOnce(contender, scenario.countsTraffic ? proxy : undefined);
+        const sample = await runOnce(contender, scenario.countsTraffic ? proxy : undefined, scenario.relay);
         result.samples.push(sample);
         log(`  ${scenario.id} #${run + 1} ${contender.label}: ${(sample.wallMs / 1000).toFixed(2)} s`);
       } catch (err) {
@@ -78,10 +84,11 @@ export async function runScenario(scenario: Scenario, proxy: CountingProxy, log:
   return { id: scenario.id, title: scenario.title, contenders: results, absent: scenario.absent };
 }
 
-async function runOnce(contender: Contender, proxy: CountingProxy | undefined): Promise<Sample> {
+async function runOnce(contender: Contender, proxy: CountingProxy | undefined, relay: RelayCounter | undefined): Promise<Sample> {
   const prepared = await contender.prepare();
   try {
     proxy?.reset();
+    relay?.reset();
     const processes = await Promise.all(prepared.commands.map((argv) => measure(argv, prepared.env)));
     for (const p of processes) {
       if (p.exitCode !== 0) throw new Error(`exit ${p.exitCode}: ${p.stderr.trim().split('\n').slice(-3).join(' | ')}`);
@@ -100,6 +107,7 @@ async function runOnce(contender: Contender, proxy: CountingProxy | undefined): 
       sample.bytes = counts.bytes;
       sample.maxFetchesPerBlob = Math.max(0, ...counts.blobGets.values());
     }
+    if (relay !== undefined) Object.assign(sample, relay.counts());
     return sample;
   } finally {
     await prepared.cleanup?.();
@@ -129,6 +137,10 @@ function summarize(samples: Sample[]): Summary {
   if (bytes.length > 0) summary.medianBytes = median(bytes);
   const fetches = samples.flatMap((s) => (s.maxFetchesPerBlob !== undefined ? [s.maxFetchesPerBlob] : []));
   if (fetches.length > 0) summary.maxFetchesPerBlob = Math.max(...fetches);
+  const connections = samples.flatMap((s) => (s.connections !== undefined ? [s.connections] : []));
+  if (connections.length > 0) summary.medianConnections = median(connections);
+  const roundTrips = samples.flatMap((s) => (s.roundTrips !== undefined ? [s.roundTrips] : []));
+  if (roundTrips.length > 0) summary.medianRoundTrips = median(roundTrips);
   return summary;
 }
 

@@ -2,7 +2,7 @@ import { hoistCold, hoistConcurrent, INSECURE, INSECURE_REGISTRY, podmanCold, re
 import { mb } from './format.js';
 import type { GeneratedImage, GeneratedImages } from './generate/images.js';
 import { isAbsent, LEFT_OUT, type Absent, type Podman } from './tools.js';
-import type { RelayAccuracy, WanProfile } from './wan-relay.js';
+import type { RelayAccuracy, RelayCounter, WanProfile } from './wan-relay.js';
 
 /** One timed run of a contender: the processes started together, and how to clean up after. */
 export interface PreparedRun {
@@ -29,6 +29,8 @@ export interface Scenario {
   runs: number;
   /** Requests and response bytes are counted (the contenders go through the counting proxy). */
   countsTraffic: boolean;
+  /** The WAN relay the contenders go through: its connections and round trips are counted. */
+  relay?: RelayCounter;
   contenders: Contender[];
   /** Peers that would belong here but are absent, with the reason. */
   absent: string[];
@@ -72,6 +74,7 @@ export interface WanLink {
   host: string;
   profile: WanProfile;
   accuracy: RelayAccuracy;
+  relay: RelayCounter;
 }
 
 /** A registry serving HTTPS with a certificate of the test CA, for the tls- and wan- scenarios. */
@@ -200,12 +203,24 @@ function tlsScenarios(ctx: ScenarioContext, tls: TlsRegistry): Scenario[] {
     const name = ref(link.host, small);
     const warm = warmStores(ctx, { name, image: small, hoist: flags.hoist, podman: flags.podman, skopeo: flags.skopeo, prefix: `warm-wan${rtt}` });
     return [
-      coldRegistry(ctx, id('cold-small'), `cold pull, 1-layer image (${mb(small.pullBytes)} compressed), ${profile}`, ctx.runs.wan, small, link.host, flags),
+      {
+        ...coldRegistry(
+          ctx,
+          id('cold-small'),
+          `cold pull, 1-layer image (${mb(small.pullBytes)} compressed), ${profile}`,
+          ctx.runs.wan,
+          small,
+          link.host,
+          flags,
+        ),
+        relay: link.relay,
+      },
       {
         id: id('newer'),
         title: `\`--policy newer\`, 1-layer image present and unchanged, ${profile}`,
         runs: ctx.runs.wan,
         countsTraffic: false,
+        relay: link.relay,
         contenders: [warm.hoist([...flags.hoist, '--policy', 'newer']), ...warm.podmanPull('newer')],
         absent: absentPeers(ctx, ['podman']),
       },

@@ -14,7 +14,22 @@ export interface WanProfile {
   bytesPerSecond?: number;
 }
 
-export interface WanRelay {
+/**
+ * What crossed the relay since the last reset: connections, and round trips as the client's
+ * flights (data from the client that opens a connection or follows data from the server, so one
+ * per exchange it waited for; the TCP handshake is not seen and not counted).
+ */
+export interface RelayCounts {
+  connections: number;
+  roundTrips: number;
+}
+
+export interface RelayCounter {
+  counts(): RelayCounts;
+  reset(): void;
+}
+
+export interface WanRelay extends RelayCounter {
   /** `127.0.0.1:PORT`, for image references. */
   host: string;
   profile: WanProfile;
@@ -35,8 +50,11 @@ export async function startWanRelay(target: string, profile: WanProfile): Promis
   };
   // Half-open both ways: an end is forwarded after the delay like data, and what is still queued
   // for a side that ended its writing is delivered (a server's last response before its FIN).
+  let counts: RelayCounts = { connections: 0, roundTrips: 0 };
   const server: Server = createServer({ noDelay: true, allowHalfOpen: true }, (client) => {
     track(client);
+    counts.connections++;
+    let clientSpoke = false;
     const upstream = createConnection({ host: hostname, port: Number(port), noDelay: true, allowHalfOpen: true });
     track(upstream);
     const fail = () => {
@@ -45,13 +63,18 @@ export async function startWanRelay(target: string, profile: WanProfile): Promis
     };
     client.on('error', fail);
     upstream.on('error', fail);
-    delayed(client, upstream, profile);
-    delayed(upstream, client, profile);
+    delayed(client, upstream, profile, () => {
+      if (!clientSpoke) counts.roundTrips++;
+      clientSpoke = true;
+    });
+    delayed(upstream, client, profile, () => (clientSpoke = false));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     host: `127.0.0.1:${(server.address() as AddressInfo).port}`,
     profile,
+    counts: () => ({ ...counts }),
+    reset: () => (counts = { connections: 0, roundTrips: 0 }),
     stop: async () => {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -64,7 +87,7 @@ export async function startWanRelay(target: string, profile: WanProfile): Promis
  * chunk waits for the ones before it. Chunks leave in order from a queue with their due times;
  * the end of the stream is delayed like data.
  */
-function delayed(source: Socket, sink: Socket, profile: WanProfile): void {
+function delayed(source: Socket, sink: Socket, profile: WanProfile, onData: () => void): void {
   const oneWay = profile.rttMs / 2;
   const queue: { chunk: Buffer | null; due: number }[] = [];
   let queued = 0;
@@ -105,6 +128,7 @@ function delayed(source: Socket, sink: Socket, profile: WanProfile): void {
     if (timer === undefined && !waitingForDrain) flush();
   };
   source.on('data', (chunk: Buffer) => {
+    onData();
     queued += chunk.length;
     enqueue(chunk);
     if (queued > MAX_QUEUED) source.pause();
