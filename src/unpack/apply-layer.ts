@@ -176,12 +176,20 @@ export class LayerApplier {
    */
   #prepare(entry: StreamEntry, components: string[], upper: UpperPaths, layer: LayerInput): string | undefined {
     if (components.length === 0) {
-      if (entry.type !== 'directory') throw invalidLayer(layer, `entry ${quoted(entry.name)} would replace the root directory with a ${entry.type}`);
-      this.#directoryAttributes('', entry);
+      this.#rootEntry(entry, layer);
       return undefined;
     }
-    const parent = this.#paths.resolveDir(components.slice(0, -1), true)!;
-    const rel = childPath(parent, components.at(-1)!);
+    return this.#replace(entry, this.#paths.locate(components, true)!, upper);
+  }
+
+  /** An entry naming the root: a directory gives the root its attributes; anything else would replace the root, and fails. */
+  #rootEntry(entry: StreamEntry, layer: LayerInput): void {
+    if (entry.type !== 'directory') throw invalidLayer(layer, `entry ${quoted(entry.name)} would replace the root directory with a ${entry.type}`);
+    this.#directoryAttributes('', entry);
+  }
+
+  /** #prepare for an entry whose place is known: what is there goes, unless a directory meets a directory. */
+  #replace(entry: StreamEntry, { parent, rel }: { parent: string; rel: string }, upper: UpperPaths): string | undefined {
     const path = this.#paths.abs(rel);
     const mayExist = upper.has(rel) || !this.#paths.isFresh(parent);
     markUpper(upper, rel);
@@ -222,13 +230,13 @@ export class LayerApplier {
     const hidden = base.slice(WHITEOUT.length);
     if (base !== OPAQUE && hidden.startsWith(WHITEOUT)) return; // AUFS meta entries (.wh..wh.plnk, …): nothing of the image
     if (hidden === '' || hidden === '.' || hidden === '..') throw invalidLayer(layer, `invalid whiteout name ${quoted(entry.name)}`);
-    const parent = this.#paths.resolveDir(components.slice(0, -1), false);
-    if (parent === undefined) return; // nothing below a missing directory to hide
+    const place = this.#paths.locate([...components.slice(0, -1), hidden], false);
+    if (place === undefined) return; // nothing below a missing directory to hide
     if (base === OPAQUE) {
-      this.#hideLower(parent, upper);
+      this.#hideLower(place.parent, upper);
       return;
     }
-    const rel = childPath(parent, hidden);
+    const { rel } = place;
     if (upper.has(rel)) return; // this layer's own entry: only a later layer can hide it
     if (lstatSync(this.#paths.abs(rel), { throwIfNoEntry: false }) !== undefined) this.#remove(rel);
   }
@@ -245,15 +253,18 @@ export class LayerApplier {
   #hardlink(entry: StreamEntry, components: string[], upper: UpperPaths, layer: LayerInput): void {
     const targetComponents = cleanComponents(entry.linkname);
     if (targetComponents.length === 0) throw invalidLayer(layer, `hardlink ${quoted(entry.name)} points at the root directory`);
-    const targetParent = this.#paths.resolveDir(targetComponents.slice(0, -1), false);
-    const targetRel = targetParent === undefined ? undefined : childPath(targetParent, targetComponents.at(-1)!);
+    const targetRel = this.#paths.locate(targetComponents, false)?.rel;
     const target = targetRel === undefined ? undefined : lstatSync(this.#paths.abs(targetRel), { throwIfNoEntry: false });
     if (targetRel === undefined || target === undefined)
       throw invalidLayer(layer, `hardlink ${quoted(entry.name)} points at ${quoted(entry.linkname)}, which is not in the layers so far`);
     if (target.isDirectory()) throw invalidLayer(layer, `hardlink ${quoted(entry.name)} points at the directory ${quoted(entry.linkname)}`);
-    const parent = this.#paths.resolveDir(components.slice(0, -1), true)!;
-    if (childPath(parent, components.at(-1) ?? '') === targetRel) return; // a link to itself: already so
-    const path = this.#prepare(entry, components, upper, layer)!;
+    if (components.length === 0) {
+      this.#rootEntry(entry, layer); // throws: a hardlink cannot be the root
+      return;
+    }
+    const place = this.#paths.locate(components, true)!;
+    if (place.rel === targetRel) return; // a link to itself: already so
+    const path = this.#replace(entry, place, upper)!;
     // link(2) does not follow a symlink named as its target: a hardlink to a symlink links the symlink. No metadata of its own.
     linkSync(this.#paths.abs(targetRel), path);
   }

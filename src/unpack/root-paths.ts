@@ -2,7 +2,7 @@ import { chmodSync, lstatSync, mkdirSync, readlinkSync } from 'node:fs';
 import { quoted } from '../errors.js';
 
 /** Symlinks followed while resolving one path, as Linux's own limit on a path walk (MAXSYMLINKS is 40; securejoin allows 255). */
-const MAX_SYMLINKS = 255;
+export const MAX_SYMLINKS = 255;
 /** Components of one entry name: node-tar's maxDepth (CVE-2024-28863). */
 export const MAX_DEPTH = 1024;
 
@@ -106,6 +106,15 @@ export class RootPaths {
       }
     }
     return resolved.join('/');
+  }
+
+  /**
+   * Where a name (not the root) points: its parent resolved inside the root as `resolveDir` does
+   * (made when `create`), its own last component not followed. Undefined when there is no parent.
+   */
+  locate(components: readonly string[], create: boolean): { parent: string; rel: string } | undefined {
+    const parent = this.resolveDir(components.slice(0, -1), create);
+    return parent === undefined ? undefined : { parent, rel: childPath(parent, components.at(-1)!) };
   }
 
   /** `rel` is a real directory now, just made by an entry of the current layer. */

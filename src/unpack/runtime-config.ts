@@ -1,7 +1,7 @@
 import { lstatSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { HoistError, quoted } from '../errors.js';
 import type { ImageConfig } from '../manifest/index.js';
-import { cleanComponents, RootPaths } from './root-paths.js';
+import { cleanComponents, MAX_SYMLINKS, RootPaths } from './root-paths.js';
 
 // The defaults are runc's `spec` (runtime-tools' generator), as `umoci unpack` writes them, so a
 // bundle from hoist runs under runc or crun as umoci's does.
@@ -37,23 +37,21 @@ function mergeEnv(...lists: readonly string[][]): string[] {
   return [...byName.values()];
 }
 
-/** A file of the image, read as the image sees it: every symlink on the way followed inside the root. */
+/** A file of the image, read as the image sees it: every symlink on the way followed inside the root, the last one too. */
 function readImageFile(rootfs: string, path: string): string | undefined {
   const paths = new RootPaths(rootfs);
   let components = cleanComponents(path);
-  for (let links = 0; links < 40; links++) {
-    const parent = paths.resolveDir(components.slice(0, -1), false);
-    if (parent === undefined) return undefined;
-    const rel = parent === '' ? components.at(-1)! : `${parent}/${components.at(-1)!}`;
-    const stat = lstatSync(paths.abs(rel), { throwIfNoEntry: false });
-    if (stat === undefined) return undefined;
-    if (stat.isSymbolicLink()) {
-      const target = readlinkSync(paths.abs(rel));
-      components = cleanComponents(target.startsWith('/') ? target : `${parent}/${target}`);
+  for (let links = 0; links <= MAX_SYMLINKS; links++) {
+    const place = components.length === 0 ? undefined : paths.locate(components, false);
+    if (place === undefined) return undefined;
+    const file = paths.abs(place.rel);
+    const stat = lstatSync(file, { throwIfNoEntry: false });
+    if (stat?.isSymbolicLink()) {
+      const target = readlinkSync(file);
+      components = cleanComponents(target.startsWith('/') ? target : `${place.parent}/${target}`);
       continue;
     }
-    if (!stat.isFile() || stat.size > MAX_USER_DB_BYTES) return undefined;
-    return readFileSync(paths.abs(rel), 'utf8');
+    return stat?.isFile() && stat.size <= MAX_USER_DB_BYTES ? readFileSync(file, 'utf8') : undefined;
   }
   return undefined;
 }
