@@ -14,6 +14,12 @@ export interface ProgressChoice {
   progress: 'auto' | 'tty' | 'plain' | 'json';
 }
 
+/** `-q` and `--progress`, as `pull`, `unpack` and `export` take them. */
+export const progressOptions = {
+  quiet: { alias: 'q', type: 'boolean', default: false, describe: 'suppress progress output' },
+  progress: { choices: ['auto', 'tty', 'plain', 'json'], default: 'auto', describe: 'progress style on stderr' },
+} as const;
+
 /** The listener that renders copy events to stderr, and a function to call when done. */
 export function progressListener({ quiet, progress }: ProgressChoice): { onEvent: EventListener | undefined; finish: () => void } {
   if (quiet) return { onEvent: undefined, finish: () => undefined };

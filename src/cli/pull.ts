@@ -6,7 +6,7 @@ import { integerSetting, parseDuration } from './numbers.js';
 import { readPassword } from './read-password.js';
 import { runInterruptible } from './interrupt.js';
 import { EXIT_ERROR, reportFailures, setErrorFormat, writeStdout } from './output.js';
-import { progressListener } from './progress-output.js';
+import { progressListener, progressOptions } from './progress-output.js';
 import { openStore, type GlobalArgs } from './store-option.js';
 import { pulledFrom, transportHelp } from './transport-help.js';
 
@@ -59,8 +59,7 @@ export const pullCommand: CommandSpec<PullArgs> = {
     names: { type: 'string', array: true, demandOption: true, describe: 'image names, e.g. fedora, docker://quay.io/x/y:z, oci:./layout:tag' },
   },
   options: {
-    quiet: { alias: 'q', type: 'boolean', default: false, describe: 'suppress progress output' },
-    progress: { choices: ['auto', 'tty', 'plain', 'json'], default: 'auto', describe: 'progress style on stderr' },
+    ...progressOptions,
     platform: { type: 'string', describe: 'OS/ARCH[/VARIANT] to choose from a multi-platform image' },
     arch: { type: 'string', describe: "architecture to choose instead of the host's" },
     os: { type: 'string', describe: "operating system to choose instead of the host's" },

@@ -3,7 +3,7 @@ import { unpack } from '../unpack/index.js';
 import { runInterruptible } from './interrupt.js';
 import { localSearchFor, lookupOptions, type LookupArgs } from './lookup-option.js';
 import { setErrorFormat } from './output.js';
-import { unpackProgressListener } from './progress-output.js';
+import { progressOptions, unpackProgressListener } from './progress-output.js';
 import { openStore, type GlobalArgs } from './store-option.js';
 
 export interface ImageReadArgs extends GlobalArgs, LookupArgs {
@@ -20,8 +20,7 @@ interface UnpackArgs extends ImageReadArgs {
 
 /** What `unpack` and `export` share: the image looked up as every command does, progress, the platform check. */
 export const imageReadOptions = {
-  quiet: { alias: 'q', type: 'boolean', default: false, describe: 'suppress progress output' },
-  progress: { choices: ['auto', 'tty', 'plain', 'json'], default: 'auto', describe: 'progress style on stderr' },
+  ...progressOptions,
   platform: { type: 'string', describe: 'OS/ARCH[/VARIANT] the stored image must be for' },
   ...lookupOptions,
 } as const;

@@ -2,6 +2,7 @@ import createDebug from 'debug';
 import { abortError, HoistError, isHoistError } from '../errors.js';
 import {
   chooseInstance,
+  configPlatform,
   formatPlatform,
   samePlatform,
   digestBytes,
@@ -81,7 +82,7 @@ export async function copyImage(source: ImageSource, store: Store, options: Copy
       options.signal,
     );
     const config = parseImageConfig(await store.readSmallBlob(manifest.config.digest), `${source.description}: config`);
-    const actual = { os: config.os ?? '', architecture: config.architecture ?? '', ...(config.variant ? { variant: config.variant } : {}) };
+    const actual = configPlatform(config);
     if (indexDigest === undefined && !samePlatform(actual, options.platform, false)) {
       emit({
         type: 'warning',

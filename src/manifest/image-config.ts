@@ -1,5 +1,6 @@
 import { HoistError } from '../errors.js';
 import { parseJsonObject } from '../untrusted-json.js';
+import type { WantedPlatform } from './platform.js';
 
 /** The parts of an OCI / Docker image config that hoist reads. */
 export interface ImageConfig {
@@ -23,6 +24,11 @@ export interface ImageConfig {
 }
 
 const PLATFORM_FIELDS = ['os', 'architecture', 'variant'] as const;
+
+/** The platform an image config says it is for ('' for a field it leaves out). */
+export function configPlatform(config: ImageConfig): WantedPlatform {
+  return { os: config.os ?? '', architecture: config.architecture ?? '', ...(config.variant ? { variant: config.variant } : {}) };
+}
 
 export function parseImageConfig(bytes: Buffer, where: string): ImageConfig {
   const doc = parseJsonObject(

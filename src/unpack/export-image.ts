@@ -1,5 +1,4 @@
-import { closeSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, renameSync, rmSync, type Stats } from 'node:fs';
-import { createWriteStream } from 'node:fs';
+import { closeSync, createWriteStream, lstatSync, openSync, readdirSync, readlinkSync, readSync, renameSync, rmSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import { abortError } from '../errors.js';
 import { storeOf } from '../store/index.js';

@@ -1,6 +1,6 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { HoistError } from '../errors.js';
-import { formatPlatform, isCustomPlatform, samePlatform, wantedPlatform, type ImageConfig } from '../manifest/index.js';
+import { configPlatform, formatPlatform, isCustomPlatform, samePlatform, wantedPlatform, type ImageConfig } from '../manifest/index.js';
 import { isValidDigest } from '../reference/index.js';
 import { storeOf, type ImageRecord } from '../store/index.js';
 import type { LayerInput } from './layer-input.js';
@@ -29,7 +29,7 @@ export async function openStoredImage(image: string, options: ImageReadOptions, 
   const [manifest, config] = await Promise.all([store.manifestOf(record), store.configOf(record)]);
   if (options.platform !== undefined && isCustomPlatform(options.platform)) {
     const wanted = wantedPlatform(options.platform);
-    const has = { os: config.os ?? '', architecture: config.architecture ?? '', ...(config.variant ? { variant: config.variant } : {}) };
+    const has = configPlatform(config);
     if (!samePlatform(wanted, has, wanted.variant !== undefined)) {
       throw new HoistError('NO_MATCHING_PLATFORM', `${image}: the stored image is for ${formatPlatform(has)}, not ${formatPlatform(wanted)}`, {
         hint: `the store keeps one platform per name; pull the other one: hoist pull --platform ${formatPlatform(wanted)} ${image}`,
