@@ -25,7 +25,22 @@ export interface RequestOptions {
   signal?: AbortSignal | undefined;
 }
 
-/** undici's `request(url, options)`, for an explicit dispatcher. */
-export function request(url: URL, { dispatcher, ...options }: RequestOptions): Promise<Dispatcher.ResponseData> {
-  return dispatcher.request({ ...options, origin: url.origin, path: `${url.pathname}${url.search}` });
+/**
+ * undici's `request(url, options)`, for an explicit dispatcher, on a connection already open to the
+ * origin whenever one is free. undici's pool learns that a connection is free again a few
+ * microtasks after its response ended; a request dispatched before then (the manifest GET right
+ * after the `/v2/` ping) opened a second connection, a TLS handshake and a round trip more. One
+ * turn of the event loop first lets the pool catch up. A HEAD keeps its connection too: undici
+ * closes it after a HEAD by default in case a broken server sends a body anyway; Go's client, and
+ * so Podman, keeps it, and a body there would fail the next response on that connection, not pass
+ * as it.
+ */
+export async function request(url: URL, { dispatcher, ...options }: RequestOptions): Promise<Dispatcher.ResponseData> {
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  return dispatcher.request({
+    ...options,
+    origin: url.origin,
+    path: `${url.pathname}${url.search}`,
+    ...(options.method === 'HEAD' ? { reset: false } : {}),
+  });
 }
