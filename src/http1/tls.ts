@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { OnReadOpts, Socket } from 'node:net';
 import { connect, createSecureContext, rootCertificates, type ConnectionOptions, type SecureContext, type TLSSocket } from 'node:tls';
@@ -79,20 +80,50 @@ export function openTls(url: URL, settings: TlsSettings, via: { onread: OnReadOp
   return socket;
 }
 
-function trustMaterial({ insecure, certs }: TlsSettings) {
-  return {
-    // Extra CAs are trusted in addition to the system roots, not instead of them. Nothing is
-    // verified for an insecure registry, so no CA at all: loading the system roots costs ~26 ms.
-    ...(insecure ? { ca: [] } : certs !== undefined && certs.ca.length > 0 ? { ca: [...rootCertificates, ...certs.ca] } : {}),
-    ...(certs !== undefined && certs.clientCerts.length > 0 ? { cert: certs.clientCerts.map((c) => c.cert), key: certs.clientCerts.map((c) => c.key) } : {}),
-  };
+/**
+ * The secure context for `settings`. Extra certs.d CAs are trusted in addition to the roots Node
+ * trusts, not instead of them. Given as the `ca` option they would replace the roots, so the roots'
+ * PEM text had to go in beside them and every root was parsed again (25-50 ms a process); instead
+ * the context starts from Node's root store (parsed once per process, in C++) and the extra CAs are
+ * added to its own copy of it (`addCACert`, what the `ca` option calls per certificate). That copy
+ * holds Node's bundled roots but not NODE_EXTRA_CA_CERTS, which Node keeps in the shared store
+ * only, so those are added again from their file. With client certificates the options path
+ * stays: Node adds the CAs before the certificate so that it can find the certificate's issuer
+ * among them. Nothing is verified for an insecure registry, so no CA at all: loading the roots
+ * costs ~26 ms.
+ */
+function newSecureContext({ insecure, certs }: TlsSettings): SecureContext {
+  const ca = certs?.ca ?? [];
+  const withClientCerts = clientCertOptions(certs?.clientCerts ?? []);
+  if (insecure) return createSecureContext({ ca: [], ...withClientCerts });
+  if (ca.length === 0) return createSecureContext(withClientCerts);
+  const added = [...nodeExtraRoots(), ...ca];
+  if ('cert' in withClientCerts) return createSecureContext({ ca: [...rootCertificates, ...added], ...withClientCerts });
+  const secureContext = createSecureContext();
+  const native = secureContext.context as { addCACert(pem: string): void };
+  for (const pem of added) native.addCACert(pem);
+  return secureContext;
+}
+
+/** The PEM text of NODE_EXTRA_CA_CERTS, as Node read it at start-up; none when unset or unreadable (Node only warns then too). */
+function nodeExtraRoots(): string[] {
+  const file = process.env.NODE_EXTRA_CA_CERTS;
+  if (file === undefined || file === '') return [];
+  try {
+    return [readFileSync(file, 'utf8')];
+  } catch {
+    return [];
+  }
+}
+
+function clientCertOptions(clientCerts: TrustMaterial['clientCerts']) {
+  return clientCerts.length > 0 ? { cert: clientCerts.map((c) => c.cert), key: clientCerts.map((c) => c.key) } : {};
 }
 
 /**
  * TLS options for a connection under `settings`. The secure context is built once per settings and
- * shared: given the CAs as options, Node builds a new one for every connection, and with certs.d
- * CAs each build parses every system root certificate again (36 ms each measured; undici and the
- * blob downloads built one each per pull).
+ * shared: given the CAs as options, Node builds a new one for every connection (36 ms each
+ * measured with certs.d CAs; undici and the blob downloads built one each per pull).
  */
 const secureContexts = new Map<string, SecureContext>();
 
@@ -100,7 +131,7 @@ export function tlsConnectOptions(settings: TlsSettings): ConnectionOptions {
   const key = settingsKey(settings);
   let secureContext = secureContexts.get(key);
   if (secureContext === undefined) {
-    secureContext = createSecureContext(trustMaterial(settings));
+    secureContext = newSecureContext(settings);
     secureContexts.set(key, secureContext);
   }
   return { rejectUnauthorized: !settings.insecure, secureContext };

@@ -3,8 +3,10 @@ import { copyFile, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { isHoistError } from '../../src/errors.js';
+import { runHoist } from '../helpers/cli.js';
 import { buildImage } from '../helpers/images.js';
 import { pushImage } from '../helpers/push.js';
+import { testPki } from '../helpers/registry-pki.js';
 import { startRegistry, type RegistryHandle } from '../helpers/registry.js';
 import { makeScratch, pull, type Scratch } from '../helpers/registry-pull.js';
 
@@ -43,6 +45,21 @@ describe('TLS registry with a test CA', () => {
     await copyFile(registry.caFile!, join(second, registry.host, 'ca.crt'));
     const { image: pulled } = await pull(scratch, `${registry.host}/sec/app:v1`, scratch.options({ certsBases: [first, second] }));
     assert.equal(pulled.id, image.id);
+  });
+
+  test('a certs.d CA is trusted beside Node\'s roots (NODE_EXTRA_CA_CERTS too), not instead of them', async () => {
+    // The test CA stands in for a system root (Node adds NODE_EXTRA_CA_CERTS to its root store);
+    // certs.d holds an unrelated certificate. The registry's chain ends at the "root", so the pull
+    // works only if the certs.d certificate was added to the roots rather than replacing them.
+    const certs = join(scratch.dir, 'certs-unrelated');
+    await mkdir(certs, { recursive: true });
+    await copyFile(testPki().tokenCert, join(certs, 'unrelated.crt'));
+    const root = join(scratch.dir, 'store-roots');
+    const result = await runHoist(['--root', root, 'pull', '-q', '--cert-dir', certs, `${registry.host}/sec/app:v1`], {
+      env: { NODE_EXTRA_CA_CERTS: registry.caFile! },
+    });
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(result.stdout.trim(), image.id);
   });
 
   test('insecure skips verification', async () => {
