@@ -8,7 +8,7 @@ import { logPullEvent } from './events-log.js';
 import { aliasCacheFile } from './local-search.js';
 import type { PulledImage, PullPolicy } from './options.js';
 import type { PullContext } from './pull-context.js';
-import { copyFromSources, remoteDigest, repositoryTags } from './registry-sources.js';
+import { copyFromSources, remoteDigest, repositoryTags, warmRegistry } from './registry-sources.js';
 
 function pulledFrom(record: ImageRecord): PulledImage {
   return { id: record.id, names: record.names, manifestDigest: record.manifestDigest };
@@ -142,8 +142,13 @@ async function pullCandidates(
 ): Promise<PulledImage> {
   const errors: Error[] = [];
   const announce = announcer(resolution, ctx);
-  for (const candidate of resolution.candidates) {
+  for (const [i, candidate] of resolution.candidates.entries()) {
     const name = formatReference(candidate.reference);
+    // The next candidate's registry is pinged while this one is tried: where the first search
+    // registry lacks the image, the second is then ready (its TLS handshake and ping done). Only
+    // the next one, and only its `/v2/`: no image name goes to a registry before it is needed.
+    const next = resolution.candidates[i + 1];
+    if (next !== undefined) warmRegistry(next.reference, conf, ctx);
     try {
       const { image, result } = await pullOne(candidate.reference, conf, policy, ctx, announce);
       if (resolution.recordAliasOnSuccess) {
@@ -188,7 +193,9 @@ async function pullOne(
   announce(ref);
   // A damaged local copy (blobs missing or of the wrong size) is fetched again, not reused.
   if (local !== undefined && !complete) await ctx.store.discardDamagedBlobs(local);
-  const record = await copyFromSources(ref, conf, ctx);
+  // Blobs will come unless a complete copy is stored: `always` on an unchanged image reads none;
+  // `newer` gets here only when the digest changed, and a changed image brings new layers.
+  const record = await copyFromSources(ref, conf, ctx, { blobsExpected: !complete || policy === 'newer' });
   ctx.emit({ type: 'copy-done', id: record.id });
   return { image: pulledFrom(record), result: 'pulled' };
 }

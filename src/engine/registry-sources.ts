@@ -12,8 +12,9 @@ import type { PullContext } from './pull-context.js';
  * that decisions without network (`--policy missing`, `never`) need not pay.
  */
 async function registryImage(ref: ImageReference, conf: RegistriesConf, ctx: PullContext) {
-  const { registryImage } = await import('../transports/docker.js');
-  return registryImage(ref, conf, registryAccess(ctx));
+  const { registryImage, filePingCache } = await import('../transports/docker.js');
+  const { paths } = ctx.store;
+  return registryImage(ref, conf, { ...registryAccess(ctx), pingCache: filePingCache(paths.registryPings, () => paths.tmpFile('pings')) });
 }
 
 /** How this pull reaches registries: its flags, with hoist.toml's retry count as the default; its warnings go to the pull's listener. */
@@ -39,11 +40,17 @@ function warningsOf(ctx: PullContext): (warning: Warning) => void {
  * the primary) is the registry transport's business; the trust policy is asked once, about the
  * manifest the source serves, and a refusal is final.
  */
-export async function copyFromSources(ref: ImageReference, conf: RegistriesConf, ctx: PullContext): Promise<ImageRecord> {
+export async function copyFromSources(
+  ref: ImageReference,
+  conf: RegistriesConf,
+  ctx: PullContext,
+  { blobsExpected }: { blobsExpected: boolean },
+): Promise<ImageRecord> {
   const [opener, { registryAuthorizer, signatureStorageLoader }] = await Promise.all([registryImage(ref, conf, ctx), import('./trust-entry.js')]);
   const source = await opener.open({
     signatureStorage: (endpoint) => signatureStorageLoader(ctx, endpoint),
     onWarning: warningsOf(ctx),
+    blobsExpected,
   });
   try {
     return await copyImage(source, ctx.store, {
@@ -62,6 +69,14 @@ export async function copyFromSources(ref: ImageReference, conf: RegistriesConf,
 /** The digest the registry now serves for `ref`, asked with HEAD (no body, no rate-limit cost); undefined when no endpoint tells. */
 export async function remoteDigest(ref: ImageReference, conf: RegistriesConf, ctx: PullContext): Promise<string | undefined> {
   return (await registryImage(ref, conf, ctx)).manifestDigest();
+}
+
+/** Starts talking to `ref`'s registry (its `/v2/` ping only) while an earlier candidate is tried. */
+export function warmRegistry(ref: ImageReference, conf: RegistriesConf, ctx: PullContext): void {
+  registryImage(ref, conf, ctx).then(
+    (opener) => opener.warm(),
+    () => undefined,
+  );
 }
 
 /** The repository's tags (following pagination). */

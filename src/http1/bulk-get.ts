@@ -50,6 +50,21 @@ export async function bulkGet(url: URL, options: BulkGetOptions): Promise<BulkRe
   }
 }
 
+/**
+ * Opens up to `count` connections for bulk GETs to `url`'s origin before they are asked for
+ * (BulkConnection.warm), by the route and under the trust decision the GETs will use. A proxy
+ * setting that cannot be used is left for the GET itself to report.
+ */
+export function warmBulkConnections(url: URL, options: Pick<BulkGetOptions, 'tls' | 'proxies'>, count: number): void {
+  let proxy: ProxyRoute | undefined;
+  try {
+    proxy = (options.proxies ?? DIRECT).forUrl(url);
+  } catch {
+    return;
+  }
+  BulkConnection.warm(url, options.tls, proxy, count);
+}
+
 function exchange(url: URL, options: BulkGetOptions, connection: BulkConnection, proxy: ProxyRoute | undefined): Promise<BulkResponse> {
   return new Promise((resolve, reject) => new BulkExchange(url, options, connection, url.protocol === 'http:' ? proxy : undefined, resolve, reject));
 }

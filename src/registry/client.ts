@@ -5,15 +5,16 @@ import { loadRegistryCerts } from '../config/certs/index.js';
 import { HoistError } from '../errors.js';
 import { dispatcherFor } from './agent.js';
 import { discard, headerValue, type ResponseBody } from './body.js';
-import { bulkGet, type BulkBody } from '../http1/bulk-get.js';
+import { bulkGet, warmBulkConnections, type BulkBody } from '../http1/bulk-get.js';
 import { proxyRules, type ProxyRules } from '../http1/proxy-env.js';
 import type { Headers } from '../http1/response-head.js';
 import type { TlsSettings } from '../http1/tls.js';
-import { Authenticator } from './authenticator.js';
+import { Authenticator, type AuthenticatorContext } from './authenticator.js';
 import { parseChallenges, type Challenge } from './challenge.js';
 import { candidateOrigins, registryHost } from './endpoint.js';
 import { readErrorBody, statusError, type RequestSubject } from './http-errors.js';
 import { debug } from './log.js';
+import type { PingAnswer } from './ping-cache.js';
 import { isConnectTimeout, networkError } from './network-errors.js';
 import type { RegistrySourceOptions } from './options.js';
 import { retryPolicy, withRetries, type RetryPolicy } from './retry.js';
@@ -45,6 +46,13 @@ type Fetch<Body extends ResponseBody> = (
   init: { method: RegistryRequest['method']; headers: Record<string, string>; signal: AbortSignal | undefined },
 ) => Promise<{ statusCode: number; headers: Headers; body: Body }>;
 
+/**
+ * Connections opened for blobs while a manifest is fetched: the config and a first layer (a
+ * one-layer image needs no more) start without waiting for handshakes; the copier opens the rest
+ * as it needs them. More would mostly go unused where blobs come from a CDN the registry
+ * redirects to, which no warm-up can know in advance.
+ */
+const WARM_BLOB_CONNECTIONS = 2;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 10;
 const DEFAULT_USER_AGENT = 'hoist';
@@ -76,6 +84,7 @@ export class RegistryClient {
   readonly #authenticator: Authenticator;
   readonly #userAgent: string;
   readonly #insecure: boolean;
+  readonly #tls: TlsSettings;
 
   private constructor(init: {
     domain: string;
@@ -97,6 +106,7 @@ export class RegistryClient {
     this.proxies = proxies;
     this.#fetch = (url, options) => request(url, { ...options, dispatcher });
     this.#bulkFetch = (url, { headers, signal }) => bulkGet(url, { headers, signal, tls, proxies });
+    this.#tls = tls;
     this.#authenticator = init.authenticator;
     this.#userAgent = init.options.userAgent ?? DEFAULT_USER_AGENT;
     this.#insecure = init.options.insecure === true;
@@ -106,44 +116,53 @@ export class RegistryClient {
 
   /** Resolves the endpoint and TLS settings of `domain` and pings it; credentials are read lazily. */
   static async open(domain: string, path: string, options: RegistrySourceOptions = {}): Promise<RegistryClient> {
-    const host = registryHost(domain);
-    const env = options.env ?? process.env;
-    const certs = await loadRegistryCerts(host, {
-      env,
-      ...(options.certDir !== undefined ? { certDir: options.certDir } : {}),
-      ...(options.certsBases !== undefined ? { bases: options.certsBases } : {}),
-    });
-    if (certs !== undefined) debug('%s: using certs.d %s', host, certs.dir);
-    const tls: TlsSettings = { insecure: options.insecure === true, ...(certs !== undefined ? { certs } : {}) };
-    // HTTPS_PROXY, HTTP_PROXY and NO_PROXY from the caller's env, as Podman reads them (proxy-env.ts).
-    const proxies = proxyRules(env);
-    const dispatcher = dispatcherFor(tls, proxies);
-    const retry = retryPolicy(options);
-    const { origin, challenges, supportsSignatureExtension } = await ping(host, domain, dispatcher, options, retry);
+    const { host, env, tls, proxies, dispatcher, retry } = await connectionTo(domain, options);
+    let credentials: Promise<FoundCredentials | undefined> | undefined;
+    const context: AuthenticatorContext = {
+      dispatcher,
+      userAgent: options.userAgent ?? DEFAULT_USER_AGENT,
+      registry: domain,
+      repository: repositoryName(domain, path),
+      insecure: tls.insecure,
+      retry,
+      ...(options.signal !== undefined ? { signal: options.signal } : {}),
+      credentials: () =>
+        (credentials ??= findCredentials(domain, path, {
+          env,
+          ...(options.creds !== undefined ? { creds: options.creds } : {}),
+          ...(options.credentialsHook !== undefined ? { hook: options.credentialsHook } : {}),
+          ...(options.authFile !== undefined ? { authFile: options.authFile } : {}),
+          ...(options.credentialHelpers !== undefined ? { credentialHelpers: options.credentialHelpers } : {}),
+        })),
+    };
+    const early = await tokenBesidePing(host, path, options, context);
+    const answer = await sharedPing(host, domain, dispatcher, options, retry);
+    await options.pingCache?.set(host, tls.insecure, answer);
+    const { origin, challenges, supportsSignatureExtension } = answer;
     const proxy = proxies.forUrl(new URL(origin));
     if (proxy !== undefined) debug('%s: through %s', host, proxy.label);
-    let credentials: Promise<FoundCredentials | undefined> | undefined;
-    const authenticator = new Authenticator(
-      {
-        dispatcher,
-        userAgent: options.userAgent ?? DEFAULT_USER_AGENT,
-        registry: domain,
-        repository: repositoryName(domain, path),
-        insecure: tls.insecure,
-        retry,
-        ...(options.signal !== undefined ? { signal: options.signal } : {}),
-        credentials: () =>
-          (credentials ??= findCredentials(domain, path, {
-            env,
-            ...(options.creds !== undefined ? { creds: options.creds } : {}),
-            ...(options.credentialsHook !== undefined ? { hook: options.credentialsHook } : {}),
-            ...(options.authFile !== undefined ? { authFile: options.authFile } : {}),
-            ...(options.credentialHelpers !== undefined ? { credentialHelpers: options.credentialHelpers } : {}),
-          })),
-      },
-      challenges,
-    );
+    const authenticator = early !== undefined && sameChallenges(early.challenges, challenges) ? early.authenticator : new Authenticator(context, challenges);
     return new RegistryClient({ domain, path, origin, supportsSignatureExtension, dispatcher, tls, proxies, authenticator, options });
+  }
+
+  /**
+   * Pings `domain` now, without waiting for the answer, so that a client opened for it within
+   * PING_REUSE_MS finds the answer (and a connection) ready: the next short-name candidate's
+   * registry while the current one is tried. Only `/v2/` is asked: no repository name, no
+   * credentials go to a registry that may never be needed. Failures are the later open's to meet.
+   */
+  static warm(domain: string, options: RegistrySourceOptions = {}): void {
+    connectionTo(domain, options)
+      .then(({ host, dispatcher, retry }) => sharedPing(host, domain, dispatcher, options, retry))
+      .catch((err: Error) => debug('warming %s: %s', domain, err.message));
+  }
+
+  /**
+   * Opens connections for the blob GETs that are about to follow (a copy of an image not stored
+   * yet), so that they do not each wait two round trips for a TCP and a TLS handshake.
+   */
+  warmBlobConnections(): void {
+    warmBulkConnections(new URL(this.origin), { tls: this.#tls, proxies: this.proxies }, WARM_BLOB_CONNECTIONS);
   }
 
   /** `repository:<path>:pull`: the only access a pull needs. */
@@ -221,17 +240,78 @@ export class RegistryClient {
   }
 }
 
+/** How requests reach `domain`: its certs.d material, proxies, the undici dispatcher for both, retries. */
+async function connectionTo(domain: string, options: RegistrySourceOptions) {
+  const host = registryHost(domain);
+  const env = options.env ?? process.env;
+  const certs = await loadRegistryCerts(host, {
+    env,
+    ...(options.certDir !== undefined ? { certDir: options.certDir } : {}),
+    ...(options.certsBases !== undefined ? { bases: options.certsBases } : {}),
+  });
+  if (certs !== undefined) debug('%s: using certs.d %s', host, certs.dir);
+  const tls: TlsSettings = { insecure: options.insecure === true, ...(certs !== undefined ? { certs } : {}) };
+  // HTTPS_PROXY, HTTP_PROXY and NO_PROXY from the caller's env, as Podman reads them (proxy-env.ts).
+  const proxies = proxyRules(env);
+  return { host, env, tls, proxies, dispatcher: dispatcherFor(tls, proxies), retry: retryPolicy(options) };
+}
+
+/**
+ * A ping answer is shared for this long by the clients of one process that reach the registry the
+ * same way (one dispatcher: the same trust decision and proxies): the undici Agent keeps the
+ * connection the ping used that long too. `newer` on a changed image asks for the digest and then
+ * copies, two clients; a warmed short-name candidate is a third. A ping that fails is not shared:
+ * whoever asks next pings again (so an abort of one caller never fails another).
+ */
+const PING_REUSE_MS = 30_000;
+const recentPings = new WeakMap<Dispatcher, Map<string, { answer: Promise<PingAnswer>; at: number }>>();
+
+async function sharedPing(host: string, domain: string, dispatcher: Dispatcher, options: RegistrySourceOptions, retry: RetryPolicy): Promise<PingAnswer> {
+  let pings = recentPings.get(dispatcher);
+  if (pings === undefined) recentPings.set(dispatcher, (pings = new Map()));
+  const key = `${options.insecure === true} ${host}`;
+  const recent = pings.get(key);
+  if (recent !== undefined && performance.now() - recent.at < PING_REUSE_MS) {
+    const answer = await recent.answer.catch(() => undefined);
+    if (answer !== undefined) return answer;
+  }
+  const answer = ping(host, domain, dispatcher, options, retry);
+  const entry = { answer, at: performance.now() };
+  pings.set(key, entry);
+  answer.catch(() => {
+    if (pings.get(key) === entry) pings.delete(key);
+  });
+  return answer;
+}
+
+/**
+ * When the registry's last ping (the ping cache) asked for a bearer token, the token for the
+ * repository is asked for now, beside the ping, with an authenticator of that challenge; the
+ * caller keeps it only if the ping says the same again (else the token is thrown away unused).
+ */
+async function tokenBesidePing(
+  host: string,
+  path: string,
+  options: RegistrySourceOptions,
+  context: AuthenticatorContext,
+): Promise<{ authenticator: Authenticator; challenges: Challenge[] } | undefined> {
+  const last = await options.pingCache?.get(host, options.insecure === true);
+  if (last === undefined || path === '' || !last.challenges.some((c) => c.scheme === 'bearer')) return undefined;
+  const authenticator = new Authenticator(context, last.challenges);
+  debug('%s asked for a token last time: asking for it beside the ping', host);
+  authenticator.authorization(`repository:${path}:pull`).catch(() => undefined);
+  return { authenticator, challenges: last.challenges };
+}
+
+function sameChallenges(a: readonly Challenge[], b: readonly Challenge[]): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
 /**
  * `GET /v2/`: which origin answers (https, or http for an insecure registry) and how it wants
  * us to authenticate. 200 means no authentication; 401 carries the challenge.
  */
-async function ping(
-  host: string,
-  domain: string,
-  dispatcher: Dispatcher,
-  options: RegistrySourceOptions,
-  retry: RetryPolicy,
-): Promise<{ origin: string; challenges: Challenge[]; supportsSignatureExtension: boolean }> {
+async function ping(host: string, domain: string, dispatcher: Dispatcher, options: RegistrySourceOptions, retry: RetryPolicy): Promise<PingAnswer> {
   const origins = candidateOrigins(host, options.insecure === true);
   for (const [i, origin] of origins.entries()) {
     const url = new URL('/v2/', origin);

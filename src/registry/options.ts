@@ -1,5 +1,6 @@
 import type { Credentials, CredentialsHook } from '../config/auth/index.js';
 import type { Warning } from '../errors.js';
+import type { PingCache } from './ping-cache.js';
 
 /** How to reach one registry: TLS, credentials, retries. Everything is optional. */
 export interface RegistrySourceOptions {
@@ -25,6 +26,8 @@ export interface RegistrySourceOptions {
   userAgent?: string;
   /** Warnings of the requests themselves (each retry: `RETRY`); default: the debug log only. */
   onWarning?: (warning: Warning) => void;
+  /** The registries' last ping answers (a file in the store), to ask for a token beside the ping. */
+  pingCache?: PingCache;
   /** certs.d bases to search instead of the system ones (tests). */
   certsBases?: readonly string[];
 }

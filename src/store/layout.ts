@@ -41,6 +41,10 @@ export class StorePaths {
   get events(): string {
     return join(this.root, 'events.jsonl');
   }
+  /** The registries' last `/v2/` ping answers (registry/ping-cache.ts): no secrets, only origins and challenges. */
+  get registryPings(): string {
+    return join(this.root, 'registry-pings.json');
+  }
   blob(digest: string): string {
     const { algorithm, hex } = parseDigest(digest);
     return join(this.root, 'blobs', algorithm, hex);

@@ -5,12 +5,13 @@ import type { ChunkSink } from '../io/chunk-sink.js';
 import { watchSink } from '../io/watched-sink.js';
 import type { Descriptor, Signature } from '../manifest/index.js';
 import { formatReference, type ImageReference } from '../reference/index.js';
-import { fetchManifest, fetchSignatures, fetchTags, headManifest, readBlob, type RegistryClient, type RegistrySourceOptions } from '../registry/index.js';
+import { fetchManifest, fetchSignatures, fetchTags, headManifest, readBlob, RegistryClient, type RegistrySourceOptions } from '../registry/index.js';
 import type { BlobReadOptions, ImageSource, PinnedManifest, RawManifest } from '../source/image-source.js';
 import type { AccessOptions } from './registry-access.js';
 import { endpointLabel, RegistryEndpoints, Walk, type Endpoint } from './registry-endpoints.js';
 
 export type { RegistrySourceOptions } from '../registry/index.js';
+export { filePingCache } from '../registry/ping-cache.js';
 
 /** What a registry source does besides reading: where signatures live, and whom to warn. */
 export interface RegistryImageOptions {
@@ -21,6 +22,8 @@ export interface RegistryImageOptions {
   signatureStorage?: (endpoint: ImageReference) => () => Promise<SignatureStorage>;
   /** Warnings: an endpoint given up part-way, a lookaside answering HTML; default: the debug log. */
   onWarning?: (warning: Warning) => void;
+  /** Blobs will be read (no complete copy of the image is stored): connections for them are opened while the manifest is fetched. */
+  blobsExpected?: boolean;
 }
 
 /** A registry image as the copier reads it, and which endpoint served its manifest. */
@@ -76,11 +79,10 @@ class RegistryImage implements RegistryImageSource {
 
   static async open(endpoints: RegistryEndpoints, options: RegistryImageOptions): Promise<RegistryImage> {
     const walk = new Walk();
-    const served = await endpoints.walk(walk, async (client, endpoint) => ({
-      client,
-      endpoint,
-      top: await fetchManifest(client, manifestReference(endpoint.source.reference)),
-    }));
+    const served = await endpoints.walk(walk, async (client, endpoint) => {
+      if (options.blobsExpected) client.warmBlobConnections();
+      return { client, endpoint, top: await fetchManifest(client, manifestReference(endpoint.source.reference)) };
+    });
     return new RegistryImage(endpoints, walk, served, options);
   }
 
@@ -139,6 +141,8 @@ export interface RegistryOpener {
   manifestDigest(): Promise<string | undefined>;
   /** Every tag of the repository, following pagination (`?n=pageSize`), from the first endpoint that lists them. */
   tags(pageSize?: number): Promise<string[]>;
+  /** Pings the first endpoint now, not waiting for the answer, for an open() that may follow (RegistryClient.warm). */
+  warm(): void;
 }
 
 function opener(endpoints: RegistryEndpoints): RegistryOpener {
@@ -159,6 +163,10 @@ function opener(endpoints: RegistryEndpoints): RegistryOpener {
       }
     },
     tags: (pageSize) => endpoints.walk(new Walk(), (client) => fetchTags(client, pageSize)),
+    warm: () => {
+      const first = endpoints.list[0];
+      if (first !== undefined) RegistryClient.warm(first.source.reference.domain, first.options);
+    },
   };
 }
 

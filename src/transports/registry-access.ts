@@ -3,6 +3,7 @@ import type { PullSource, RegistriesConf } from '../config/registries/index.js';
 import { packageVersion } from '../config/shipped.js';
 import type { Warning } from '../errors.js';
 import type { RegistrySourceOptions } from '../registry/index.js';
+import type { PingCache } from '../registry/ping-cache.js';
 
 /** How registries are reached: the flags `podman pull` takes for them, the same for every endpoint. */
 export interface RegistryAccess {
@@ -28,6 +29,8 @@ export interface AccessOptions extends RegistryAccess {
   signal?: AbortSignal;
   /** Warnings of the requests to every endpoint (each retry: `RETRY`), to go up to the pull's listener. */
   onWarning?: (warning: Warning) => void;
+  /** The store's record of the registries' last ping answers. */
+  pingCache?: PingCache;
 }
 
 /**

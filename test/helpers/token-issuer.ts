@@ -25,6 +25,8 @@ export interface TokenIssuer {
   grantNothing: number;
   /** Every token request, in order. */
   requests: TokenRequestRecord[];
+  /** When each of them arrived (performance.now()), by the same index. */
+  requestTimes: number[];
   stop(): Promise<void>;
 }
 
@@ -62,6 +64,7 @@ export async function startTokenIssuer(options: TokenIssuerOptions = {}): Promis
     expiresIn: options.expiresIn ?? 300,
     grantNothing: 0,
     requests: [],
+    requestTimes: [],
     stop: () => new Promise((resolve) => (server ? server.close(() => resolve()) : resolve())),
   };
 
@@ -104,6 +107,7 @@ export async function startTokenIssuer(options: TokenIssuerOptions = {}): Promis
         subject = '';
       }
       issuer.requests.push({ method: req.method ?? '', scopes, via });
+      issuer.requestTimes.push(performance.now());
       if (subject === undefined) {
         res.writeHead(401, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'invalid credentials' }] }));

@@ -47,7 +47,7 @@ describe('TLS registry with a test CA', () => {
     assert.equal(pulled.id, image.id);
   });
 
-  test('a certs.d CA is trusted beside Node\'s roots (NODE_EXTRA_CA_CERTS too), not instead of them', async () => {
+  test("a certs.d CA is trusted beside Node's roots (NODE_EXTRA_CA_CERTS too), not instead of them", async () => {
     // The test CA stands in for a system root (Node adds NODE_EXTRA_CA_CERTS to its root store);
     // certs.d holds an unrelated certificate. The registry's chain ends at the "root", so the pull
     // works only if the certs.d certificate was added to the roots rather than replacing them.
