@@ -2,12 +2,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startFaultProxy, type FaultProxy } from '../test/helpers/fault-proxy.js';
-import { pushManifest } from '../test/helpers/push.js';
 import { startRegistry, type RegistryHandle } from '../test/helpers/registry.js';
 import type { CountingProxy } from './counting-proxy.js';
 import { measure } from './measure.js';
 import { mb, seconds } from './format.js';
-import { document, MEDIA, type GeneratedImage } from './generate/images.js';
+import type { GeneratedImage } from './generate/images.js';
 import type { ContenderResult, ScenarioResult } from './runner.js';
 import type { Contender, PreparedRun, Scenario, ScenarioContext } from './scenarios.js';
 import type { TargetCheck } from './targets.js';
@@ -33,8 +32,6 @@ type FleetId = (typeof FLEET_SCENARIO_IDS)[number];
 const FLEET_SIZES = [1, 4, 16] as const;
 const CUT_FLEET = 16;
 const PROFILE: WanProfile = { rttMs: 80, bytesPerSecond: WAN_BANDWIDTH };
-/** The tag the Docker-format copy of the small image gets, beside its OCI `latest`. */
-const FLEET_TAG = 'fleet';
 
 /** What startFleet set up, for the scenarios and the targets; none when no fleet scenario was chosen. */
 interface Fleet {
@@ -50,23 +47,20 @@ interface Fleet {
 let fleet: Fleet | undefined;
 
 /**
- * Starts the fleet's origin when a fleet scenario is chosen: the small image in Docker format on
- * the bench's registry, and a WAN relay in front of the bench's counting proxy.
+ * Starts the fleet's origin when a fleet scenario is chosen: a WAN relay in front of the bench's
+ * counting proxy, in front of the bench's registry, which has the small image.
  */
 export async function startFleetIfChosen(
   only: readonly string[],
-  registry: RegistryHandle,
   proxy: CountingProxy,
   small: GeneratedImage,
   workDir: string,
   log: (line: string) => void,
 ): Promise<void> {
   if (only.length > 0 && !only.some((id) => (FLEET_SCENARIO_IDS as readonly string[]).includes(id))) return;
-  const image = dockerFormat(small);
-  await pushManifest(registry, image.repository, image.tag, { mediaType: image.manifest.mediaType, data: Buffer.from(image.manifest.data) });
   const accuracy = await measureAddedRtt(PROFILE);
   log(`fleet origin relay: RTT ${PROFILE.rttMs} ms configured, ${accuracy.addedRttMs.toFixed(1)} ms added (median of ${accuracy.rounds} round trips)`);
-  fleet = { origin: await startWanRelay(proxy.host, PROFILE), image, proxy, workDir };
+  fleet = { origin: await startWanRelay(proxy.host, PROFILE), image: small, proxy, workDir };
 }
 
 export async function stopFleet(): Promise<void> {
@@ -76,31 +70,12 @@ export async function stopFleet(): Promise<void> {
   await (await running?.warmCache?.catch(() => undefined))?.stop();
 }
 
-/**
- * The small image as Docker schema 2, tagged FLEET_TAG in its own repository: distribution 2.8 as
- * a cache asks its upstream for Docker media types only, so the OCI original cannot pass through
- * it. The same layer and config bytes, so the same blobs (already pushed) and the same image ID.
- */
-function dockerFormat(image: GeneratedImage): GeneratedImage {
-  const config = { ...image.config, mediaType: MEDIA.docker.config };
-  const layers = image.layers.map((layer) => ({ ...layer, mediaType: MEDIA.docker.layer }));
-  const descriptor = ({ mediaType, digest, size }: { mediaType: string; digest: string; size: number }) => ({ mediaType, digest, size });
-  const manifest = document(MEDIA.docker.manifest, {
-    schemaVersion: 2,
-    mediaType: MEDIA.docker.manifest,
-    config: descriptor(config),
-    layers: layers.map(descriptor),
-  });
-  const pullBytes = manifest.size + config.size + layers.reduce((sum, layer) => sum + layer.size, 0);
-  return { ...image, tag: FLEET_TAG, top: manifest, manifest, config, layers, pullBytes };
-}
-
-/** The fleet scenarios, when startFleet ran. */
+/** The fleet scenarios, when startFleetIfChosen started the fleet's origin. */
 export function fleetScenarios(ctx: ScenarioContext): Scenario[] {
   const running = fleet;
   if (running === undefined) return [];
   const { image } = running;
-  const what = `the 1-layer image (${mb(image.pullBytes)}, Docker format) through a pull-through cache, origin at RTT ${PROFILE.rttMs} ms`;
+  const what = `the 1-layer image (${mb(image.pullBytes)}) through a pull-through cache, origin at RTT ${PROFILE.rttMs} ms`;
   const scenario = (id: FleetId, title: string, cache: CacheFor, processes: number): Scenario => ({
     id,
     title,
@@ -224,7 +199,7 @@ async function prepareFleet(
   };
 }
 
-const SHOWN_NAME = '$ORIGIN/bench/small:fleet';
+const SHOWN_NAME = '$ORIGIN/bench/small:latest';
 
 function hoistFleet(ctx: ScenarioContext, running: Fleet, cacheFor: CacheFor, processes: number): Contender {
   return {

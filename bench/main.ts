@@ -49,7 +49,7 @@ async function main(): Promise<number> {
       log('tls registry: starting, pushing the images, measuring the WAN relays…');
       tlsRegistry = await tlsRegistryWith([images.large, images.small], WAN_RTTS_MS, log);
     }
-    await startFleetIfChosen(options.only, registry, proxy, images.small, workDir, log);
+    await startFleetIfChosen(options.only, proxy, images.small, workDir, log);
     const tls = tlsRegistry?.tls;
     const context = {
       images,

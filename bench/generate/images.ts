@@ -52,7 +52,7 @@ export interface GeneratedImages {
   archive: { path: string; size: number; repoTag: string };
 }
 
-export const MEDIA = {
+const MEDIA = {
   docker: {
     manifest: 'application/vnd.docker.distribution.manifest.v2+json',
     index: 'application/vnd.docker.distribution.manifest.list.v2+json',
