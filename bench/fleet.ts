@@ -205,6 +205,7 @@ function hoistFleet(ctx: ScenarioContext, running: Fleet, cacheFor: CacheFor, pr
   return {
     label: `${ctx.hoistLabel} ×${processes}`,
     tool: 'hoist',
+    note: "$ORIGIN is the WAN relay in front of the origin (the counting proxy, then $REGISTRY); $CONF a registries.conf naming this run's cache as $ORIGIN's mirror; $EMPTY_i a fresh store per process",
     shows: `${processes}× node ${relative(REPO_ROOT, ctx.hoistCli)} --root $EMPTY_i pull --registries-conf $CONF ${SHOWN_NAME} (at once, a store each)`,
     async prepare(): Promise<PreparedRun> {
       const run = await prepareFleet(running, cacheFor, ctx.hoistCli, processes, (root, conf) =>
