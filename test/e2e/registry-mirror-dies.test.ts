@@ -87,7 +87,9 @@ function assertOneWarningNamingTheCache(result: RunResult, then: string): void {
   assert.ok(warning.endsWith(`; ${then} primary ${originForHoist.host}/fleet/app:v1`), warning);
 }
 
-test('a pull-through cache killed mid-pull: one warning naming it, and the origin serves only what the cache did not deliver', async () => {
+test('a pull-through cache killed mid-pull: one warning naming it, and the origin serves only what the cache did not deliver', {
+  timeout: 60_000,
+}, async () => {
   const conf = await fleetConf('fleet.conf');
   // The origin hands the cache the first PART bytes of the last layer, then nothing more.
   originForCache.inject({ method: 'GET', path: new RegExp(`/blobs/${last.digest}$`), fault: { kind: 'stall', afterBytes: PART } });
