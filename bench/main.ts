@@ -8,6 +8,7 @@ import { currentLoad, describeMachine } from './machine.js';
 import { rusageAvailable } from './measure.js';
 import { isStandardRun, parseOptions } from './options.js';
 import { profileHoist } from './profiling.js';
+import { startFleetIfChosen, stopFleet } from './fleet.js';
 import { registryWith, tlsRegistryWith } from './registry.js';
 import { describeImages, textReport, writeReports, type BenchReport } from './report.js';
 import { runScenario, type ScenarioResult } from './runner.js';
@@ -48,6 +49,7 @@ async function main(): Promise<number> {
       log('tls registry: starting, pushing the images, measuring the WAN relays…');
       tlsRegistry = await tlsRegistryWith([images.large, images.small], WAN_RTTS_MS, log);
     }
+    await startFleetIfChosen(options.only, proxy, images.small, workDir, log);
     const tls = tlsRegistry?.tls;
     const context = {
       images,
@@ -89,6 +91,7 @@ async function main(): Promise<number> {
     log(`written: ${dir}/${name}.json, ${dir}/${name}.md`);
     return results.some((r) => r.contenders.some((c) => c.tool === 'hoist' && c.error !== undefined)) ? 1 : 0;
   } finally {
+    await stopFleet();
     await proxy.stop();
     await tlsRegistry?.stop();
     await registry.stop();

@@ -36,8 +36,8 @@ const USAGE = `usage: npm run bench [-- OPTIONS]
   --no-peers      leave skopeo and podman out (for quick A/B runs of hoist builds)
 Only a full run without these options writes bench/results/latest.{json,md}; others write bench/.cache/last-run.*`;
 
-const STANDARD_RUNS: RunCounts = { cold: 5, small: 7, warm: 10, archive: 5, concurrent: 3, unpack: 5, wan: 5 };
-const QUICK_RUNS: RunCounts = { cold: 2, small: 3, warm: 4, archive: 2, concurrent: 1, unpack: 2, wan: 2 };
+const STANDARD_RUNS: RunCounts = { cold: 5, small: 7, warm: 10, archive: 5, concurrent: 3, unpack: 5, wan: 5, fleet: 3 };
+const QUICK_RUNS: RunCounts = { cold: 2, small: 3, warm: 4, archive: 2, concurrent: 1, unpack: 2, wan: 2, fleet: 1 };
 
 function parseFlags(argv: string[]) {
   return parseArgs({
@@ -73,7 +73,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     scale: values.quick ? 1 / 3 : 1,
     runs:
       runs !== undefined
-        ? { cold: runs, small: runs, warm: runs, archive: runs, concurrent: runs, unpack: runs, wan: runs }
+        ? { cold: runs, small: runs, warm: runs, archive: runs, concurrent: runs, unpack: runs, wan: runs, fleet: runs }
         : values.quick
           ? QUICK_RUNS
           : STANDARD_RUNS,

@@ -1,4 +1,5 @@
 import { hoistCold, hoistConcurrent, INSECURE, INSECURE_REGISTRY, podmanCold, ref, skopeoCold, unpackContenders, warmStores } from './contenders.js';
+import { FLEET_SCENARIO_IDS, fleetScenarios } from './fleet.js';
 import { mb } from './format.js';
 import type { GeneratedImage, GeneratedImages } from './generate/images.js';
 import { isAbsent, LEFT_OUT, type Absent, type Podman } from './tools.js';
@@ -51,6 +52,7 @@ export const SCENARIO_IDS = [
   'wan80-newer',
   'wan20-cold-small',
   'wan20-newer',
+  ...FLEET_SCENARIO_IDS,
 ] as const;
 
 /** The scenarios that need the TLS registry (and the WAN relays in front of it). */
@@ -67,6 +69,7 @@ export interface RunCounts {
   concurrent: number;
   unpack: number;
   wan: number;
+  fleet: number;
 }
 
 /** A relay of the bench's (wan-relay.ts) in front of the TLS registry, and the RTT it was measured to add. */
@@ -176,6 +179,7 @@ export function scenarios(ctx: ScenarioContext): Scenario[] {
       absent: [],
     },
     ...(ctx.tls === undefined ? [] : tlsScenarios(ctx, ctx.tls)),
+    ...fleetScenarios(ctx),
   ];
 }
 

@@ -1,5 +1,6 @@
 import { seconds } from './format.js';
 import type { GeneratedImages } from './generate/images.js';
+import { fleetTargets } from './fleet.js';
 import type { ContenderResult, ScenarioResult } from './runner.js';
 
 /**
@@ -36,13 +37,14 @@ const TARGETS: { scenario: string; target: string; check: Check }[] = [
 ];
 
 export function checkTargets(results: ScenarioResult[], images: GeneratedImages): TargetCheck[] {
-  return TARGETS.flatMap(({ scenario: id, target, check }) => {
+  const checks = TARGETS.flatMap(({ scenario: id, target, check }) => {
     const scenario = results.find((r) => r.id === id);
     const hoist = scenario?.contenders.find((c) => c.tool === 'hoist');
     if (scenario === undefined || hoist === undefined) return [];
     if (hoist.summary === undefined) return [{ target, measured: `hoist failed: ${hoist.error ?? ''}`, met: false }];
     return [{ target, ...check(hoist, scenario, images) }];
   });
+  return [...checks, ...fleetTargets(results)];
 }
 
 function ratioTo(tool: ContenderResult['tool'], limit: number): Check {

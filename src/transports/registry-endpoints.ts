@@ -1,5 +1,5 @@
 import { pullSources, type PullSource, type RegistriesConf } from '../config/registries/index.js';
-import { bulletedLines, HoistError, isHoistError, messageLines } from '../errors.js';
+import { bulletedLines, HoistError, isHoistError, messageLines, type Warning } from '../errors.js';
 import { formatReference, type ImageReference } from '../reference/index.js';
 import { RegistryClient, type RegistrySourceOptions } from '../registry/index.js';
 import { accessFor, type AccessOptions } from './registry-access.js';
@@ -24,7 +24,7 @@ export interface WalkOptions {
   signal?: AbortSignal;
   /** A failure of the caller's own (not the endpoint's), which another endpoint cannot help with. */
   isOwnFailure?: (err: unknown) => boolean;
-  /** Called when the cursor leaves `from` for `to` because of `error`. */
+  /** Called when the cursor leaves `from` for `to` because of `error`; default: a warning that names both. */
   onFallOver?: (from: Endpoint, error: Error, to: Endpoint) => void;
 }
 
@@ -43,19 +43,30 @@ export class RegistryEndpoints {
   readonly logical: ImageReference;
   readonly list: readonly Endpoint[];
   readonly #clients = new Map<number, Promise<RegistryClient>>();
+  readonly #onWarning: ((warning: Warning) => void) | undefined;
 
-  private constructor(logical: ImageReference, list: readonly Endpoint[]) {
+  private constructor(logical: ImageReference, list: readonly Endpoint[], onWarning?: (warning: Warning) => void) {
     this.logical = logical;
     this.list = list;
+    this.#onWarning = onWarning;
   }
 
-  /** The endpoints registries.conf gives `ref`, each with its own connection options (accessFor). */
+  /**
+   * The endpoints registries.conf gives `ref`, each with its own connection options (accessFor).
+   * Only the last one retries a failed request: for the others the next endpoint is the retry, so
+   * a mirror that is down costs no backoff pauses and the pull tells once (ENDPOINT_FALLBACK)
+   * instead of once per retry.
+   */
   static forImage(ref: ImageReference, conf: RegistriesConf, access: AccessOptions): RegistryEndpoints {
     const sources = pullSources(conf, ref);
     const primary = sources.at(-1)!;
     return new RegistryEndpoints(
       ref,
-      sources.map((source) => ({ source, options: accessFor(source, primary, access, conf) })),
+      sources.map((source) => {
+        const options = accessFor(source, primary, access, conf);
+        return { source, options: source === primary ? options : { ...options, retry: 0 } };
+      }),
+      access.onWarning,
     );
   }
 
@@ -83,7 +94,7 @@ export class RegistryEndpoints {
         if (walk.at !== at) continue;
         walk.at = at + 1;
         const next = this.list[walk.at];
-        if (next !== undefined) options.onFallOver?.(endpoint, err as Error, next);
+        if (next !== undefined) (options.onFallOver ?? this.#warnFallOver)(endpoint, err as Error, next);
       }
     }
   }
@@ -102,6 +113,13 @@ export class RegistryEndpoints {
       cause: failures.at(-1)!.error,
     });
   }
+
+  /**
+   * A walk that moves on without a word of its own (the manifest, `newer`'s HEAD, the tag list)
+   * still tells the user: a mirror that is down should not go unnoticed behind a pull that works.
+   */
+  readonly #warnFallOver = (from: Endpoint, error: Error, to: Endpoint) =>
+    this.#onWarning?.({ code: 'ENDPOINT_FALLBACK', message: `${endpointLabel(from)}: ${error.message}; trying ${endpointLabel(to)}` });
 
   #client(at: number): Promise<RegistryClient> {
     let client = this.#clients.get(at);
