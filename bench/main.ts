@@ -77,7 +77,7 @@ async function main(): Promise<number> {
       ...(options.compareCli !== undefined ? { compare: options.compareCli } : {}),
       machine,
       images: describeImages(images),
-      ...(tls !== undefined ? { wan: tls.links.map((l) => ({ ...l.profile, addedRttMs: l.accuracy.addedRttMs, rounds: l.accuracy.rounds })) } : {}),
+      ...(tls !== undefined ? { wan: tls.links.map((l) => ({ ...l.profile, ...l.accuracy })) } : {}),
       scenarios: results,
       targets: checkTargets(results, images),
       rusage: rusageAvailable,

@@ -53,7 +53,10 @@ export async function tlsRegistryWith(
     for (const rttMs of rtts) {
       const profile: WanProfile = { rttMs, bytesPerSecond: WAN_BANDWIDTH };
       const accuracy = await measureAddedRtt(profile);
-      log(`wan relay: RTT ${rttMs} ms configured, ${accuracy.addedRttMs.toFixed(1)} ms added (median of ${accuracy.rounds} round trips)`);
+      log(
+        `wan relay: RTT ${rttMs} ms configured, ${accuracy.addedRttMs.toFixed(1)} ms added (median of ${accuracy.rounds} round trips), ` +
+          `a fresh connection ${accuracy.freshConnectionMs.toFixed(1)} ms (connect + first ping-pong, median of ${accuracy.connections})`,
+      );
       const relay = await startWanRelay(registry.host, profile);
       relays.push(relay);
       links.push({ host: relay.host, profile, accuracy, relay });
