@@ -155,7 +155,7 @@ export function markdownReport(report: BenchReport): string {
     '',
     '<details><summary>Commands</summary>',
     '',
-    '$REGISTRY is `docker-registry serve` on loopback, $PROXY the counting proxy in front of it, $EMPTY a fresh directory per run, $PRESENT a store that already holds the image, $TLS_REGISTRY the same registry serving HTTPS (certificate of a test CA in $CERTS), $WAN80 and $WAN20 the WAN relays in front of it, $LAYOUT an OCI layout of the large image on disk, $ID its image ID.',
+    '$REGISTRY is `docker-registry serve` on loopback, $PROXY the counting proxy in front of it, $EMPTY a fresh directory per run, $PRESENT a store that already holds the image, $TLS_REGISTRY the same registry serving HTTPS (certificate of a test CA in $CERTS), $WAN80 and $WAN20 the WAN relays in front of a TLS registry with token auth (its token issuer behind a relay of the same RTT; $CREDS what the issuer accepts), $WAN80_EMPTY another such registry without images, $REGISTRIES_CONF a registries.conf searching $WAN80_EMPTY then $WAN80 for short names, $LAYOUT an OCI layout of the large image on disk, $ID its image ID.',
     '',
     ...commands(report).map((c) => `- ${c}`),
     '',

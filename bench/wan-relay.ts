@@ -33,6 +33,23 @@ export interface RelayCounter {
   reset(): void;
 }
 
+/** The counts of several relays (a registry's and its token issuer's, say) as one. */
+export function together(counters: readonly RelayCounter[]): RelayCounter {
+  return {
+    counts: () =>
+      counters.reduce(
+        (sum, counter) => {
+          const { connections, roundTrips } = counter.counts();
+          return { connections: sum.connections + connections, roundTrips: sum.roundTrips + roundTrips };
+        },
+        { connections: 0, roundTrips: 0 },
+      ),
+    reset: () => {
+      for (const counter of counters) counter.reset();
+    },
+  };
+}
+
 export interface WanRelay extends RelayCounter {
   /** `127.0.0.1:PORT`, for image references. */
   host: string;
