@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import type { GeneratedImage } from './generate/images.js';
 import { LAYOUT_TAG, writeOciLayout } from './layout.js';
 import { measure } from './measure.js';
-import type { Contender, ScenarioContext } from './scenarios.js';
+import type { Contender, ScenarioContext, WanLink, WanSite } from './scenarios.js';
 import { hoistEnv, hoistPull, isAbsent, podmanArgs, removePodmanRoot, REPO_ROOT, skopeoCopy, type Podman } from './tools.js';
 
 /** The contenders of the scenarios: how each tool is run, into which store, and what is cleaned up. */
@@ -13,8 +13,8 @@ const shown = (cli: string) => relative(REPO_ROOT, cli);
 
 /**
  * A command line for the report: the registry and the counting proxy as $REGISTRY and $PROXY (their
- * ports change every run), the TLS registry, its CA directory and the WAN relays in front of it as
- * $TLS_REGISTRY, $CERTS and $WAN<rtt>, the cached archive relative to the checkout.
+ * ports change every run), the TLS registry and its CA directory as $TLS_REGISTRY and $CERTS, the
+ * WAN sites as in wanPlaceholders, the cached archive relative to the checkout.
  */
 function readable(ctx: ScenarioContext, command: string): string {
   const tls = ctx.tls;
@@ -23,13 +23,36 @@ function readable(ctx: ScenarioContext, command: string): string {
     [ctx.proxyHost, '$PROXY'],
     ...(tls === undefined
       ? []
-      : ([[tls.host, '$TLS_REGISTRY'], [tls.certDir, '$CERTS'], ...tls.links.map((link) => [link.host, `$WAN${link.profile.rttMs}`])] as [string, string][])),
+      : ([
+          [tls.host, '$TLS_REGISTRY'],
+          [tls.certDir, '$CERTS'],
+        ] as [string, string][])),
+    ...ctx.wan.flatMap(wanPlaceholders),
     [ctx.images.archive.path, relative(REPO_ROOT, ctx.images.archive.path)],
     [ctx.layout, '$LAYOUT'],
     [ctx.images.large.id, '$ID'],
   ];
   return placeholders.reduce((line, [value, placeholder]) => line.replaceAll(value, placeholder), command);
 }
+/**
+ * A WAN profile's sites as $WAN<rtt> (the relay of the registry holding the images) and
+ * $WAN<rtt>_EMPTY, their CA directories as $CERTS (all hold the test CA), the issuers' credentials
+ * as $CREDS, the short-name search's registries.conf as $REGISTRIES_CONF.
+ */
+function wanPlaceholders(link: WanLink): [string, string][] {
+  const rtt = link.profile.rttMs;
+  const site = (s: WanSite, name: string): [string, string][] => [
+    [s.host, name],
+    [s.certDir, '$CERTS'],
+    [s.creds, '$CREDS'],
+  ];
+  const search = link.search;
+  return [
+    ...site(link.site, `$WAN${rtt}`),
+    ...(search === undefined ? [] : [...site(search.empty, `$WAN${rtt}_EMPTY`), [search.conf, '$REGISTRIES_CONF'] as [string, string]]),
+  ];
+}
+
 export const ref = (host: string, image: GeneratedImage) => `${host}/${image.repository}:${image.tag}`;
 const layoutRef = (image: GeneratedImage) => `${image.repository}:${image.tag}`;
 export const INSECURE_REGISTRY = ['--src-tls-verify=false', '--dest-tls-verify=false'];
@@ -86,15 +109,17 @@ export function skopeoCold(ctx: ScenarioContext, source: string, image: Generate
   };
 }
 
-export function podmanCold(ctx: ScenarioContext, podman: Podman, name: string, flags: string[]): Contender {
+/** `env`: variables added to podman's environment (and shown before its command line). */
+export function podmanCold(ctx: ScenarioContext, podman: Podman, name: string, flags: string[], env: Record<string, string> = {}): Contender {
+  const assignments = Object.entries(env).map(([key, value]) => `${key}=${value} `);
   return {
     label: `podman (${podman.driver})`,
     tool: 'podman',
     note: 'podman also decompresses and unpacks every layer into its storage: more work than hoist and skopeo do, shown for scale',
-    shows: readable(ctx, podmanArgs(podman, '$EMPTY', ['pull', ...flags, name]).join(' ')),
+    shows: readable(ctx, assignments.join('') + podmanArgs(podman, '$EMPTY', ['pull', ...flags, name]).join(' ')),
     async prepare() {
       const root = await freshDir(ctx, 'podman');
-      return { commands: [podmanArgs(podman, root, ['pull', ...flags, name])], cleanup: () => removePodmanRoot(root) };
+      return { commands: [podmanArgs(podman, root, ['pull', ...flags, name])], env: { ...process.env, ...env }, cleanup: () => removePodmanRoot(root) };
     },
   };
 }

@@ -9,10 +9,10 @@ import { rusageAvailable } from './measure.js';
 import { isStandardRun, parseOptions } from './options.js';
 import { profileHoist } from './profiling.js';
 import { startFleetIfChosen, stopFleet } from './fleet.js';
-import { registryWith, tlsRegistryWith } from './registry.js';
+import { registryWith, tlsRegistryWith, wanLinksWith, type WanPlan } from './registry.js';
 import { describeImages, textReport, writeReports, type BenchReport } from './report.js';
 import { runScenario, type ScenarioResult } from './runner.js';
-import { scenarios, TLS_SCENARIO_IDS, WAN_RTTS_MS, withComparison } from './scenarios.js';
+import { scenarios, TLS_SCENARIO_IDS, wanPlans, withComparison } from './scenarios.js';
 import { checkTargets } from './targets.js';
 import { LEFT_OUT, probePodman, REPO_ROOT, removePodmanRoot, versionOf } from './tools.js';
 
@@ -34,6 +34,7 @@ async function main(): Promise<number> {
   const registry = await registryWith([images.large, images.small]);
   const proxy = await startCountingProxy(registry.host);
   let tlsRegistry: Awaited<ReturnType<typeof tlsRegistryWith>> | undefined;
+  let wan: Awaited<ReturnType<typeof wanLinksWith>> | undefined;
   try {
     if (options.profile) {
       process.stdout.write(await profileHoist(options.hoistCli, images, registry.host, workDir, join(REPO_ROOT, 'bench', '.cache', 'profiles'), log));
@@ -45,12 +46,14 @@ async function main(): Promise<number> {
     const machine = describeMachine(skopeo, podman, umoci);
     log(`peers: ${machine.skopeo}; ${machine.podman}; ${machine.umoci}`);
     const layout = join(workDir, 'layout-large');
-    if (options.only.length === 0 || options.only.some((id) => TLS_SCENARIO_IDS.includes(id))) {
-      log('tls registry: starting, pushing the images, measuring the WAN relays…');
-      tlsRegistry = await tlsRegistryWith([images.large, images.small], WAN_RTTS_MS, log);
+    const isChosen = (id: string) => options.only.length === 0 || options.only.includes(id);
+    if (TLS_SCENARIO_IDS.some(isChosen)) {
+      log('tls registry: starting, pushing the large image…');
+      tlsRegistry = await tlsRegistryWith([images.large]);
     }
     await startFleetIfChosen(options.only, proxy, images.small, workDir, log);
     const tls = tlsRegistry?.tls;
+    wan = await startWan(wanPlans(isChosen, images), workDir);
     const context = {
       images,
       registryHost: registry.host,
@@ -62,6 +65,7 @@ async function main(): Promise<number> {
       runs: options.runs,
       workDir,
       ...(tls !== undefined ? { tls } : {}),
+      wan: wan?.links ?? [],
     };
     const own = scenarios({ ...context, hoistCli: options.hoistCli, hoistLabel: 'hoist' });
     const all = options.compareCli === undefined ? own : withComparison(own, scenarios({ ...context, hoistCli: options.compareCli, hoistLabel: 'hoist B' }));
@@ -79,7 +83,7 @@ async function main(): Promise<number> {
       ...(options.compareCli !== undefined ? { compare: options.compareCli } : {}),
       machine,
       images: describeImages(images),
-      ...(tls !== undefined ? { wan: tls.links.map((l) => ({ ...l.profile, addedRttMs: l.accuracy.addedRttMs, rounds: l.accuracy.rounds })) } : {}),
+      ...(wan !== undefined ? { wan: wan.links.map((l) => ({ ...l.profile, ...l.accuracy })) } : {}),
       scenarios: results,
       targets: checkTargets(results, images),
       rusage: rusageAvailable,
@@ -93,10 +97,18 @@ async function main(): Promise<number> {
   } finally {
     await stopFleet();
     await proxy.stop();
+    await wan?.stop();
     await tlsRegistry?.stop();
     await registry.stop();
     await removePodmanRoot(workDir);
   }
+}
+
+/** The WAN profiles the chosen scenarios need (none: undefined), each measured, its sites started. */
+async function startWan(plans: WanPlan[], workDir: string): Promise<Awaited<ReturnType<typeof wanLinksWith>> | undefined> {
+  if (plans.length === 0) return undefined;
+  log(`wan: measuring the relays, starting the token-auth registries and their relays (RTT ${plans.map((p) => p.rttMs).join(', ')} ms)…`);
+  return wanLinksWith(plans, workDir, log);
 }
 
 process.exitCode = await main();

@@ -6,7 +6,7 @@ import type { ContenderResult, ScenarioResult } from './runner.js';
 import { mb, seconds } from './format.js';
 import type { TargetCheck } from './targets.js';
 import { HOIST_ENV_CLEARED } from './tools.js';
-import type { WanProfile } from './wan-relay.js';
+import type { RelayAccuracy, WanProfile } from './wan-relay.js';
 
 export interface BenchReport {
   command: string;
@@ -16,8 +16,8 @@ export interface BenchReport {
   compare?: string;
   machine: Machine;
   images: { large: string; small: string; archive: string; generatorVersion: number; scale: number };
-  /** The WAN relays of the wan- scenarios: their profile and the RTT they were measured to add. */
-  wan?: (WanProfile & { addedRttMs: number; rounds: number })[];
+  /** The WAN relays of the wan- scenarios: their profile and what they were measured to add. */
+  wan?: (WanProfile & RelayAccuracy)[];
   scenarios: ScenarioResult[];
   targets: TargetCheck[];
   /** Whether CPU time and peak RSS were measured (they need python3). */
@@ -101,9 +101,13 @@ function wanLine(report: BenchReport): string[] {
   if (report.wan === undefined || report.wan.length === 0) return [];
   const links = report.wan.map(
     (w) =>
-      `RTT ${w.rttMs} ms configured, ${w.addedRttMs.toFixed(1)} ms measured${w.bytesPerSecond === undefined ? '' : ` (${(w.bytesPerSecond * 8) / 1e6} Mbit/s cap)`}`,
+      `RTT ${w.rttMs} ms configured, ${w.addedRttMs.toFixed(1)} ms measured, a fresh connection ${w.freshConnectionMs.toFixed(1)} ms` +
+      (w.bytesPerSecond === undefined ? '' : ` (${(w.bytesPerSecond * 8) / 1e6} Mbit/s cap)`),
   );
-  return [`WAN relay (user space, bench/wan-relay.ts; median added RTT of ${report.wan[0]!.rounds} ping-pongs): ${links.join('; ')}.`];
+  const { rounds, connections } = report.wan[0]!;
+  return [
+    `WAN relay (user space, bench/wan-relay.ts; median added RTT of ${rounds} ping-pongs on one connection, and of ${connections} connects + first ping-pong, ≈ 2 RTT): ${links.join('; ')}.`,
+  ];
 }
 
 const verdict = (met: boolean | null) => (met === null ? 'n/a (peer absent)' : met ? 'met' : 'NOT met');
@@ -151,7 +155,7 @@ export function markdownReport(report: BenchReport): string {
     '',
     '<details><summary>Commands</summary>',
     '',
-    '$REGISTRY is `docker-registry serve` on loopback, $PROXY the counting proxy in front of it, $EMPTY a fresh directory per run, $PRESENT a store that already holds the image, $TLS_REGISTRY the same registry serving HTTPS (certificate of a test CA in $CERTS), $WAN80 and $WAN20 the WAN relays in front of it, $LAYOUT an OCI layout of the large image on disk, $ID its image ID.',
+    '$REGISTRY is `docker-registry serve` on loopback, $PROXY the counting proxy in front of it, $EMPTY a fresh directory per run, $PRESENT a store that already holds the image, $TLS_REGISTRY the same registry serving HTTPS (certificate of a test CA in $CERTS), $WAN80 and $WAN20 the WAN relays in front of a TLS registry with token auth (its token issuer behind a relay of the same RTT; $CREDS what the issuer accepts), $WAN80_EMPTY another such registry without images, $REGISTRIES_CONF a registries.conf searching $WAN80_EMPTY then $WAN80 for short names, $LAYOUT an OCI layout of the large image on disk, $ID its image ID.',
     '',
     ...commands(report).map((c) => `- ${c}`),
     '',

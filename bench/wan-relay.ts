@@ -6,6 +6,9 @@ import { median } from './runner.js';
  * A user-space WAN in front of a loopback server (the kernel here has no netem/tbf): a TCP relay
  * that delays every chunk in each direction by a fixed one-way delay (RTT/2), in order, with an
  * optional bandwidth cap per direction. It forwards bytes, so TLS passes through untouched.
+ * Loopback accepts at once, so the TCP handshake is modelled too: what the client sends on a new
+ * connection leaves no earlier than one RTT after the accept (when its first byte could leave on a
+ * real WAN, after SYN and SYN-ACK), then takes RTT/2 like any data.
  */
 export interface WanProfile {
   /** Round-trip time the relay adds; each direction is delayed by half of it. */
@@ -15,9 +18,10 @@ export interface WanProfile {
 }
 
 /**
- * What crossed the relay since the last reset: connections, and round trips as the client's
- * flights (data from the client that opens a connection or follows data from the server, so one
- * per exchange it waited for; the TCP handshake is not seen and not counted).
+ * What crossed the relay since the last reset: connections, and round trips: one per connection
+ * for its TCP handshake (the relay makes the client wait one RTT before its first byte leaves),
+ * plus the client's flights (data from the client that opens a connection or follows data from
+ * the server, so one per exchange it waited for).
  */
 export interface RelayCounts {
   connections: number;
@@ -27,6 +31,23 @@ export interface RelayCounts {
 export interface RelayCounter {
   counts(): RelayCounts;
   reset(): void;
+}
+
+/** The counts of several relays (a registry's and its token issuer's, say) as one. */
+export function together(counters: readonly RelayCounter[]): RelayCounter {
+  return {
+    counts: () =>
+      counters.reduce(
+        (sum, counter) => {
+          const { connections, roundTrips } = counter.counts();
+          return { connections: sum.connections + connections, roundTrips: sum.roundTrips + roundTrips };
+        },
+        { connections: 0, roundTrips: 0 },
+      ),
+    reset: () => {
+      for (const counter of counters) counter.reset();
+    },
+  };
 }
 
 export interface WanRelay extends RelayCounter {
@@ -53,7 +74,9 @@ export async function startWanRelay(target: string, profile: WanProfile): Promis
   let counts: RelayCounts = { connections: 0, roundTrips: 0 };
   const server: Server = createServer({ noDelay: true, allowHalfOpen: true }, (client) => {
     track(client);
+    const openedAt = performance.now();
     counts.connections++;
+    counts.roundTrips++;
     let clientSpoke = false;
     const upstream = createConnection({ host: hostname, port: Number(port), noDelay: true, allowHalfOpen: true });
     track(upstream);
@@ -63,11 +86,11 @@ export async function startWanRelay(target: string, profile: WanProfile): Promis
     };
     client.on('error', fail);
     upstream.on('error', fail);
-    delayed(client, upstream, profile, () => {
+    delayed(client, upstream, profile, openedAt + profile.rttMs, () => {
       if (!clientSpoke) counts.roundTrips++;
       clientSpoke = true;
     });
-    delayed(upstream, client, profile, () => (clientSpoke = false));
+    delayed(upstream, client, profile, openedAt, () => (clientSpoke = false));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
@@ -85,13 +108,13 @@ export async function startWanRelay(target: string, profile: WanProfile): Promis
 /**
  * One direction: each chunk is due one-way-delay after it has passed the (capped) link, so a
  * chunk waits for the ones before it. Chunks leave in order from a queue with their due times;
- * the end of the stream is delayed like data.
+ * the end of the stream is delayed like data. Nothing enters the link before `linkOpens`.
  */
-function delayed(source: Socket, sink: Socket, profile: WanProfile, onData: () => void): void {
+function delayed(source: Socket, sink: Socket, profile: WanProfile, linkOpens: number, onData: () => void): void {
   const oneWay = profile.rttMs / 2;
   const queue: { chunk: Buffer | null; due: number }[] = [];
   let queued = 0;
-  let linkFree = 0;
+  let linkFree = linkOpens;
   let timer: NodeJS.Timeout | undefined;
   let waitingForDrain = false;
 
@@ -140,13 +163,21 @@ export interface RelayAccuracy {
   /** Median of ROUND_TRIPS small request/response exchanges through the relay, less the median without it. */
   addedRttMs: number;
   rounds: number;
+  /**
+   * Median of FRESH_CONNECTIONS connects plus first ping-pong through the relay, less the same
+   * without it: what a new connection costs before its first answer (≈ 2 RTT: handshake, exchange).
+   */
+  freshConnectionMs: number;
+  connections: number;
 }
 
 const ROUND_TRIPS = 20;
+const FRESH_CONNECTIONS = 8;
 
 /**
  * What the relay really adds: ROUND_TRIPS one-byte ping/pongs to an echo server through a relay of
- * this profile, and as many directly, on one connection each (so no handshake is counted).
+ * this profile, and as many directly, on one connection each (so no handshake is counted); then
+ * FRESH_CONNECTIONS connections each way, timed from the connect to the first pong.
  */
 export async function measureAddedRtt(profile: WanProfile): Promise<RelayAccuracy> {
   const echo = createServer({ noDelay: true }, (socket) => {
@@ -156,17 +187,32 @@ export async function measureAddedRtt(profile: WanProfile): Promise<RelayAccurac
   await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
   const echoHost = `127.0.0.1:${(echo.address() as AddressInfo).port}`;
   const relay = await startWanRelay(echoHost, profile);
+  const added = async (measure: (host: string) => Promise<number[]>) => median(await measure(relay.host)) - median(await measure(echoHost));
   try {
-    const through = await pingPongs(relay.host);
-    const direct = await pingPongs(echoHost);
-    return { addedRttMs: median(through) - median(direct), rounds: ROUND_TRIPS };
+    return {
+      addedRttMs: await added((host) => pingPongs(host, ROUND_TRIPS)),
+      rounds: ROUND_TRIPS,
+      freshConnectionMs: await added(freshConnections),
+      connections: FRESH_CONNECTIONS,
+    };
   } finally {
     await relay.stop();
     echo.close();
   }
 }
 
-async function pingPongs(host: string): Promise<number[]> {
+async function freshConnections(host: string): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < FRESH_CONNECTIONS; i++) {
+    const start = performance.now();
+    await pingPongs(host, 1);
+    times.push(performance.now() - start);
+  }
+  return times;
+}
+
+/** `rounds` ping-pongs on one new connection, each timed (the connect is not). */
+async function pingPongs(host: string, rounds: number): Promise<number[]> {
   const [hostname, port] = host.split(':') as [string, string];
   const socket = createConnection({ host: hostname, port: Number(port), noDelay: true });
   await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
@@ -175,7 +221,7 @@ async function pingPongs(host: string): Promise<number[]> {
   socket.on('data', () => answered?.());
   const failed = new Promise<never>((_, reject) => socket.once('error', reject));
   try {
-    for (let i = 0; i < ROUND_TRIPS; i++) {
+    for (let i = 0; i < rounds; i++) {
       const start = performance.now();
       const pong = new Promise<void>((resolve) => (answered = resolve));
       socket.write('x');

@@ -25,6 +25,11 @@ export interface RegistryOptions {
   /** Token auth: the issuer serves HTTPS on another host name (see TokenIssuerOptions.tls). */
   tokenIssuerTls?: boolean;
   /**
+   * Token auth: the realm the registry advertises, made from the issuer's (default: the issuer's
+   * own), e.g. the address of a relay in front of the issuer.
+   */
+  tokenRealm?: (issuer: TokenIssuer) => Promise<string>;
+  /**
    * Run as a pull-through cache of this registry URL. Distribution 2.8 asks its upstream for
    * Docker media types only, so cache Docker-format images through it.
    */
@@ -115,7 +120,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
     config.push(
       'auth:',
       '  token:',
-      `    realm: ${issuer.realm}`,
+      `    realm: ${options.tokenRealm !== undefined ? await options.tokenRealm(issuer) : issuer.realm}`,
       `    service: ${issuer.service}`,
       `    issuer: ${issuer.issuer}`,
       `    rootcertbundle: ${issuer.rootCertBundle}`,
