@@ -5,7 +5,7 @@ import { median } from './runner.js';
 /**
  * A user-space WAN in front of a loopback server (the kernel here has no netem/tbf): a TCP relay
  * that delays every chunk in each direction by a fixed one-way delay (RTT/2), in order, with an
- * optional bandwidth cap per direction. It forwards bytes, so TLS passes through untouched.
+ * optional bandwidth cap per direction shared by all its connections. It forwards bytes, so TLS passes through untouched.
  * Loopback accepts at once, so the TCP handshake is modelled too: what the client sends on a new
  * connection leaves no earlier than one RTT after the accept (when its first byte could leave on a
  * real WAN, after SYN and SYN-ACK), then takes RTT/2 like any data.
@@ -13,7 +13,11 @@ import { median } from './runner.js';
 export interface WanProfile {
   /** Round-trip time the relay adds; each direction is delayed by half of it. */
   rttMs: number;
-  /** Per direction and connection, like a link's rate; none when undefined. */
+  /**
+   * The rate of the client's access line, per direction, shared by every connection through every
+   * relay of this profile (a registry and its token issuer are reached over one line, and a tool
+   * that opens more connections gets no more bandwidth); none when undefined.
+   */
   bytesPerSecond?: number;
 }
 
@@ -62,7 +66,20 @@ export const WAN_BANDWIDTH = 25_000_000;
 /** Above this many bytes queued in one direction, the source is paused until the queue drains. */
 const MAX_QUEUED = 4 * 1024 * 1024;
 
+/** When one direction of a profile's line is next free to carry a byte (performance.now() ms). */
+interface Line {
+  freeAt: number;
+}
+const lines = new WeakMap<WanProfile, { up: Line; down: Line }>();
+
+function lineOf(profile: WanProfile): { up: Line; down: Line } {
+  let line = lines.get(profile);
+  if (line === undefined) lines.set(profile, (line = { up: { freeAt: 0 }, down: { freeAt: 0 } }));
+  return line;
+}
+
 export async function startWanRelay(target: string, profile: WanProfile): Promise<WanRelay> {
+  const line = lineOf(profile);
   const [hostname, port] = target.split(':') as [string, string];
   const sockets = new Set<Socket>();
   const track = (socket: Socket) => {
@@ -86,11 +103,11 @@ export async function startWanRelay(target: string, profile: WanProfile): Promis
     };
     client.on('error', fail);
     upstream.on('error', fail);
-    delayed(client, upstream, profile, openedAt + profile.rttMs, () => {
+    delayed(client, upstream, profile, line.up, openedAt + profile.rttMs, () => {
       if (!clientSpoke) counts.roundTrips++;
       clientSpoke = true;
     });
-    delayed(upstream, client, profile, openedAt, () => (clientSpoke = false));
+    delayed(upstream, client, profile, line.down, openedAt, () => (clientSpoke = false));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
@@ -106,15 +123,16 @@ export async function startWanRelay(target: string, profile: WanProfile): Promis
 }
 
 /**
- * One direction: each chunk is due one-way-delay after it has passed the (capped) link, so a
+ * One direction of one connection: each chunk is due one-way-delay after it has passed the
+ * (capped) `line`, which it shares with every other connection's chunks in that direction, so a
  * chunk waits for the ones before it. Chunks leave in order from a queue with their due times;
- * the end of the stream is delayed like data. Nothing enters the link before `linkOpens`.
+ * the end of the stream is delayed like data. Nothing of this connection enters the line before
+ * `opensAt`.
  */
-function delayed(source: Socket, sink: Socket, profile: WanProfile, linkOpens: number, onData: () => void): void {
+function delayed(source: Socket, sink: Socket, profile: WanProfile, line: Line, opensAt: number, onData: () => void): void {
   const oneWay = profile.rttMs / 2;
   const queue: { chunk: Buffer | null; due: number }[] = [];
   let queued = 0;
-  let linkFree = linkOpens;
   let timer: NodeJS.Timeout | undefined;
   let waitingForDrain = false;
 
@@ -146,8 +164,11 @@ function delayed(source: Socket, sink: Socket, profile: WanProfile, linkOpens: n
   const enqueue = (chunk: Buffer | null) => {
     const now = performance.now();
     const length = chunk?.length ?? 0;
-    linkFree = Math.max(now, linkFree) + (profile.bytesPerSecond === undefined ? 0 : (length * 1000) / profile.bytesPerSecond);
-    queue.push({ chunk, due: linkFree + oneWay });
+    const sent = Math.max(now, opensAt, line.freeAt) + (profile.bytesPerSecond === undefined ? 0 : (length * 1000) / profile.bytesPerSecond);
+    if (profile.bytesPerSecond !== undefined) line.freeAt = sent;
+    // In order within the connection even when the line was free earlier than its last chunk's turn.
+    const due = Math.max(sent + oneWay, queue.at(-1)?.due ?? 0);
+    queue.push({ chunk, due });
     if (timer === undefined && !waitingForDrain) flush();
   };
   source.on('data', (chunk: Buffer) => {
