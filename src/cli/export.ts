@@ -1,6 +1,5 @@
 import type { CommandSpec } from './command-spec.js';
 import { HoistError } from '../errors.js';
-import { exportImage } from '../unpack/index.js';
 import { runInterruptible } from './interrupt.js';
 import { imageReadOptions, imageReadSettings, type ImageReadArgs } from './unpack.js';
 
@@ -24,6 +23,7 @@ export const exportCommand: CommandSpec<ExportArgs> = {
       throw new HoistError('INVALID_ARGUMENT', 'refusing to write a tar to the terminal', { hint: 'redirect stdout, or name a file with -o FILE' });
     }
     await runInterruptible(async (signal) => {
+      const { exportImage } = await import('../unpack/index.js');
       await exportImage(args.image, toStdout ? process.stdout : args.output, await imageReadSettings(args, signal));
     }, 'export');
   },

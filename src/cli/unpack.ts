@@ -1,5 +1,4 @@
 import type { CommandSpec } from './command-spec.js';
-import { unpack } from '../unpack/index.js';
 import { runInterruptible } from './interrupt.js';
 import { localSearchFor, lookupOptions, type LookupArgs } from './lookup-option.js';
 import { setErrorFormat } from './output.js';
@@ -56,6 +55,8 @@ export const unpackCommand: CommandSpec<UnpackArgs> = {
   },
   async handler(args) {
     await runInterruptible(async (signal) => {
+      // The unpacker (and node:zlib) loads only for this command: a pull never needs it.
+      const { unpack } = await import('../unpack/index.js');
       await unpack(args.image, args.dir, { ...(await imageReadSettings(args, signal)), bundle: args.bundle });
     }, 'unpack');
   },
