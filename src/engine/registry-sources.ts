@@ -46,12 +46,18 @@ export async function copyFromSources(
   ctx: PullContext,
   { blobsExpected }: { blobsExpected: boolean },
 ): Promise<ImageRecord> {
-  const [opener, { registryAuthorizer, signatureStorageLoader }] = await Promise.all([registryImage(ref, conf, ctx), import('./trust-entry.js')]);
-  const source = await opener.open({
-    signatureStorage: (endpoint) => signatureStorageLoader(ctx, endpoint),
+  const opener = await registryImage(ref, conf, ctx);
+  // The registry is asked first; the trust half of the engine loads, and policy.json is read, while
+  // its answers are awaited (every copy asks the policy before its first blob; a failure to read
+  // it is met there, as before).
+  const opening = opener.open({
+    signatureStorage: (endpoint) => async () => (await trust).signatureStorageLoader(ctx, endpoint)(),
     onWarning: warningsOf(ctx),
     blobsExpected,
   });
+  const trust = import('./trust-entry.js');
+  ctx.trustPolicy().catch(() => undefined);
+  const [source, { registryAuthorizer, signatureStorageLoader }] = await Promise.all([opening, trust]);
   try {
     return await copyImage(source, ctx.store, {
       platform: wantedPlatform(ctx.options.platform ?? {}),
