@@ -2,7 +2,7 @@ import type { Dispatcher } from 'undici';
 import { request } from './undici.js';
 import { findCredentials, type FoundCredentials } from '../config/auth/index.js';
 import { loadRegistryCerts } from '../config/certs/index.js';
-import { HoistError } from '../errors.js';
+import { HoistError, isHoistError } from '../errors.js';
 import { dispatcherFor } from './agent.js';
 import { discard, headerValue, type ResponseBody } from './body.js';
 import { bulkGet, warmBulkConnections, type BulkBody } from '../http1/bulk-get.js';
@@ -135,8 +135,9 @@ export class RegistryClient {
           ...(options.credentialHelpers !== undefined ? { credentialHelpers: options.credentialHelpers } : {}),
         })),
     };
-    const early = await tokenBesidePing(host, path, options, context);
-    const answer = await sharedPing(host, domain, dispatcher, options, retry);
+    const last = await options.pingCache?.get(host, tls.insecure);
+    const early = tokenBesidePing(last, host, path, context);
+    const answer = await sharedPing(host, domain, dispatcher, options, retry, last?.origin);
     await options.pingCache?.set(host, tls.insecure, answer);
     const { origin, challenges, supportsSignatureExtension } = answer;
     const proxy = proxies.forUrl(new URL(origin));
@@ -266,7 +267,14 @@ async function connectionTo(domain: string, options: RegistrySourceOptions) {
 const PING_REUSE_MS = 30_000;
 const recentPings = new WeakMap<Dispatcher, Map<string, { answer: Promise<PingAnswer>; at: number }>>();
 
-async function sharedPing(host: string, domain: string, dispatcher: Dispatcher, options: RegistrySourceOptions, retry: RetryPolicy): Promise<PingAnswer> {
+async function sharedPing(
+  host: string,
+  domain: string,
+  dispatcher: Dispatcher,
+  options: RegistrySourceOptions,
+  retry: RetryPolicy,
+  lastOrigin?: string,
+): Promise<PingAnswer> {
   let pings = recentPings.get(dispatcher);
   if (pings === undefined) recentPings.set(dispatcher, (pings = new Map()));
   const key = `${options.insecure === true} ${host}`;
@@ -275,7 +283,7 @@ async function sharedPing(host: string, domain: string, dispatcher: Dispatcher, 
     const answer = await recent.answer.catch(() => undefined);
     if (answer !== undefined) return answer;
   }
-  const answer = ping(host, domain, dispatcher, options, retry);
+  const answer = ping(host, domain, dispatcher, options, retry, lastOrigin);
   const entry = { answer, at: performance.now() };
   pings.set(key, entry);
   answer.catch(() => {
@@ -289,13 +297,12 @@ async function sharedPing(host: string, domain: string, dispatcher: Dispatcher, 
  * repository is asked for now, beside the ping, with an authenticator of that challenge; the
  * caller keeps it only if the ping says the same again (else the token is thrown away unused).
  */
-async function tokenBesidePing(
+function tokenBesidePing(
+  last: PingAnswer | undefined,
   host: string,
   path: string,
-  options: RegistrySourceOptions,
   context: AuthenticatorContext,
-): Promise<{ authenticator: Authenticator; challenges: Challenge[] } | undefined> {
-  const last = await options.pingCache?.get(host, options.insecure === true);
+): { authenticator: Authenticator; challenges: Challenge[] } | undefined {
   if (last === undefined || path === '' || !last.challenges.some((c) => c.scheme === 'bearer')) return undefined;
   const authenticator = new Authenticator(context, last.challenges);
   debug('%s asked for a token last time: asking for it beside the ping', host);
@@ -309,10 +316,22 @@ function sameChallenges(a: readonly Challenge[], b: readonly Challenge[]): boole
 
 /**
  * `GET /v2/`: which origin answers (https, or http for an insecure registry) and how it wants
- * us to authenticate. 200 means no authentication; 401 carries the challenge.
+ * us to authenticate. 200 means no authentication; 401 carries the challenge. An insecure
+ * registry that answered over plain HTTP last time (`lastOrigin`, the ping cache) is asked there
+ * first, not after a TLS attempt that fails every time (a connection and a round trip or two, per
+ * pull from a plain-HTTP mirror); if it no longer answers there, for any reason, https is tried.
  */
-async function ping(host: string, domain: string, dispatcher: Dispatcher, options: RegistrySourceOptions, retry: RetryPolicy): Promise<PingAnswer> {
-  const origins = candidateOrigins(host, options.insecure === true);
+async function ping(
+  host: string,
+  domain: string,
+  dispatcher: Dispatcher,
+  options: RegistrySourceOptions,
+  retry: RetryPolicy,
+  lastOrigin?: string,
+): Promise<PingAnswer> {
+  const candidates = candidateOrigins(host, options.insecure === true);
+  const reordered = lastOrigin !== undefined && lastOrigin !== candidates[0] && candidates.includes(lastOrigin);
+  const origins = reordered ? [lastOrigin, ...candidates.filter((o) => o !== lastOrigin)] : candidates;
   for (const [i, origin] of origins.entries()) {
     const url = new URL('/v2/', origin);
     try {
@@ -343,8 +362,9 @@ async function ping(host: string, domain: string, dispatcher: Dispatcher, option
     } catch (err) {
       const last = i === origins.length - 1;
       const unreachable = err instanceof HoistError && (err.code === 'TLS_ERROR' || err.code === 'CONNECTION_FAILED');
-      if (last || !unreachable) throw err;
-      debug('%s unreachable (%s); trying plain HTTP as the registry is insecure', origin, err.message);
+      const remembered = reordered && i === 0 && !isHoistError(err, 'ABORTED');
+      if (last || !(unreachable || remembered)) throw err;
+      debug('%s did not answer (%s); trying %s as the registry is insecure', origin, (err as Error).message, origins[i + 1]);
     }
   }
   throw new HoistError('INTERNAL', `no origin to try for ${host}`);

@@ -79,6 +79,50 @@ describe('the last ping answer, kept in the store', () => {
   });
 });
 
+describe('an insecure registry that answered over plain HTTP last time', () => {
+  let plain: RegistryHandle;
+  let tlsRegistry: RegistryHandle;
+  let counter: TcpCounter;
+  before(async () => {
+    [plain, tlsRegistry] = await Promise.all([startRegistry(), startRegistry({ tls: true })]);
+    await Promise.all([pushImage(plain, 'ping/plain', image, 'v1'), pushImage(tlsRegistry, 'ping/tls', image, 'v1')]);
+    counter = await startTcpCounter(plain.host);
+  });
+  after(async () => {
+    await counter.stop();
+    await Promise.all([plain.stop(), tlsRegistry.stop()]);
+  });
+  const insecurePull = async (root: string, name: string) => {
+    const result = await runHoist(['--root', root, 'pull', '-q', '--tls-verify=false', '--policy', 'always', name], { env: scratch.env });
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(result.stdout.trim(), image.id);
+  };
+
+  test('is asked over HTTP at once: no TLS attempt that fails every time', async () => {
+    const root = join(scratch.dir, 'plain-first');
+    const tlsAttempts = (from: number) => counter.connections.slice(from).filter((c) => c.requests.length === 0).length;
+    let from = counter.connections.length;
+    await insecurePull(root, `${counter.host}/ping/plain:v1`);
+    assert.equal(tlsAttempts(from), 1, 'first contact: https first, as Podman');
+    from = counter.connections.length;
+    await insecurePull(root, `${counter.host}/ping/plain:v1`);
+    assert.equal(tlsAttempts(from), 0);
+  });
+
+  test('that now speaks TLS only is reached over https after the plain-HTTP try fails', async () => {
+    const root = join(scratch.dir, 'now-tls');
+    await insecurePull(root, `${tlsRegistry.host}/ping/tls:v1`);
+    const file = join(root, 'registry-pings.json');
+    const recorded = JSON.parse(await readFile(file, 'utf8')) as Record<string, PingAnswer>;
+    const key = `insecure ${tlsRegistry.host}`;
+    assert.equal(recorded[key]!.origin, `https://${tlsRegistry.host}`);
+    await writeFile(file, JSON.stringify({ [key]: { ...recorded[key]!, origin: `http://${tlsRegistry.host}` } }));
+    await insecurePull(root, `${tlsRegistry.host}/ping/tls:v1`);
+    const corrected = JSON.parse(await readFile(file, 'utf8')) as Record<string, PingAnswer>;
+    assert.equal(corrected[key]!.origin, `https://${tlsRegistry.host}`);
+  });
+});
+
 describe('filePingCache', () => {
   const answer = (realm: string): PingAnswer => ({
     origin: 'https://r.example',
