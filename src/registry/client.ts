@@ -137,7 +137,7 @@ export class RegistryClient {
     };
     const last = await options.pingCache?.get(host, tls.insecure);
     const early = tokenBesidePing(last, host, path, context);
-    const answer = await sharedPing(host, domain, dispatcher, options, retry, last?.origin);
+    const answer = await sharedPing({ host, domain, dispatcher, options, retry, lastOrigin: last?.origin });
     await options.pingCache?.set(host, tls.insecure, answer);
     const { origin, challenges, supportsSignatureExtension } = answer;
     const proxy = proxies.forUrl(new URL(origin));
@@ -154,7 +154,7 @@ export class RegistryClient {
    */
   static warm(domain: string, options: RegistrySourceOptions = {}): void {
     connectionTo(domain, options)
-      .then(({ host, dispatcher, retry }) => sharedPing(host, domain, dispatcher, options, retry))
+      .then(({ host, dispatcher, retry }) => sharedPing({ host, domain, dispatcher, options, retry }))
       .catch((err: Error) => debug('warming %s: %s', domain, err.message));
   }
 
@@ -267,14 +267,18 @@ async function connectionTo(domain: string, options: RegistrySourceOptions) {
 const PING_REUSE_MS = 30_000;
 const recentPings = new WeakMap<Dispatcher, Map<string, { answer: Promise<PingAnswer>; at: number }>>();
 
-async function sharedPing(
-  host: string,
-  domain: string,
-  dispatcher: Dispatcher,
-  options: RegistrySourceOptions,
-  retry: RetryPolicy,
-  lastOrigin?: string,
-): Promise<PingAnswer> {
+/** What a ping needs: the registry, how to reach it, and where it answered last time (the ping cache). */
+interface PingTarget {
+  host: string;
+  domain: string;
+  dispatcher: Dispatcher;
+  options: RegistrySourceOptions;
+  retry: RetryPolicy;
+  lastOrigin?: string | undefined;
+}
+
+async function sharedPing(target: PingTarget): Promise<PingAnswer> {
+  const { host, dispatcher, options } = target;
   let pings = recentPings.get(dispatcher);
   if (pings === undefined) recentPings.set(dispatcher, (pings = new Map()));
   const key = `${options.insecure === true} ${host}`;
@@ -283,7 +287,7 @@ async function sharedPing(
     const answer = await recent.answer.catch(() => undefined);
     if (answer !== undefined) return answer;
   }
-  const answer = ping(host, domain, dispatcher, options, retry, lastOrigin);
+  const answer = ping(target);
   const entry = { answer, at: performance.now() };
   pings.set(key, entry);
   answer.catch(() => {
@@ -321,14 +325,7 @@ function sameChallenges(a: readonly Challenge[], b: readonly Challenge[]): boole
  * first, not after a TLS attempt that fails every time (a connection and a round trip or two, per
  * pull from a plain-HTTP mirror); if it no longer answers there, for any reason, https is tried.
  */
-async function ping(
-  host: string,
-  domain: string,
-  dispatcher: Dispatcher,
-  options: RegistrySourceOptions,
-  retry: RetryPolicy,
-  lastOrigin?: string,
-): Promise<PingAnswer> {
+async function ping({ host, domain, dispatcher, options, retry, lastOrigin }: PingTarget): Promise<PingAnswer> {
   const candidates = candidateOrigins(host, options.insecure === true);
   const reordered = lastOrigin !== undefined && lastOrigin !== candidates[0] && candidates.includes(lastOrigin);
   const origins = reordered ? [lastOrigin, ...candidates.filter((o) => o !== lastOrigin)] : candidates;
