@@ -74,7 +74,10 @@ const lines = new WeakMap<WanProfile, { up: Line; down: Line }>();
 
 function lineOf(profile: WanProfile): { up: Line; down: Line } {
   let line = lines.get(profile);
-  if (line === undefined) lines.set(profile, (line = { up: { freeAt: 0 }, down: { freeAt: 0 } }));
+  if (line === undefined) {
+    line = { up: { freeAt: 0 }, down: { freeAt: 0 } };
+    lines.set(profile, line);
+  }
   return line;
 }
 

@@ -280,7 +280,10 @@ interface PingTarget {
 async function sharedPing(target: PingTarget): Promise<PingAnswer> {
   const { host, dispatcher, options } = target;
   let pings = recentPings.get(dispatcher);
-  if (pings === undefined) recentPings.set(dispatcher, (pings = new Map()));
+  if (pings === undefined) {
+    pings = new Map();
+    recentPings.set(dispatcher, pings);
+  }
   const key = `${options.insecure === true} ${host}`;
   const recent = pings.get(key);
   if (recent !== undefined && performance.now() - recent.at < PING_REUSE_MS) {

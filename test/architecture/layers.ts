@@ -107,7 +107,8 @@ export const layers: Layering = {
       registry:
         'The registry stack loads with transports/docker.ts (the registry opener), which engine/registry-sources.ts imports only once a request is made (docs/decisions.md, "The CLI is bundled").',
       http1: 'The blob downloads, TLS options and proxy rules load with the registry stack, which alone uses them.',
-      unpack: 'unpack/ (and node:zlib with it) loads when `hoist unpack` or `hoist export` runs, which alone use it (docs/decisions.md, "Start-up: what a pull loads").',
+      unpack:
+        'unpack/ (and node:zlib with it) loads when `hoist unpack` or `hoist export` runs, which alone use it (docs/decisions.md, "Start-up: what was tried, what was kept").',
       undici: 'Only the registry stack may load undici, the largest part of its cost.',
       trust: 'Trust loads through engine/trust-entry.ts, on first use (docs/decisions.md, "Trust is loaded on first use").',
       openpgp:
