@@ -13,9 +13,21 @@ import type { PullContext } from './pull-context.js';
  */
 async function registryImage(ref: ImageReference, conf: RegistriesConf, ctx: PullContext) {
   const { registryImage, filePingCache } = await import('../transports/docker.js');
-  const { paths } = ctx.store;
-  return registryImage(ref, conf, { ...registryAccess(ctx), pingCache: filePingCache(paths.registryPings, () => paths.tmpFile('pings')) });
+  let pingCache = pingCaches.get(ctx);
+  if (pingCache === undefined) {
+    const { paths } = ctx.store;
+    pingCache = filePingCache(paths.registryPings, () => paths.tmpFile('pings'));
+    pingCaches.set(ctx, pingCache);
+  }
+  return registryImage(ref, conf, { ...registryAccess(ctx), pingCache });
 }
+
+/**
+ * One ping cache per pull: `newer`'s digest check and its copy, and each short-name candidate, read
+ * the store's file once and record into one view of it (two views would each write back without
+ * the other's entry).
+ */
+const pingCaches = new WeakMap<PullContext, NonNullable<AccessOptions['pingCache']>>();
 
 /** How this pull reaches registries: its flags, with hoist.toml's retry count as the default; its warnings go to the pull's listener. */
 function registryAccess(ctx: PullContext): AccessOptions {

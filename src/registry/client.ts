@@ -138,7 +138,9 @@ export class RegistryClient {
     const last = await options.pingCache?.get(host, tls.insecure);
     const early = tokenBesidePing(last, host, path, context);
     const answer = await sharedPing({ host, domain, dispatcher, options, retry, lastOrigin: last?.origin });
-    await options.pingCache?.set(host, tls.insecure, answer);
+    // Recorded for the next process, not awaited: the requests of this one need nothing from the
+    // write (a first contact's atomic write and its fsyncs stayed off the way to the manifest).
+    void options.pingCache?.set(host, tls.insecure, answer);
     const { origin, challenges, supportsSignatureExtension } = answer;
     const proxy = proxies.forUrl(new URL(origin));
     if (proxy !== undefined) debug('%s: through %s', host, proxy.label);
@@ -168,7 +170,7 @@ export class RegistryClient {
 
   /** `repository:<path>:pull`: the only access a pull needs. */
   get pullScope(): string {
-    return `repository:${this.path}:pull`;
+    return pullScopeOf(this.path);
   }
 
   /**
@@ -239,6 +241,10 @@ export class RegistryClient {
       url = next;
     }
   }
+}
+
+function pullScopeOf(path: string): string {
+  return `repository:${path}:pull`;
 }
 
 /** How requests reach `domain`: its certs.d material, proxies, the undici dispatcher for both, retries. */
@@ -313,7 +319,7 @@ function tokenBesidePing(
   if (last === undefined || path === '' || !last.challenges.some((c) => c.scheme === 'bearer')) return undefined;
   const authenticator = new Authenticator(context, last.challenges);
   debug('%s asked for a token last time: asking for it beside the ping', host);
-  authenticator.authorization(`repository:${path}:pull`).catch(() => undefined);
+  authenticator.authorization(pullScopeOf(path)).catch(() => undefined);
   return { authenticator, challenges: last.challenges };
 }
 

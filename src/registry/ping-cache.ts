@@ -19,6 +19,7 @@ export interface PingAnswer {
  */
 export interface PingCache {
   get(host: string, insecure: boolean): Promise<PingAnswer | undefined>;
+  /** Never rejects: a cache that cannot be written is no failure of the pull. */
   set(host: string, insecure: boolean, answer: PingAnswer): Promise<void>;
 }
 
