@@ -138,9 +138,9 @@ export class RegistryClient {
     const last = await options.pingCache?.get(host, tls.insecure);
     const early = tokenBesidePing(last, host, path, context);
     const answer = await sharedPing({ host, domain, dispatcher, options, retry, lastOrigin: last?.origin });
-    // Recorded for the next process, not awaited: the requests of this one need nothing from the
-    // write (a first contact's atomic write and its fsyncs stayed off the way to the manifest).
-    void options.pingCache?.set(host, tls.insecure, answer);
+    // Awaited, though this process needs nothing from the write: a pull must leave nothing in
+    // flight in the store once it returns (a library caller may remove the store at once).
+    await options.pingCache?.set(host, tls.insecure, answer);
     const { origin, challenges, supportsSignatureExtension } = answer;
     const proxy = proxies.forUrl(new URL(origin));
     if (proxy !== undefined) debug('%s: through %s', host, proxy.label);
