@@ -19,5 +19,11 @@ function findTests(dir) {
 const files = findTests(root)
   .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
   .sort();
+// `node --test` given no file runs every test it can find, so a filter that matches nothing would
+// silently run the whole suite.
+if (files.length === 0) {
+  console.error(`Error: no test file matches ${only.join(', ')}`);
+  process.exit(1);
+}
 const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=600000', ...files], { stdio: 'inherit' });
 process.exit(result.status ?? 1);

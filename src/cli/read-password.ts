@@ -14,8 +14,10 @@ const CREDS_WITHOUT_PASSWORD: NoTerminal = {
 /** Asks for a password on the terminal without echoing it, as `podman pull --creds USER` and `podman login` do. */
 export async function readPassword(prompt: string, noTerminal: NoTerminal = CREDS_WITHOUT_PASSWORD): Promise<string> {
   const input = terminalInput(noTerminal);
-  process.stderr.write(prompt);
+  // Echo goes off before the prompt shows: a password typed the moment the prompt appears
+  // would otherwise be echoed by the terminal's line discipline.
   input.setRawMode(true);
+  process.stderr.write(prompt);
   input.resume();
   let password = '';
   try {
