@@ -61,16 +61,20 @@ export async function copyFromSources(
   const opener = await registryImage(ref, conf, ctx);
   // The registry is asked first; the trust half of the engine loads, and policy.json is read, while
   // its answers are awaited (every copy asks the policy before its first blob; a failure to read
-  // it is met there, as before).
+  // it is met there, as before). A signature loader asks for the module itself (the same one,
+  // loaded once), so the opener may call it at any time.
+  const trust = () => import('./trust-entry.js');
   const opening = opener.open({
-    signatureStorage: (endpoint) => async () => (await trust).signatureStorageLoader(ctx, endpoint)(),
+    signatureStorage: (endpoint) => async () => (await trust()).signatureStorageLoader(ctx, endpoint)(),
     onWarning: warningsOf(ctx),
     blobsExpected,
   });
-  const trust = import('./trust-entry.js');
+  // Loading starts now; a failure is met (and reported) where it is awaited, below.
+  trust().catch(() => undefined);
   ctx.trustPolicy().catch(() => undefined);
-  const [source, { registryAuthorizer, signatureStorageLoader }] = await Promise.all([opening, trust]);
+  const source = await opening;
   try {
+    const { registryAuthorizer, signatureStorageLoader } = await trust();
     return await copyImage(source, ctx.store, {
       platform: wantedPlatform(ctx.options.platform ?? {}),
       names: [formatReference(ref)],
@@ -80,6 +84,7 @@ export async function copyFromSources(
       ...(ctx.options.signal ? { signal: ctx.options.signal } : {}),
     });
   } finally {
+    // Also when the trust half failed to load: the opened source's connections are let go.
     await source.close();
   }
 }

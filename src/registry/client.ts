@@ -367,7 +367,7 @@ async function ping({ host, domain, dispatcher, options, retry, lastOrigin }: Pi
       });
     } catch (err) {
       const last = i === origins.length - 1;
-      const unreachable = err instanceof HoistError && (err.code === 'TLS_ERROR' || err.code === 'CONNECTION_FAILED');
+      const unreachable = isHoistError(err, 'TLS_ERROR') || isHoistError(err, 'CONNECTION_FAILED');
       const remembered = reordered && i === 0 && !isHoistError(err, 'ABORTED');
       if (last || !(unreachable || remembered)) throw err;
       debug('%s did not answer (%s); trying %s as the registry is insecure', origin, (err as Error).message, origins[i + 1]);

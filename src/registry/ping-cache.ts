@@ -44,9 +44,12 @@ export function filePingCache(path: string, tmpPath: () => string): PingCache {
       return (await read())[key(host, insecure)];
     },
     async set(host, insecure, answer) {
-      const current = await read();
       const k = key(host, insecure);
-      if (JSON.stringify(current[k]) === JSON.stringify(answer)) return;
+      if (JSON.stringify((await read())[k]) === JSON.stringify(answer)) return;
+      // The file is read again before it is replaced: another process pulling into this store
+      // may have recorded a registry of its own since this one first read it, and writing back
+      // the older view would drop that entry.
+      const current = await readEntries(path);
       const kept = Object.entries(current)
         .filter(([other]) => other !== k)
         .slice(-(MAX_ENTRIES - 1));

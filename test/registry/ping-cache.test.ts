@@ -157,6 +157,19 @@ describe('filePingCache', () => {
     }
   });
 
+  test('two processes that read the file before either wrote it keep both their answers', async () => {
+    const path = join(scratch.dir, 'pings-two-writers.json');
+    const first = cacheAt(path);
+    const second = cacheAt(path);
+    assert.equal(await first.get('a.example', false), undefined);
+    assert.equal(await second.get('b.example', false), undefined);
+    await first.set('a.example', false, answer('https://auth.a.example/token'));
+    await second.set('b.example', false, answer('https://auth.b.example/token'));
+    const later = cacheAt(path);
+    assert.deepEqual(await later.get('a.example', false), answer('https://auth.a.example/token'));
+    assert.deepEqual(await later.get('b.example', false), answer('https://auth.b.example/token'));
+  });
+
   test('it keeps the 64 registries answered last', async () => {
     const path = join(scratch.dir, 'pings-bounded.json');
     const cache = cacheAt(path);
