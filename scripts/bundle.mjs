@@ -1,13 +1,22 @@
 #!/usr/bin/env node
-// Bundles the CLI into dist/bin/: a handful of files instead of hundreds of small modules, because
-// resolving and loading those dominated hoist's start-up (measured: `missing` 276 → 156 ms, cold
-// small pull 569 → 393 ms with `npm run bench -- --compare`). Code splitting keeps the registry
-// stack (undici) in a chunk that loads only when a request is made. The library (dist/index.js)
-// stays unbundled for importers.
+// Bundles the CLI into dist/bin/, because resolving and loading hundreds of small modules dominated
+// hoist's start-up (measured: `missing` 276 → 156 ms, cold small pull 569 → 393 ms with `npm run
+// bench -- --compare`), then makes the bundle's V8 code cache by running the main commands once
+// (scripts/train-cli.mjs), so that a run neither parses nor compiles what they ran (docs/decisions.md,
+// "Start-up: the CLI runs from a code cache"). The library (dist/index.js) stays unbundled for
+// importers.
+//
+//   dist/bin/hoist.mjs          the bin (src/cli/bin.ts): compiles the bundle with its cache, runs it
+//   dist/bin/hoist-cli.cjs      the CLI (src/cli/main.ts and all it imports), one CommonJS script
+//   dist/bin/hoist-cli.cache    the code cache
+//   dist/bin/vendor/*.cjs       openpgp and yaml, loaded only when a signature or registries.d needs them
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { isAscii } from 'node:buffer';
 
 const outdir = new URL('../dist/bin/', import.meta.url).pathname;
+const train = new URL('./train-cli.mjs', import.meta.url).pathname;
 
 /**
  * undici loads node:http2 when its module is evaluated (client-h2.js), ~8 ms of every registry
@@ -23,22 +32,69 @@ const withoutHttp2 = {
     }));
   },
 };
-rmSync(outdir, { recursive: true, force: true });
-await build({
-  entryPoints: { hoist: 'src/cli/main.ts' },
-  outdir,
+
+/** The large libraries only signature checks load stay out of the CLI bundle, each in a file of its own. */
+const VENDORED = ['openpgp', 'yaml'];
+const vendored = {
+  name: 'vendored',
+  setup(build) {
+    build.onResolve({ filter: new RegExp(`^(${VENDORED.join('|')})$`) }, (args) => ({ path: `./vendor/${args.path}.cjs`, external: true }));
+  },
+};
+
+const common = {
   bundle: true,
-  splitting: true,
-  format: 'esm',
   platform: 'node',
   target: 'node20.19',
-  outExtension: { '.js': '.mjs' },
-  chunkNames: 'chunks/[name]-[hash]',
   sourcemap: 'linked',
-  // CommonJS dependencies (debug, proper-lockfile) call require(); give ESM output one.
-  banner: { js: "import { createRequire as __hoistCreateRequire } from 'node:module'; const require = __hoistCreateRequire(import.meta.url);" },
-  plugins: [withoutHttp2],
+  // No comments and no indentation: a smaller file to read and parse, and one that is all ASCII
+  // (esbuild escapes the rest), which V8 keeps in one byte per character.
+  minifyWhitespace: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+};
+
+/** CommonJS output of ES modules: `import.meta.url` (shipped.ts; openpgp's createRequire) is the file's URL. */
+const asScript = {
+  format: 'cjs',
+  outExtension: { '.js': '.cjs' },
+  define: { 'import.meta.url': '__hoistModuleUrl' },
+  banner: { js: "const __hoistModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+};
+
+rmSync(outdir, { recursive: true, force: true });
+await build({
+  ...common,
+  entryPoints: { hoist: 'src/cli/bin.ts' },
+  outdir,
+  format: 'esm',
+  outExtension: { '.js': '.mjs' },
+});
+await build({
+  ...common,
+  entryPoints: { 'hoist-cli': 'src/cli/main.ts' },
+  outdir,
+  // A dynamic import() inside a vm script needs an experimental loader option; as require() the
+  // lazily loaded modules stay lazy (esbuild evaluates a module on its first import).
+  supported: { 'dynamic-import': false },
+  ...asScript,
+  plugins: [withoutHttp2, vendored],
   // A native addon: loaded from node_modules at run time, and only by an unpack that writes xattrs.
   external: ['@napi-rs/xattr'],
-  logLevel: 'warning',
 });
+await build({
+  ...common,
+  entryPoints: Object.fromEntries(VENDORED.map((name) => [`vendor/${name}`, name])),
+  outdir,
+  ...asScript,
+});
+
+const bundle = readFileSync(`${outdir}hoist-cli.cjs`);
+if (!isAscii(bundle)) throw new Error('dist/bin/hoist-cli.cjs is not ASCII: the bin reads it as Latin-1 (src/cli/cli-bundle.ts)');
+
+// Under NODE_OPTIONS' V8 flags the cache would be made for flags the bin does not run with.
+const { NODE_OPTIONS: _, ...env } = process.env;
+const trained = spawnSync(process.execPath, [train, outdir], { encoding: 'utf8', env });
+if (trained.status !== 0) {
+  throw new Error(`making the CLI's code cache failed (scripts/train-cli.mjs):\n${trained.stdout}${trained.stderr}`);
+}

@@ -1,5 +1,3 @@
-#!/usr/bin/env node
-import { setFlagsFromString } from 'node:v8';
 import { commands } from './commands.js';
 import { complete } from './completion.js';
 import { findCommand } from './dispatch.js';
@@ -7,15 +5,21 @@ import { EXIT_ERROR, printError, setLogLevel, writeStdout, type LogLevel } from 
 import { packageVersion } from '../config/shipped.js';
 import { quickParse } from './quick-parse.js';
 
-// undici parses HTTP with a WebAssembly build of llhttp, which V8 compiles twice: at once with its
-// baseline compiler, then again, in the background, with its optimizing one. A CLI run parses a few
-// small responses (blob bodies bypass undici: http1/bulk-get.ts), so the second compile is pure
-// cost: `hoist pull --policy always` of an unchanged image took 0.34 s and peaked at 99 MiB RSS
-// with it, 0.26 s and 64 MiB without (node --liftoff-only, 3 runs each). Only this process's flags
-// change; the library leaves its host's V8 alone.
-setFlagsFromString('--liftoff-only');
+/**
+ * The whole command line, as the `hoist` bin runs it (cli/bin.ts, through the compiled bundle of
+ * this module: cli/cli-bundle.ts): a failure is printed as one `Error:` line and sets exit status
+ * 125; nothing is thrown.
+ */
+export async function runCli(argv: string[]): Promise<void> {
+  try {
+    await main(argv);
+  } catch (err) {
+    printError(err);
+    process.exitCode = EXIT_ERROR;
+  }
+}
 
-export async function main(argv: string[]): Promise<void> {
+async function main(argv: string[]): Promise<void> {
   // The completion scripts' question, kept out of the command list so that help never shows it.
   if (argv[0] === '__complete') return complete(argv.slice(1), commands);
   // As `podman --version` and `podman -v`.
@@ -31,8 +35,3 @@ export async function main(argv: string[]): Promise<void> {
   const { runProgram } = await import('./program.js');
   await runProgram(argv, commands);
 }
-
-main(process.argv.slice(2)).catch((err: unknown) => {
-  printError(err);
-  process.exitCode = EXIT_ERROR;
-});

@@ -112,8 +112,8 @@ export const layers: Layering = {
       undici: 'Only the registry stack may load undici, the largest part of its cost.',
       trust: 'Trust loads through engine/trust-entry.ts, on first use (docs/decisions.md, "Trust is loaded on first use").',
       openpgp:
-        'openpgp (an 827 kB chunk) loads only when a simple signature is verified (docs/decisions.md, "Signatures are read only when a requirement verifies them").',
-      yaml: 'yaml (a 262 kB chunk) loads only when registries.d is read (the same entry).',
+        'openpgp (a 555 kB file of its own, dist/bin/vendor/) loads only when a simple signature is verified (docs/decisions.md, "Signatures are read only when a requirement verifies them").',
+      yaml: 'yaml (a 168 kB file of its own) loads only when registries.d is read (the same entry).',
       'proper-lockfile': 'proper-lockfile loads on the first lock (docs/decisions.md, "proper-lockfile is loaded on first lock").',
       yargs:
         'yargs loads only for help, the version and command lines the fast path does not take (docs/decisions.md, "A plainly valid command line never loads yargs").',

@@ -12,12 +12,13 @@ import { insecure, makeSandbox, type Sandbox } from '../engine/support.js';
 
 // A pull under the default policy (insecureAcceptAnything) must cost what it cost before signature
 // verification existed: neither openpgp nor the YAML parser may be loaded. The CLI bundle keeps
-// each in a chunk of its own; a module hook records every module the process loads.
+// each out, in a file of its own (dist/bin/vendor/) that it requires on first use; a preloaded
+// hook records every CommonJS file the process compiles.
 
 const image = buildImage({ layers: [{ 'etc/lazy': 'lazy\n' }] });
 let sandbox: Sandbox;
 let registry: RegistryHandle;
-let hookRegistration: string;
+let recorder: string;
 let key: GpgKey;
 let conf: string;
 let registriesD: string;
@@ -35,13 +36,12 @@ before(async () => {
   await writeFile(signature, await gpgSign(key, simpleSigningPayload(image.manifest.digest, name)));
   registriesD = await writeRegistriesD(join(sandbox.dir, 'rd'), { [registry.host]: { lookaside: `file://${lookaside}` } });
   conf = await sandbox.conf('registries.conf', insecure(registry.host));
-  const hook = join(sandbox.dir, 'record-hook.mjs');
+  recorder = join(sandbox.dir, 'record-compiles.cjs');
   await writeFile(
-    hook,
-    "import { appendFileSync } from 'node:fs';\nexport async function load(url, context, next) {\n  if (process.env.HOIST_LOAD_LOG) appendFileSync(process.env.HOIST_LOAD_LOG, url + '\\n');\n  return next(url, context);\n}\n",
+    recorder,
+    "const Module = require('node:module');\nconst { appendFileSync } = require('node:fs');\nconst compile = Module.prototype._compile;\n" +
+      'Module.prototype._compile = function (content, filename) {\n  appendFileSync(process.env.HOIST_LOAD_LOG, filename + "\\n");\n  return compile.call(this, content, filename);\n};\n',
   );
-  hookRegistration = join(sandbox.dir, 'register.mjs');
-  await writeFile(hookRegistration, `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${hook}`)});\n`);
 });
 after(async () => {
   if (key) await stopGpgAgent(key);
@@ -58,8 +58,8 @@ async function loadedBy(policyJson: object): Promise<{ status: number | null; st
   const log = `${policy}.log`;
   await writeFile(log, '');
   const args = [
-    '--import',
-    hookRegistration,
+    '--require',
+    recorder,
     cliPath,
     '--root',
     sandbox.root(),
@@ -75,16 +75,25 @@ async function loadedBy(policyJson: object): Promise<{ status: number | null; st
   const result = await run(process.execPath, [...args, '--signature-policy', policy, '--registries.d', registriesD, name], {
     env: { ...sandbox.cliEnv, HOIST_LOAD_LOG: log },
   });
-  const files = [...new Set((await readFile(log, 'utf8')).split('\n').filter((u) => u.startsWith('file://') && u.includes('/dist/bin/')))];
-  const contents = await Promise.all(files.map((u) => readFile(new URL(u), 'utf8')));
+  const files = [...new Set((await readFile(log, 'utf8')).split('\n').filter((path) => path.includes('/dist/bin/')))];
+  const contents = await Promise.all(files.map((path) => readFile(path, 'utf8')));
+  return { status: result.status, stderr: result.stderr, ...librariesIn(contents) };
+}
+
+/** Markers found only in each library's own code (hoist's code names neither). */
+function librariesIn(contents: string[]): { openpgp: boolean; yaml: boolean } {
   return {
-    status: result.status,
-    stderr: result.stderr,
-    // Markers found only in each library's own code (hoist's code names neither).
     openpgp: contents.some((c) => c.includes('versionString')),
-    yaml: contents.some((c) => c.includes('YAMLParseError = class')),
+    yaml: contents.some((c) => /YAMLParseError\s*=\s*class/.test(c)),
   };
 }
+
+test('the CLI bundle holds neither library: each is a file of its own, required on first use', async () => {
+  const bundle = await readFile(join(cliPath, '..', 'hoist-cli.cjs'), 'utf8');
+  assert.deepEqual(librariesIn([bundle]), { openpgp: false, yaml: false });
+  const vendored = await Promise.all(['openpgp', 'yaml'].map((name) => readFile(join(cliPath, '..', 'vendor', `${name}.cjs`), 'utf8')));
+  assert.deepEqual(librariesIn(vendored), { openpgp: true, yaml: true });
+});
 
 test('a registry pull under insecureAcceptAnything loads neither openpgp nor the YAML parser', async () => {
   const loaded = await loadedBy({ default: [{ type: 'insecureAcceptAnything' }] });
