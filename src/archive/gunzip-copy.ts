@@ -3,7 +3,6 @@ import { open, rm, statfs, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
 import { abortError, isHoistError } from '../errors.js';
 import { invalidArchive } from './archive-error.js';
 import type { TarBytes, TarBytesLimit } from './tar-bytes.js';
@@ -104,6 +103,8 @@ export class GunzipCopy implements TarBytes {
   async #decompress(): Promise<void> {
     const { signal } = this.options;
     try {
+      // node:zlib loads with the first gzip archive, not with every command that could open one.
+      const { createGunzip } = await import('node:zlib');
       await pipeline(
         this.source.createReadStream({ start: 0, highWaterMark: 1 << 20, autoClose: false }),
         createGunzip({ chunkSize: WRITE_BYTES }),

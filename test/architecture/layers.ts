@@ -110,6 +110,7 @@ export const layers: Layering = {
       unpack:
         'unpack/ (and node:zlib with it) loads when `hoist unpack` or `hoist export` runs, which alone use it (docs/decisions.md, "Start-up: what was tried, what was kept").',
       undici: 'Only the registry stack may load undici, the largest part of its cost.',
+      'node:zlib': 'node:zlib loads with the first gzip archive opened (archive/gunzip-copy.ts) or with unpack/.',
       trust: 'Trust loads through engine/trust-entry.ts, on first use (docs/decisions.md, "Trust is loaded on first use").',
       openpgp:
         'openpgp (a 555 kB file of its own, dist/bin/vendor/) loads only when a simple signature is verified (docs/decisions.md, "Signatures are read only when a requirement verifies them").',
