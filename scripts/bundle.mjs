@@ -95,6 +95,9 @@ if (!isAscii(bundle)) throw new Error('dist/bin/hoist-cli.cjs is not ASCII: the 
 // Under NODE_OPTIONS' V8 flags the cache would be made for flags the bin does not run with.
 const { NODE_OPTIONS: _, ...env } = process.env;
 const trained = spawnSync(process.execPath, [train, outdir], { encoding: 'utf8', env });
+// Without a cache the CLI still runs, compiled from source (slower: docs/decisions.md); a build
+// where loopback or the temporary directory is not usable still installs. The tests check that
+// the cache is there and taken (test/e2e/code-cache.test.ts).
 if (trained.status !== 0) {
-  throw new Error(`making the CLI's code cache failed (scripts/train-cli.mjs):\n${trained.stdout}${trained.stderr}`);
+  process.stderr.write(`warning: the CLI's code cache was not made (scripts/train-cli.mjs):\n${trained.stdout}${trained.stderr}`);
 }
