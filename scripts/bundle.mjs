@@ -3,7 +3,7 @@
 // hoist's start-up (measured: `missing` 276 → 156 ms, cold small pull 569 → 393 ms with `npm run
 // bench -- --compare`), then makes the bundle's V8 code cache by running the main commands once
 // (scripts/train-cli.mjs), so that a run neither parses nor compiles what they ran (docs/decisions.md,
-// "Start-up: the CLI runs from a code cache"). The library (dist/index.js) stays unbundled for
+// "Start-up: the CLI runs from a V8 code cache"). The library (dist/index.js) stays unbundled for
 // importers.
 //
 //   dist/bin/hoist.mjs          the bin (src/cli/bin.ts): compiles the bundle with its cache, runs it

@@ -10,7 +10,7 @@ import { Script } from 'node:vm';
  * The `hoist` bin runs the CLI from one CommonJS bundle (scripts/bundle.mjs) compiled with V8's code
  * cache, made when the bundle was built by running the main commands once (scripts/train-cli.mjs).
  * With the cache V8 neither parses nor compiles what those commands ran: measured on `pull --policy
- * always` of an unchanged image, 164 → 121 ms (docs/decisions.md, "Start-up: the CLI runs from a
+ * always` of an unchanged image, 136 → 100 ms (docs/decisions.md, "Start-up: the CLI runs from a V8
  * code cache"). Node 20 takes a code cache for a script only, not for an ES module, hence CommonJS.
  */
 export const BUNDLE_FILE = 'hoist-cli.cjs';
@@ -42,7 +42,7 @@ const V8_FLAGS = '--liftoff-only';
  * The cache file starts with the sha256 of the bundle and V8's data together. V8 checks a cache
  * against the source's length only, and a release build of V8 does not check the data's own
  * checksum: a cache made for another bundle of the same length would run that bundle's bytecode,
- * and a damaged one crashed node (SIGSEGV). 1.3 ms for the two megabytes, of ~50 ms saved.
+ * and a damaged one crashed node (SIGSEGV). 1.3 ms for the two megabytes, of ~35 ms saved.
  */
 const HASH_BYTES = 32;
 
