@@ -19,11 +19,7 @@ export function setLogLevel(level: LogLevel): void {
   if (level === 'debug') createDebug.enable(['hoist:*', process.env.DEBUG].filter(Boolean).join(','));
 }
 
-/** Podman's exit status for errors of the tool itself. */
-export const EXIT_ERROR = 125;
-
-/** Podman's exit status of `rmi` and `image exists` when an image is not known (and nothing else failed). */
-export const EXIT_NOT_KNOWN = 1;
+export { EXIT_ERROR, EXIT_NOT_KNOWN } from './exit-status.js';
 
 /**
  * Ends a command that went on past failures, as Podman's `pull` and `rmi` do: each failure printed

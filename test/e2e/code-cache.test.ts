@@ -73,4 +73,15 @@ describe('the CLI code cache', () => {
       assert.equal(await cacheUsed(dir), false);
     }
   });
+
+  test('a bin whose bundle is missing fails with one Error: line and status 125, no stack trace', async () => {
+    const dir = await binCopy((d) => rm(join(d, BUNDLE_FILE)));
+    const result = await version(dir);
+    assert.equal(result.status, 125);
+    assert.equal(result.stdout, '');
+    const lines = result.stderr.trimEnd().split('\n');
+    assert.match(lines[0]!, /^Error: hoist's CLI in .* cannot be loaded: ENOENT/);
+    assert.match(lines[1]!, /^Hint: reinstall hoist/);
+    assert.equal(lines.length, 2, result.stderr);
+  });
 });
