@@ -16,6 +16,8 @@ import { readFileSync, rmSync } from 'node:fs';
 import { isAscii } from 'node:buffer';
 
 const outdir = new URL('../dist/bin/', import.meta.url).pathname;
+// The file name the bin reads (tsc has compiled src/ to dist/ before this script runs).
+const { BUNDLE_FILE } = await import(new URL('../dist/cli/cli-bundle.js', import.meta.url).href);
 const train = new URL('./train-cli.mjs', import.meta.url).pathname;
 
 /**
@@ -72,7 +74,7 @@ await build({
 });
 await build({
   ...common,
-  entryPoints: { 'hoist-cli': 'src/cli/main.ts' },
+  entryPoints: { [BUNDLE_FILE.replace(/\.cjs$/, '')]: 'src/cli/main.ts' },
   outdir,
   // A dynamic import() inside a vm script needs an experimental loader option; as require() the
   // lazily loaded modules stay lazy (esbuild evaluates a module on its first import).
@@ -89,8 +91,9 @@ await build({
   ...asScript,
 });
 
-const bundle = readFileSync(`${outdir}hoist-cli.cjs`);
-if (!isAscii(bundle)) throw new Error('dist/bin/hoist-cli.cjs is not ASCII: the bin reads it as Latin-1 (src/cli/cli-bundle.ts)');
+if (!isAscii(readFileSync(`${outdir}${BUNDLE_FILE}`))) {
+  throw new Error(`dist/bin/${BUNDLE_FILE} is not ASCII: the bin reads it as Latin-1 (src/cli/cli-bundle.ts)`);
+}
 
 // Under NODE_OPTIONS' V8 flags the cache would be made for flags the bin does not run with.
 const { NODE_OPTIONS: _, ...env } = process.env;

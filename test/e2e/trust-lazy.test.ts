@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { BUNDLE_FILE } from '../../src/cli/cli-bundle.js';
 import { cliPath, run } from '../helpers/cli.js';
 import { createGpgKey, gpgSign, simpleSigningPayload, stopGpgAgent, type GpgKey } from '../helpers/gpg.js';
 import { buildImage } from '../helpers/images.js';
@@ -89,7 +90,7 @@ function librariesIn(contents: string[]): { openpgp: boolean; yaml: boolean } {
 }
 
 test('the CLI bundle holds neither library: each is a file of its own, required on first use', async () => {
-  const bundle = await readFile(join(cliPath, '..', 'hoist-cli.cjs'), 'utf8');
+  const bundle = await readFile(join(cliPath, '..', BUNDLE_FILE), 'utf8');
   assert.deepEqual(librariesIn([bundle]), { openpgp: false, yaml: false });
   const vendored = await Promise.all(['openpgp', 'yaml'].map((name) => readFile(join(cliPath, '..', 'vendor', `${name}.cjs`), 'utf8')));
   assert.deepEqual(librariesIn(vendored), { openpgp: true, yaml: true });
